@@ -1,0 +1,108 @@
+"""The `rolloutlab` command: a thin layer over the package. Every user-caused failure is one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rolloutlab import validate
+from rolloutlab.errors import LabError
+from rolloutlab.paths import Paths
+from rolloutlab.sandbox import Sandbox
+from rolloutlab.settings import LabSettings
+
+
+def _sandbox() -> Sandbox:
+    return Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env())
+
+
+def cmd_sandbox_up(args: argparse.Namespace) -> int:
+    _sandbox().up(build=not args.no_build)
+    return 0
+
+
+def cmd_sandbox_down(args: argparse.Namespace) -> int:
+    stopped = _sandbox().down(delete=args.delete)
+    print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    return 0
+
+
+def cmd_sandbox_status(args: argparse.Namespace) -> int:
+    sandbox = _sandbox()
+    status = sandbox.status()
+    print("\n".join(sandbox.report(status)))
+    return 0 if status.up else 1
+
+
+def cmd_sandbox_env(args: argparse.Namespace) -> int:
+    print("\n".join(_sandbox().env_lines()))
+    return 0
+
+
+def cmd_sandbox_build(args: argparse.Namespace) -> int:
+    sandbox = _sandbox()
+    sandbox.build()
+    print(f"binaries ready in {sandbox.paths.bin}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=args.labs.split(",") if args.labs else None)
+    env = {}
+    if args.context:
+        env["LAB_CONTEXT"] = args.context
+    if args.kubeconfig:
+        env["LAB_KUBECONFIG"] = args.kubeconfig
+    out = Path(args.out)
+    results = validate.validate(labs=labs, out_dir=out, env=env)
+    for result in results:
+        where = "" if result.ok else f" at cell {result.failed_cell}: {result.error}"
+        print(f"{'PASS' if result.ok else 'FAIL'} {result.lab} ({result.seconds:.0f} s){where}")
+    print(f"report: {out / 'report.json'}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
+    groups = top.add_subparsers(dest="group", required=True)
+
+    sandbox = groups.add_parser("sandbox", help="the local cluster: real control plane, simulated nodes")
+    verbs = sandbox.add_subparsers(dest="verb", required=True)
+    up = verbs.add_parser("up", help="start the sandbox (builds its binaries the first time)")
+    up.add_argument("--no-build", action="store_true", help="fail instead of building missing binaries")
+    up.set_defaults(func=cmd_sandbox_up)
+    down = verbs.add_parser("down", help="stop what `up` started; images stay in the registry")
+    down.add_argument("--delete", action="store_true", help="also delete the cluster's state (a fresh start)")
+    down.set_defaults(func=cmd_sandbox_down)
+    verbs.add_parser("status", help="what runs, where, which versions").set_defaults(func=cmd_sandbox_status)
+    verbs.add_parser("env", help="shell export lines for KUBECONFIG and LAB_REGISTRY").set_defaults(
+        func=cmd_sandbox_env
+    )
+    verbs.add_parser("build", help="build the Kubernetes, etcd and kwok binaries").set_defaults(func=cmd_sandbox_build)
+
+    check = groups.add_parser("validate", help="run the labs with nbclient and write a report")
+    check.add_argument("--labs", help="comma-separated lab numbers, for example 00,03 (default: all)")
+    target = check.add_mutually_exclusive_group()
+    target.add_argument("--context", help="kube context to run against (default: the current one)")
+    target.add_argument("--kubeconfig", help="kubeconfig file to run with")
+    check.add_argument("--out", required=True, help="folder for executed notebooks and report.json")
+    check.set_defaults(func=cmd_validate)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LabError as exc:
+        print(f"rolloutlab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rolloutlab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

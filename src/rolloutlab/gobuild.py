@@ -1,0 +1,264 @@
+"""Build the sandbox's binaries from the Go module proxy, once per version, into the cache.
+
+Nothing here downloads a prebuilt binary: a classroom or CI machine may reach package registries only. Each
+component is built from a small wrapper module of our own, because `go install k8s.io/kubernetes/cmd/...@v`
+refuses modules with `replace` lines, and Kubernetes (like etcd) points its staging modules at local folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rolloutlab import versions
+from rolloutlab.errors import LabError
+from rolloutlab.paths import Paths
+
+MIN_GO = (1, 24)
+# Marks a finished build: a folder without it is a build that was interrupted and is redone.
+DONE_MARK = ".complete"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A group of binaries built together from one wrapper module, cached under one versioned folder."""
+
+    name: str
+    version: str
+    requires: dict[str, str]
+    commands: dict[str, str]  # output file name -> Go main package
+    replaces: dict[str, str] = field(default_factory=dict)
+    ldflags: tuple[str, ...] = ()
+    go_directive: str = "1.24.0"
+    godebug: str | None = None
+
+    @property
+    def folder(self) -> str:
+        return f"{self.name}-v{self.version.removeprefix('v')}"
+
+
+def staging_modules(go_mod: str) -> list[str]:
+    """The staging module paths a Kubernetes release's go.mod points at `./staging/...`."""
+    found = re.findall(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", go_mod, flags=re.MULTILINE)
+    return sorted(set(found))
+
+
+def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl: bool) -> Component:
+    """The control-plane binaries of `release`, with staging modules replaced by their published twins."""
+    stamp = [
+        f"-X k8s.io/component-base/version.gitVersion={release.tag}",
+        f"-X k8s.io/component-base/version.gitMajor={release.major}",
+        f"-X k8s.io/component-base/version.gitMinor={release.minor}",
+        "-X k8s.io/component-base/version.gitTreeState=clean",
+        f"-X k8s.io/client-go/pkg/version.gitVersion={release.tag}",
+        f"-X k8s.io/client-go/pkg/version.gitMajor={release.major}",
+        f"-X k8s.io/client-go/pkg/version.gitMinor={release.minor}",
+    ]
+    commands = {
+        "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+        "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+        "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+    }
+    if with_kubectl:
+        commands["kubectl"] = "k8s.io/kubernetes/cmd/kubectl"
+    staging = staging_modules(go_mod)
+    if not staging:
+        raise LabError(
+            f"the go.mod of Kubernetes {release.tag} lists no staging modules",
+            fix="check the pinned version in rolloutlab/versions.py",
+        )
+    godebug = re.search(r"^godebug\s+(\S+)", go_mod, flags=re.MULTILINE)
+    return Component(
+        name="kubernetes",
+        version=release.tag,
+        requires={"k8s.io/kubernetes": release.tag},
+        replaces={m: f"{m} {release.staging}" for m in staging},
+        commands=commands,
+        ldflags=tuple(stamp),
+        godebug=godebug.group(1) if godebug else None,
+    )
+
+
+def etcd_component(*, version: str) -> Component:
+    return Component(
+        name="etcd",
+        version=f"v{version}",
+        requires={"go.etcd.io/etcd/server/v3": f"v{version}"},
+        commands={"etcd": "go.etcd.io/etcd/server/v3"},
+    )
+
+
+def kwok_component(*, version: str) -> Component:
+    return Component(
+        name="kwok",
+        version=f"v{version}",
+        requires={"sigs.k8s.io/kwok": f"v{version}"},
+        commands={"kwok": "sigs.k8s.io/kwok/cmd/kwok", "kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl"},
+        ldflags=(f"-X sigs.k8s.io/kwok/pkg/consts.Version={version}",),
+    )
+
+
+def wrapper_go_mod(component: Component) -> str:
+    lines = [f"module rolloutlab.local/build/{component.name}", "", f"go {component.go_directive}", ""]
+    if component.godebug:
+        lines += [f"godebug {component.godebug}", ""]
+    lines += ["require ("] + [f"\t{m} {v}" for m, v in component.requires.items()] + [")", ""]
+    if component.replaces:
+        lines += ["replace ("] + [f"\t{m} => {t}" for m, t in sorted(component.replaces.items())] + [")", ""]
+    return "\n".join(lines)
+
+
+def wrapper_tools_go(component: Component) -> str:
+    imports = "\n".join(f'\t_ "{pkg}"' for pkg in component.commands.values())
+    return f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n"
+
+
+def go_version(*, go: str) -> tuple[int, int]:
+    out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout
+    match = re.match(r"go(\d+)\.(\d+)", out.strip())
+    if not match:
+        raise LabError(f"cannot read the Go version from {out.strip()!r}", fix="install Go 1.24 or newer")
+    return int(match.group(1)), int(match.group(2))
+
+
+def find_go(*, search_path: str | None = None) -> str:
+    """The `go` to build with: on PATH (or `search_path`), else where the official tarball puts it."""
+    if search_path is None:
+        search_path = os.pathsep.join((os.environ.get("PATH", ""), "/usr/local/go/bin"))
+    go = shutil.which("go", path=search_path)
+    if go is None:
+        raise LabError(
+            "Go is not installed, and the sandbox's Kubernetes binaries are not in the cache yet",
+            fix="install Go 1.24 or newer (https://go.dev/doc/install) and run the command again",
+        )
+    found = go_version(go=go)
+    if found < MIN_GO:
+        raise LabError(
+            f"Go {found[0]}.{found[1]} is too old to build Kubernetes {versions.KUBERNETES}",
+            fix=f"install Go {MIN_GO[0]}.{MIN_GO[1]} or newer and run the command again",
+        )
+    return go
+
+
+class Builder:
+    """Builds components into `paths.bin`, reporting progress through `say`."""
+
+    def __init__(self, *, paths: Paths, say: Callable[[str], None]) -> None:
+        self.paths = paths
+        self.say = say
+        self._go: str | None = None
+
+    @property
+    def go(self) -> str:
+        if self._go is None:
+            self._go = find_go()
+        return self._go
+
+    def installed(self, component: Component) -> Path | None:
+        folder = self.paths.bin / component.folder
+        if (folder / DONE_MARK).exists() and all((folder / c).exists() for c in component.commands):
+            return folder
+        return None
+
+    def module_go_mod(self, *, module: str, version: str) -> str:
+        """The go.mod text of `module@version`, fetched through the module proxy."""
+        out = self._go_cmd(["mod", "download", "-json", f"{module}@{version}"], cwd=self.paths.cache)
+        info = json.loads(out)
+        if "Error" in info:
+            raise LabError(
+                f"the Go module proxy did not give {module}@{version}: {info['Error']}",
+                fix="check that the module proxy is reachable (GOPROXY) and the pinned version exists",
+            )
+        return Path(info["GoMod"]).read_text()
+
+    def ensure(self, component: Component) -> Path:
+        done = self.installed(component)
+        if done is not None:
+            return done
+        return self.build(component)
+
+    def build(self, component: Component) -> Path:
+        work = self.paths.cache / "src" / component.folder
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "go.mod").write_text(wrapper_go_mod(component))
+        (work / "tools.go").write_text(wrapper_tools_go(component))
+        self.say(f"resolving Go modules for {component.name} {component.version}")
+        self._go_cmd(["mod", "tidy"], cwd=work)
+        staging = self.paths.bin / f".{component.folder}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        ldflags = " ".join(("-s", "-w", *component.ldflags))
+        for index, (name, package) in enumerate(component.commands.items(), start=1):
+            started = time.monotonic()
+            self.say(f"building {name} {component.version} ({index} of {len(component.commands)})")
+            self._go_build(
+                ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", str(staging / name), package],
+                cwd=work,
+                label=name,
+            )
+            self.say(f"built {name} in {time.monotonic() - started:.0f} s")
+        (staging / DONE_MARK).write_text(wrapper_go_mod(component))
+        final = self.paths.bin / component.folder
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+        return final
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # Upstream builds these static; it also keeps them independent of the machine's C library.
+        env["CGO_ENABLED"] = "0"
+        return env
+
+    def _go_cmd(self, args: Sequence[str], *, cwd: Path) -> str:
+        proc = subprocess.run([self.go, *args], cwd=cwd, env=self._env(), capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+            raise LabError(
+                f"`go {' '.join(args)}` failed in {cwd}: {tail}",
+                fix="check that the Go module proxy is reachable (GOPROXY) and retry",
+            )
+        return proc.stdout
+
+    def _go_build(self, args: Sequence[str], *, cwd: Path, label: str) -> None:
+        """Run a long `go build -v`, printing a progress line now and then instead of every package."""
+        log_path = self.paths.logs / f"build-{label}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        count = 0
+        started = time.monotonic()
+        done = threading.Event()
+
+        def heartbeat() -> None:
+            while not done.wait(30):
+                self.say(f"  ... {label}: {count} packages compiled, {time.monotonic() - started:.0f} s")
+
+        ticker = threading.Thread(target=heartbeat, daemon=True)
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(
+                [self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=subprocess.PIPE, text=True
+            )
+            ticker.start()
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                log.write(line)
+                count += 1
+            code = proc.wait()
+            done.set()
+        if code != 0:
+            tail = log_path.read_text().strip().splitlines()[-5:]
+            raise LabError(
+                f"building {label} failed: {' | '.join(tail)}",
+                fix=f"read {log_path}; a build needs about 2 GiB of free memory",
+            )
+
+
+def say_to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

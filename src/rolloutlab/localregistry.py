@@ -1,0 +1,127 @@
+"""The sandbox's registry on localhost: Debian's `docker-registry` where it is installed, else the usual
+registry container where Docker runs. Its storage is kept outside the cluster, so images survive `down`/`up`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+
+from rolloutlab.errors import LabError
+from rolloutlab.paths import Paths
+from rolloutlab.procs import Daemon, port_open
+from rolloutlab.registry import is_registry
+
+CONTAINER = "rolloutlab-registry"
+
+
+@dataclass(frozen=True)
+class RegistryState:
+    address: str
+    running: bool
+    owner: str  # "process", "container", "other" (someone else's registry) or "none"
+
+
+def registry_config(*, port: int, paths: Paths) -> str:
+    return (
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        "storage:\n"
+        f"  filesystem:\n    rootdirectory: {paths.registry_storage}\n"
+        "  delete:\n    enabled: true\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+
+
+class LocalRegistry:
+    def __init__(self, *, paths: Paths, port: int) -> None:
+        self.paths = paths
+        self.port = port
+        self.address = f"localhost:{port}"
+        self.daemon = Daemon(name="registry", run_dir=paths.run, log_dir=paths.logs)
+
+    def state(self) -> RegistryState:
+        if self.daemon.pid() is not None:
+            return RegistryState(address=self.address, running=True, owner="process")
+        if self._container_running():
+            return RegistryState(address=self.address, running=True, owner="container")
+        if is_registry(address=self.address):
+            return RegistryState(address=self.address, running=True, owner="other")
+        return RegistryState(address=self.address, running=False, owner="none")
+
+    def up(self) -> RegistryState:
+        state = self.state()
+        if state.running:
+            return state
+        if port_open(port=self.port):
+            raise LabError(
+                f"port {self.port} is in use by a program that is not a registry, so the sandbox's registry "
+                "cannot start there",
+                fix=f"stop that program (see `ss -ltnp 'sport = :{self.port}'`) or set LAB_REGISTRY to "
+                "localhost:<a free port>",
+            )
+        binary = shutil.which("docker-registry")
+        if binary:
+            self._start_process(binary)
+            return self.state()
+        if shutil.which("docker"):
+            self._start_container()
+            return self.state()
+        raise LabError(
+            "no registry can be started: neither Debian's docker-registry nor Docker is installed",
+            fix="run ./scripts/setup as root (it installs docker-registry), or install Docker",
+        )
+
+    def down(self) -> None:
+        self.daemon.stop()
+        if self._container_running():
+            subprocess.run(["docker", "stop", CONTAINER], capture_output=True, check=False)
+
+    def _start_process(self, binary: str) -> None:
+        self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
+        config_file = self.paths.sandbox / "registry.yml"
+        config_file.parent.mkdir(parents=True, exist_ok=True)
+        config_file.write_text(registry_config(port=self.port, paths=self.paths))
+        self.daemon.start(argv=[binary, "serve", str(config_file)])
+        self._wait_ready()
+
+    def _start_container(self) -> None:
+        self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["docker", "rm", "-f", CONTAINER], capture_output=True, check=False)
+        proc = subprocess.run(
+            [
+                "docker", "run", "-d", "--name", CONTAINER,
+                "-p", f"127.0.0.1:{self.port}:5000",
+                "-v", f"{self.paths.registry_storage}:/var/lib/registry",
+                "registry:2",
+            ],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise LabError(
+                f"the registry container did not start: {proc.stderr.strip().splitlines()[-1:]}",
+                fix="check that Docker runs and can pull registry:2, or install Debian's docker-registry",
+            )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if is_registry(address=self.address, timeout=0.5):
+                return
+            time.sleep(0.2)
+        raise LabError(
+            f"the registry did not answer on {self.address} within 15 s ({self.daemon.log_tail()})",
+            fix=f"read {self.daemon.log_file}",
+        )
+
+    def _container_running(self) -> bool:
+        if not shutil.which("docker"):
+            return False
+        proc = subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.Running}}", CONTAINER],
+            capture_output=True, text=True, check=False, timeout=10,
+        )  # fmt: skip
+        return proc.returncode == 0 and proc.stdout.strip() == "true"

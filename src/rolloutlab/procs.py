@@ -1,0 +1,102 @@
+"""Background processes the sandbox starts itself: started detached, found again by pid file, stopped cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+def port_open(*, port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
+    """Whether something accepts TCP connections on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+class Daemon:
+    """One background process known by name; its pid file lives in `run_dir`, its log in `log_dir`."""
+
+    def __init__(self, *, name: str, run_dir: Path, log_dir: Path) -> None:
+        self.name = name
+        self.pid_file = run_dir / f"{name}.pid"
+        self.log_file = log_dir / f"{name}.log"
+
+    def pid(self) -> int | None:
+        """The pid of the running process, or None. A pid reused by another program does not count."""
+        try:
+            recorded = self.pid_file.read_text().split()
+        except OSError:
+            return None
+        if len(recorded) < 2 or not recorded[0].isdigit():
+            return None
+        pid, program = int(recorded[0]), recorded[1]
+        cmdline = _cmdline(pid)
+        if not cmdline or program not in cmdline[:3]:
+            return None
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
+                return None
+        return pid
+
+    def start(self, *, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+        """Start `argv` detached from this process's session, so it outlives the command that started it."""
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=dict(env) if env is not None else None,
+            )
+        self.pid_file.write_text(f"{proc.pid} {argv[0]}\n")
+        return proc.pid
+
+    def exited_early(self, *, seconds: float) -> bool:
+        """Wait up to `seconds` and tell whether the process died in that time (a bad start)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.pid() is None:
+                return True
+            time.sleep(0.1)
+        return self.pid() is None
+
+    def stop(self, *, grace: float = 10.0) -> bool:
+        """Stop the process if it runs; True when there was one to stop."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.1)
+        if self.pid() is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def log_tail(self, *, lines: int = 3) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return " | ".join(text[-lines:])

@@ -1,0 +1,182 @@
+"""Talk to an OCI/distribution registry over its HTTP API: does a tag exist, which tags are there.
+
+Used by the sandbox's pull gate (a pod's image pulls only if the registry has it) and by the image helpers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+import requests
+
+MANIFEST_TYPES = ", ".join(
+    (
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    )
+)
+DOCKER_HUB = "docker.io"
+DOCKER_HUB_API = "registry-1.docker.io"
+
+# The grammar of the distribution reference (github.com/distribution/reference), reduced to what we check.
+_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+REPOSITORY_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A parsed image reference: `registry/repository:tag` or `...@digest`."""
+
+    registry: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @classmethod
+    def parse(cls, text: str) -> ImageRef:
+        """Split an image reference the way Docker and the kubelet do (no registry means Docker Hub)."""
+        rest, _, digest_part = text.partition("@")
+        digest = digest_part or None
+        first, _, remainder = rest.partition("/")
+        if remainder and ("." in first or ":" in first or first == "localhost"):
+            registry, path = first, remainder
+        else:
+            registry, path = DOCKER_HUB, rest
+        tag = None
+        name, sep, maybe_tag = path.rpartition(":")
+        if sep and "/" not in maybe_tag:
+            path, tag = name, maybe_tag
+        if registry == DOCKER_HUB and "/" not in path:
+            path = f"library/{path}"
+        if tag is None and digest is None:
+            tag = "latest"
+        return cls(registry=registry, repository=path, tag=tag, digest=digest)
+
+    @property
+    def reference(self) -> str:
+        """The tag or digest to ask the registry for."""
+        return self.digest or self.tag or "latest"
+
+    def __str__(self) -> str:
+        suffix = f"@{self.digest}" if self.digest else f":{self.tag}"
+        return f"{self.registry}/{self.repository}{suffix}"
+
+
+def naming_problem(*, repository: str, tag: str) -> str | None:
+    """Why `repository:tag` is not a valid image name, or None when it is."""
+    if not REPOSITORY_RE.match(repository):
+        return (
+            f"repository {repository!r} is invalid: use lowercase letters, digits and separators "
+            "(. _ __ -) between them, with / between path components"
+        )
+    if not TAG_RE.match(tag):
+        return (
+            f"tag {tag!r} is invalid: a tag is 1 to 128 letters, digits, '_', '.' or '-', "
+            "and must not start with '.' or '-'"
+        )
+    return None
+
+
+class PullResult(Enum):
+    FOUND = "found"
+    NOT_FOUND = "not-found"
+    UNREACHABLE = "unreachable"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class PullAnswer:
+    result: PullResult
+    message: str
+
+
+def api_base(registry: str) -> str:
+    """The URL of a registry's API; local registries speak plain HTTP, as Docker allows for them."""
+    host = DOCKER_HUB_API if registry == DOCKER_HUB else registry
+    hostname = host.split(":")[0]
+    local = hostname == "localhost" or hostname.startswith("127.") or hostname == "[::1]"
+    return f"{'http' if local else 'https'}://{host}"
+
+
+def _anonymous_token(response: requests.Response, *, repository: str, timeout: float) -> str | None:
+    """Follow a registry's Bearer challenge for an anonymous pull token (Docker Hub answers 401 first)."""
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if not challenge.lower().startswith("bearer "):
+        return None
+    params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    realm = params.pop("realm", None)
+    if not realm:
+        return None
+    params.setdefault("scope", f"repository:{repository}:pull")
+    answer = requests.get(realm, params=params, timeout=timeout)
+    if answer.status_code != 200:
+        return None
+    body = answer.json()
+    token = body.get("token") or body.get("access_token")
+    return str(token) if token else None
+
+
+def check_manifest(image: str, *, timeout: float = 3.0) -> PullAnswer:
+    """Ask the image's registry whether the manifest exists, as a kubelet's pull would find out."""
+    ref = ImageRef.parse(image)
+    url = f"{api_base(ref.registry)}/v2/{ref.repository}/manifests/{ref.reference}"
+    headers = {"Accept": MANIFEST_TYPES}
+    try:
+        response = requests.head(url, headers=headers, timeout=timeout)
+        if response.status_code == 401:
+            token = _anonymous_token(response, repository=ref.repository, timeout=timeout)
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+                response = requests.head(url, headers=headers, timeout=timeout)
+    except requests.RequestException as exc:
+        reason = type(exc).__name__
+        return PullAnswer(
+            result=PullResult.UNREACHABLE,
+            message=(
+                f'failed to pull image "{image}": registry {ref.registry} cannot be reached '
+                f"({reason}); is it running, and is the name right?"
+            ),
+        )
+    if response.status_code == 200:
+        return PullAnswer(result=PullResult.FOUND, message=f'Successfully pulled image "{image}"')
+    if response.status_code == 404:
+        return PullAnswer(
+            result=PullResult.NOT_FOUND,
+            message=(
+                f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
+                f"{ref.registry}/{ref.repository}:{ref.reference}: not found"
+            ),
+        )
+    if response.status_code in (401, 403):
+        return PullAnswer(
+            result=PullResult.DENIED,
+            message=f'failed to pull image "{image}": pull access denied by {ref.registry} '
+            f"(HTTP {response.status_code}); the repository may not exist or may need credentials",
+        )
+    return PullAnswer(
+        result=PullResult.UNREACHABLE,
+        message=f'failed to pull image "{image}": registry {ref.registry} answered HTTP {response.status_code}',
+    )
+
+
+def list_tags(*, registry: str, repository: str, timeout: float = 5.0) -> list[str]:
+    """The tags of `repository` in `registry`, sorted; empty when the repository does not exist."""
+    response = requests.get(f"{api_base(registry)}/v2/{repository}/tags/list", timeout=timeout)
+    if response.status_code == 404:
+        return []
+    response.raise_for_status()
+    return sorted(response.json().get("tags") or [])
+
+
+def is_registry(*, address: str, timeout: float = 2.0) -> bool:
+    """Whether a distribution registry answers its API root at `address` (host:port)."""
+    try:
+        response = requests.get(f"{api_base(address)}/v2/", timeout=timeout)
+    except requests.RequestException:
+        return False
+    return "Docker-Distribution-Api-Version" in response.headers

@@ -1,0 +1,435 @@
+"""The embedded default cluster: a real control plane (etcd, kube-apiserver, kube-controller-manager,
+kube-scheduler) run by kwokctl with its binary runtime, three simulated nodes, a registry on localhost, and
+the pull gate that makes image pulls follow that registry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rolloutlab import gobuild, kubectl, versions
+from rolloutlab.engine import Engine, EngineState
+from rolloutlab.errors import LabError
+from rolloutlab.localregistry import LocalRegistry, RegistryState
+from rolloutlab.paths import Paths
+from rolloutlab.procs import Daemon
+from rolloutlab.settings import LabSettings
+
+CLUSTER = "rolloutlab"
+NODES = ("node-1", "node-2", "node-3")
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
+SERVE_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Binaries:
+    kube_apiserver: Path
+    kube_controller_manager: Path
+    kube_scheduler: Path
+    etcd: Path
+    kwok: Path
+    kwokctl: Path
+    kubectl: str
+
+
+@dataclass(frozen=True)
+class Status:
+    built: bool
+    components: dict[str, bool]
+    apiserver_ready: bool
+    nodes_ready: int
+    pull_gate: bool
+    registry: RegistryState
+    engine: EngineState
+    kubeconfig: Path
+
+    @property
+    def up(self) -> bool:
+        return (
+            all(self.components.values())
+            and self.apiserver_ready
+            and self.nodes_ready == len(NODES)
+            and self.pull_gate
+            and self.registry.running
+        )
+
+
+def node_manifest(name: str) -> str:
+    # Realistic capacity so `kubectl describe node` reads like a small worker, and no taint, so the lesson's
+    # Deployment needs no toleration to land on the simulated nodes.
+    return f"""apiVersion: v1
+kind: Node
+metadata:
+  name: {name}
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: {name}
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    type: kwok
+status:
+  allocatable: {{cpu: "4", memory: 16Gi, pods: "110"}}
+  capacity: {{cpu: "4", memory: 16Gi, pods: "110"}}
+"""
+
+
+def stages_file() -> str:
+    return resources.files("rolloutlab").joinpath("data/kwok-stages.yaml").read_text()
+
+
+class Sandbox:
+    def __init__(
+        self,
+        *,
+        paths: Paths,
+        settings: LabSettings,
+        say: Callable[[str], None] = gobuild.say_to_stderr,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.say = say
+        self.builder = gobuild.Builder(paths=paths, say=say)
+        self.registry = LocalRegistry(paths=paths, port=self._registry_port())
+        self.engine = Engine(paths=paths)
+        self.pull_gate = Daemon(name="pull-gate", run_dir=paths.run, log_dir=paths.logs)
+
+    def _registry_port(self) -> int:
+        host = self.settings.registry.rpartition(":")[0]
+        if host not in ("localhost", "127.0.0.1"):
+            raise LabError(
+                f"LAB_REGISTRY={self.settings.registry} is not on localhost, but the sandbox serves its "
+                "registry on localhost",
+                fix="unset LAB_REGISTRY (the sandbox uses localhost:5001) or set it to localhost:<port>",
+            )
+        return self.settings.registry_port
+
+    # -- binaries ---------------------------------------------------------------------------------------
+    def components(self) -> list[gobuild.Component]:
+        release = versions.kubernetes_release()
+        go_mod = self._kubernetes_go_mod(release)
+        with_kubectl = kubectl.find_kubectl() is None
+        return [
+            gobuild.kubernetes_component(release=release, go_mod=go_mod, with_kubectl=with_kubectl),
+            gobuild.etcd_component(version=versions.ETCD),
+            gobuild.kwok_component(version=versions.KWOK),
+        ]
+
+    def _kubernetes_go_mod(self, release: versions.Release) -> str:
+        # The go.mod is kept beside the build so that a warm start needs neither Go nor the module proxy.
+        saved = self.paths.bin / f"kubernetes-{release.tag}.go.mod"
+        if saved.exists():
+            return saved.read_text()
+        text = self.builder.module_go_mod(module="k8s.io/kubernetes", version=release.tag)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(text)
+        return text
+
+    def binaries(self, *, build: bool) -> Binaries:
+        """The cached binaries; with `build`, build what is missing (minutes, once per version)."""
+        kube_dir = self._cached("kubernetes", f"v{versions.KUBERNETES}")
+        etcd_dir = self._cached("etcd", f"v{versions.ETCD}")
+        kwok_dir = self._cached("kwok", f"v{versions.KWOK}")
+        found_kubectl = kubectl.find_kubectl(built=kube_dir / "kubectl" if kube_dir else None)
+        if not (kube_dir and etcd_dir and kwok_dir and found_kubectl):
+            if not build:
+                raise LabError(
+                    "the sandbox's binaries are not built yet",
+                    fix="run `rolloutlab sandbox build` (it takes 15 to 30 minutes once, then is cached)",
+                )
+            self.build()
+            return self.binaries(build=False)
+        return Binaries(
+            kube_apiserver=kube_dir / "kube-apiserver",
+            kube_controller_manager=kube_dir / "kube-controller-manager",
+            kube_scheduler=kube_dir / "kube-scheduler",
+            etcd=etcd_dir / "etcd",
+            kwok=kwok_dir / "kwok",
+            kwokctl=kwok_dir / "kwokctl",
+            kubectl=found_kubectl.path,
+        )
+
+    def _cached(self, name: str, version: str) -> Path | None:
+        folder = self.paths.bin / f"{name}-{version}"
+        return folder if (folder / gobuild.DONE_MARK).exists() else None
+
+    def build(self) -> None:
+        for component in self.components():
+            if self.builder.installed(component):
+                self.say(f"{component.name} {component.version}: cached in {self.paths.bin}")
+                continue
+            self.builder.build(component)
+
+    # -- kwokctl ----------------------------------------------------------------------------------------
+    def _kwokctl_env(self, bins: Binaries) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "KWOK_WORKDIR": str(self.paths.kwok_workdir),
+                # Forced: with Docker present kwokctl would pick it and try to pull component images.
+                "KWOK_RUNTIME": "binary",
+                "KWOK_KUBE_VERSION": f"v{versions.KUBERNETES}",
+                "KWOK_ETCD_VERSION": versions.ETCD,
+                "KWOK_KUBE_APISERVER_BINARY": str(bins.kube_apiserver),
+                "KWOK_KUBE_CONTROLLER_MANAGER_BINARY": str(bins.kube_controller_manager),
+                "KWOK_KUBE_SCHEDULER_BINARY": str(bins.kube_scheduler),
+                "KWOK_CONTROLLER_BINARY": str(bins.kwok),
+                "KWOK_ETCD_BINARY": str(bins.etcd),
+                "KWOK_KUBECTL_BINARY": bins.kubectl,
+            }
+        )
+        return env
+
+    def _kwokctl(self, bins: Binaries, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(bins.kwokctl), *args],
+            env=self._kwokctl_env(bins),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    @property
+    def cluster_dir(self) -> Path:
+        return self.paths.kwok_workdir / "clusters" / CLUSTER
+
+    def _cluster_kubeconfig(self) -> Path:
+        return self.cluster_dir / "kubeconfig.yaml"
+
+    def component_running(self) -> dict[str, bool]:
+        running = {}
+        for name in COMPONENTS:
+            pid_file = self.cluster_dir / "pids" / f"{name}.pid"
+            try:
+                pid = int(pid_file.read_text().strip())
+                os.kill(pid, 0)
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                running[name] = not stat.split(") ")[1].startswith("Z")
+            except (OSError, ValueError, IndexError):
+                running[name] = False
+        return running
+
+    # -- up / down ------------------------------------------------------------------------------------------
+    def up(self, *, build: bool = True) -> Status:
+        started = time.monotonic()
+        bins = self.binaries(build=build)
+        self.say(f"registry: {self._registry_line(self.registry.up())}")
+        self._cluster_up(bins)
+        self._nodes_up(bins)
+        self._pull_gate_up()
+        engine = self._engine_up()
+        self.say(f"docker engine: {self._engine_line(engine)}")
+        status = self.status()
+        if not status.up:
+            raise LabError(f"the sandbox is only half up ({self.describe(status)})", fix=self._half_up_fix())
+        self.say(f"sandbox up in {time.monotonic() - started:.1f} s; kubeconfig: {self.paths.kubeconfig}")
+        return status
+
+    def _half_up_fix(self) -> str:
+        return (
+            f"read the logs in {self.paths.logs} and {self.cluster_dir / 'logs'}, then run "
+            "`rolloutlab sandbox down --delete` and `rolloutlab sandbox up` to start afresh (images are kept)"
+        )
+
+    def _cluster_up(self, bins: Binaries) -> None:
+        if (self.cluster_dir / "kwok.yaml").exists():
+            if all(self.component_running().values()) and self._served(bins):
+                self.say("cluster: already running")
+            else:
+                self.say("cluster: starting the stopped components")
+                proc = self._kwokctl(bins, "start", "cluster", "--name", CLUSTER)
+                self._check(proc, what="kwokctl start cluster")
+        else:
+            self.say(
+                f"cluster: creating (Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK})"
+            )
+            stages = self.paths.sandbox / "kwok-stages.yaml"
+            stages.parent.mkdir(parents=True, exist_ok=True)
+            stages.write_text(stages_file())
+            proc = self._kwokctl(
+                bins, "--config", str(stages), "create", "cluster", "--name", CLUSTER,
+                # "" keeps kwokctl from writing a context into the user's ~/.kube/config.
+                "--kubeconfig", "", "--wait", "0s",
+            )  # fmt: skip
+            self._check(proc, what="kwokctl create cluster")
+        self._wait_served(bins)
+        self.paths.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._cluster_kubeconfig(), self.paths.kubeconfig)
+        self.paths.kubeconfig.chmod(0o600)
+
+    def _check(self, proc: subprocess.CompletedProcess[str], *, what: str) -> None:
+        if proc.returncode == 0:
+            return
+        lines = [line for line in (proc.stderr + proc.stdout).strip().splitlines() if line.strip()]
+        raise LabError(f"{what} failed: {' | '.join(lines[-3:])}", fix=self._half_up_fix())
+
+    def _served(self, bins: Binaries) -> bool:
+        proc = kubectl.run(
+            ["get", "--raw", "/readyz"], kubeconfig=self._cluster_kubeconfig(), kubectl=bins.kubectl, timeout=10
+        )
+        return proc.returncode == 0
+
+    def _wait_served(self, bins: Binaries) -> None:
+        deadline = time.monotonic() + SERVE_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._cluster_kubeconfig().exists() and self._served(bins):
+                return
+            if not self.component_running().get("kube-apiserver", False) and time.monotonic() > deadline - 100:
+                break
+            time.sleep(0.25)
+        raise LabError(
+            f"the sandbox's kube-apiserver did not become ready within {SERVE_TIMEOUT:.0f} s",
+            fix=self._half_up_fix(),
+        )
+
+    def _nodes_up(self, bins: Binaries) -> None:
+        manifest = "---\n".join(node_manifest(name) for name in NODES)
+        proc = kubectl.run(
+            ["apply", "-f", "-"], kubeconfig=self.paths.kubeconfig, kubectl=bins.kubectl, input_text=manifest
+        )
+        self._check(proc, what="creating the simulated nodes")
+        proc = kubectl.run(
+            ["wait", "--for=condition=Ready", "--timeout=60s", *(f"node/{n}" for n in NODES)],
+            kubeconfig=self.paths.kubeconfig,
+            kubectl=bins.kubectl,
+            timeout=90,
+        )
+        self._check(proc, what="waiting for the simulated nodes")
+
+    def _pull_gate_up(self) -> None:
+        if self.pull_gate.pid() is not None:
+            return
+        self.pull_gate.start(
+            argv=[sys.executable, "-m", "rolloutlab.pullgate", "--kubeconfig", str(self.paths.kubeconfig)]
+        )
+        if self.pull_gate.exited_early(seconds=1.0):
+            raise LabError(
+                f"the pull gate stopped as it started ({self.pull_gate.log_tail()})",
+                fix=f"read {self.pull_gate.log_file}",
+            )
+
+    def _engine_up(self) -> EngineState:
+        try:
+            return self.engine.up()
+        except LabError as exc:
+            # The cluster works without Docker; only building images needs it, and the labs say so there.
+            return EngineState(running=False, version=None, started_by_us=False, problem=str(exc))
+
+    def down(self, *, delete: bool = False) -> list[str]:
+        """Stop what `up` started (and, with `delete`, the cluster's state); images in the registry stay."""
+        stopped = []
+        if self.pull_gate.stop():
+            stopped.append("pull gate")
+        if (self.cluster_dir / "kwok.yaml").exists():
+            bins = self.binaries(build=False)
+            if delete:
+                proc = self._kwokctl(bins, "delete", "cluster", "--name", CLUSTER, "--kubeconfig", "")
+                self._check(proc, what="kwokctl delete cluster")
+                self.paths.kubeconfig.unlink(missing_ok=True)
+                stopped.append("cluster (deleted)")
+            elif any(self.component_running().values()):
+                proc = self._kwokctl(bins, "stop", "cluster", "--name", CLUSTER)
+                self._check(proc, what="kwokctl stop cluster")
+                stopped.append("cluster")
+        if self.registry.state().owner in ("process", "container"):
+            self.registry.down()
+            stopped.append("registry")
+        if self.engine.down():
+            stopped.append("dockerd")
+        return stopped
+
+    # -- status -------------------------------------------------------------------------------------------
+    def status(self) -> Status:
+        bins_ok = all(
+            self._cached(n, v) for n, v in (("kubernetes", f"v{versions.KUBERNETES}"),
+                                            ("etcd", f"v{versions.ETCD}"), ("kwok", f"v{versions.KWOK}"))
+        )  # fmt: skip
+        components = self.component_running()
+        ready = False
+        nodes = 0
+        if bins_ok and components.get("kube-apiserver") and self.paths.kubeconfig.exists():
+            bins = self.binaries(build=False)
+            ready = self._served(bins)
+            if ready:
+                proc = kubectl.run(
+                    ["get", "nodes", "-o",
+                     "jsonpath={range .items[*]}{.status.conditions[?(@.type=='Ready')].status}{'\\n'}{end}"],
+                    kubeconfig=self.paths.kubeconfig, kubectl=bins.kubectl, timeout=15,
+                )  # fmt: skip
+                nodes = proc.stdout.split().count("True")
+        return Status(
+            built=bins_ok,
+            components=components,
+            apiserver_ready=ready,
+            nodes_ready=nodes,
+            pull_gate=self.pull_gate.pid() is not None,
+            registry=self.registry.state(),
+            engine=self.engine.state(),
+            kubeconfig=self.paths.kubeconfig,
+        )
+
+    def describe(self, status: Status) -> str:
+        down = [name for name, running in status.components.items() if not running]
+        parts = []
+        if down:
+            parts.append("not running: " + ", ".join(down))
+        if not status.apiserver_ready:
+            parts.append("apiserver not ready")
+        if status.nodes_ready != len(NODES):
+            parts.append(f"{status.nodes_ready} of {len(NODES)} nodes ready")
+        if not status.pull_gate:
+            parts.append("pull gate not running")
+        if not status.registry.running:
+            parts.append("registry not running")
+        return "; ".join(parts) or "everything runs"
+
+    def report(self, status: Status) -> list[str]:
+        """`sandbox status` as lines: what runs, where, which versions."""
+        mark = {True: "running", False: "stopped"}
+        lines = [
+            f"sandbox: {'up' if status.up else 'down'}"
+            + ("" if status.up or not any(status.components.values()) else f" ({self.describe(status)})"),
+            f"versions: Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK}"
+            f" (binaries {'built' if status.built else 'not built'}, in {self.paths.bin})",
+        ]
+        lines += [f"  {name}: {mark[running]}" for name, running in status.components.items()]
+        lines += [
+            f"  apiserver: {'ready' if status.apiserver_ready else 'not answering'}",
+            f"  nodes ready: {status.nodes_ready} of {len(NODES)} ({', '.join(NODES)})",
+            f"  pull gate: {mark[status.pull_gate]} (log: {self.pull_gate.log_file})",
+            f"registry: {self._registry_line(status.registry)}",
+            f"docker engine: {self._engine_line(status.engine)}",
+            f"kubeconfig: {status.kubeconfig}",
+        ]
+        return lines
+
+    def _registry_line(self, state: RegistryState) -> str:
+        where = {
+            "process": f"docker-registry process, storage {self.paths.registry_storage}",
+            "container": f"container rolloutlab-registry, storage {self.paths.registry_storage}",
+            "other": "a registry not started by rolloutlab; using it",
+            "none": "not running",
+        }[state.owner]
+        return f"{state.address} ({where})"
+
+    @staticmethod
+    def _engine_line(state: EngineState) -> str:
+        if state.running:
+            return f"Docker {state.version}" + (" (dockerd started by rolloutlab)" if state.started_by_us else "")
+        return f"not available: {state.problem}"
+
+    def env_lines(self) -> list[str]:
+        return [
+            f"export KUBECONFIG={self.paths.kubeconfig}",
+            f"export LAB_REGISTRY={self.registry.address}",
+        ]

@@ -1,0 +1,52 @@
+"""Fixtures for tests that run against the sandbox: its kubeconfig, kubectl, a fresh namespace per test."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import Kubectl
+from rolloutlab.paths import Paths
+from rolloutlab.sandbox import Sandbox
+from rolloutlab.settings import LabSettings
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    kubeconfig: Path
+    kubectl: str
+    registry: str
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> SandboxInfo:
+    """The running sandbox; a test that needs it fails (never skips) when it is not up."""
+    box = Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env({}), say=lambda _: None)
+    status = box.status()
+    if not status.up:
+        pytest.fail(f"the sandbox is not up ({box.describe(status)}); run ./scripts/test, which starts it")
+    return SandboxInfo(
+        kubeconfig=status.kubeconfig,
+        kubectl=box.binaries(build=False).kubectl,
+        registry=box.registry.address,
+    )
+
+
+@pytest.fixture
+def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
+    """kubectl in a namespace of its own, deleted after the test whatever its outcome."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    kubectl = Kubectl(path=sandbox.kubectl, kubeconfig=sandbox.kubeconfig, namespace=name)
+    kubectl("create", "namespace", name)
+    kubectl("wait", "--for=jsonpath={.metadata.name}=default", "serviceaccount/default", "--timeout=30s")
+    try:
+        yield kubectl
+    finally:
+        kubectl("delete", "namespace", name, "--wait=false", check=False)

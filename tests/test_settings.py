@@ -1,0 +1,31 @@
+"""Lab settings come from the environment, with defaults that work for a student."""
+
+import pytest
+
+from rolloutlab.errors import LabError
+from rolloutlab.settings import LabSettings
+
+
+def test_defaults_work_for_a_student():
+    """No variables set: the sandbox's registry and the default namespace."""
+    settings = LabSettings.from_env({})
+    assert settings.registry == "localhost:5001"
+    assert settings.namespace == "default"
+    assert settings.image("1.0.0") == "localhost:5001/first-app-k8s:1.0.0"
+
+
+def test_environment_overrides():
+    """LAB_REGISTRY, LAB_NAMESPACE, LAB_CONTEXT and KUBECONFIG are taken as given."""
+    settings = LabSettings.from_env(
+        {"LAB_REGISTRY": "docker.io/student/", "LAB_NAMESPACE": "alice", "LAB_CONTEXT": "kind-kind",
+         "KUBECONFIG": "/tmp/k"}
+    )  # fmt: skip
+    assert settings.registry == "docker.io/student"
+    assert (settings.namespace, settings.context, settings.kubeconfig) == ("alice", "kind-kind", "/tmp/k")
+    assert settings.registry_port == 443
+
+
+def test_registry_url_is_refused_with_the_right_form():
+    """A URL in LAB_REGISTRY is a common slip; the message shows the host:port form."""
+    with pytest.raises(LabError, match="host:port"):
+        LabSettings.from_env({"LAB_REGISTRY": "http://localhost:5001"})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import validate
+from rolloutlab import bench, validate
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import Sandbox
@@ -64,6 +65,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def cmd_bench_sandbox(args: argparse.Namespace) -> int:
+    result = bench.run(sandbox=_sandbox(), out=Path(args.out), runs=args.runs)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -89,6 +96,13 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--kubeconfig", help="kubeconfig file to run with")
     check.add_argument("--out", required=True, help="folder for executed notebooks and report.json")
     check.set_defaults(func=cmd_validate)
+
+    bench_group = groups.add_parser("bench", help="benchmarks that write their figures to JSON")
+    bench_verbs = bench_group.add_subparsers(dest="verb", required=True)
+    bench_sandbox = bench_verbs.add_parser("sandbox", help="cold build, warm up, set image to rolled out")
+    bench_sandbox.add_argument("--out", default="build/bench/sandbox.json")
+    bench_sandbox.add_argument("--runs", type=int, default=3)
+    bench_sandbox.set_defaults(func=cmd_bench_sandbox)
     return top
 
 

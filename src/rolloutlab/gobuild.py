@@ -205,12 +205,21 @@ class Builder:
                 cwd=work,
                 label=name,
             )
-            self.say(f"built {name} in {time.monotonic() - started:.0f} s")
+            seconds = time.monotonic() - started
+            self.say(f"built {name} in {seconds:.0f} s")
+            self._record_time(component=component, binary=name, seconds=seconds)
         (staging / DONE_MARK).write_text(wrapper_go_mod(component))
         final = self.paths.bin / component.folder
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
         return final
+
+    def _record_time(self, *, component: Component, binary: str, seconds: float) -> None:
+        """Keep how long each build took, for the benchmark."""
+        path = self.paths.bin / "build-times.json"
+        times = json.loads(path.read_text()) if path.exists() else {}
+        times.setdefault(component.folder, {})[binary] = round(seconds, 1)
+        path.write_text(json.dumps(times, indent=2, sort_keys=True))
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)

@@ -5,7 +5,12 @@ Used by the sandbox's pull gate (a pod's image pulls only if the registry has it
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
+import json
 import re
+import tarfile
 from dataclasses import dataclass
 from enum import Enum
 
@@ -180,3 +185,56 @@ def is_registry(*, address: str, timeout: float = 2.0) -> bool:
     except requests.RequestException:
         return False
     return "Docker-Distribution-Api-Version" in response.headers
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _upload_blob(*, base: str, repository: str, data: bytes) -> str:
+    digest = _digest(data)
+    start = requests.post(f"{base}/v2/{repository}/blobs/uploads/", timeout=10)
+    if start.status_code != 202:
+        raise RuntimeError(f"blob upload refused: HTTP {start.status_code} {start.text}")
+    location = start.headers["Location"]
+    if location.startswith("/"):
+        location = base + location
+    sep = "&" if "?" in location else "?"
+    done = requests.put(f"{location}{sep}digest={digest}", data=data, timeout=10,
+                        headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+    if done.status_code != 201:
+        raise RuntimeError(f"blob upload failed: HTTP {done.status_code} {done.text}")
+    return digest
+
+
+def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
+    """Push a small real OCI image (one layer holding a text file) and return its manifest digest.
+
+    No Docker needed: tests and benchmarks use it to give the cluster tags that exist in the registry.
+    """
+    base = api_base(registry)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        body = f"{repository}:{tag}\n".encode()
+        info = tarfile.TarInfo("version.txt")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    layer = gzip.compress(raw.getvalue(), mtime=0)
+    config = json.dumps(
+        {"architecture": "amd64", "os": "linux", "config": {},
+         "rootfs": {"type": "layers", "diff_ids": [_digest(raw.getvalue())]}}
+    ).encode()  # fmt: skip
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": _upload_blob(base=base, repository=repository, data=config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": _upload_blob(base=base, repository=repository, data=layer), "size": len(layer)}],
+    }  # fmt: skip
+    body = json.dumps(manifest).encode()
+    put = requests.put(f"{base}/v2/{repository}/manifests/{tag}", data=body, timeout=10,
+                       headers={"Content-Type": manifest["mediaType"]})  # fmt: skip
+    if put.status_code != 201:
+        raise RuntimeError(f"manifest push failed: HTTP {put.status_code} {put.text}")
+    return _digest(body)

@@ -53,20 +53,24 @@ class Daemon:
         return pid
 
     def start(self, *, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
-        """Start `argv` detached from this process's session, so it outlives the command that started it."""
+        """Start `argv` in a session of its own, orphaned at once, so it outlives the command that started it
+        and never lingers as our zombie."""
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as log:
-            proc = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=dict(env) if env is not None else None,
-            )
-        self.pid_file.write_text(f"{proc.pid} {argv[0]}\n")
-        return proc.pid
+        launch = 'exec "$@" </dev/null >>"$ROLLOUTLAB_DAEMON_LOG" 2>&1 & echo $!'
+        child_env = dict(env if env is not None else os.environ)
+        child_env["ROLLOUTLAB_DAEMON_LOG"] = str(self.log_file)
+        proc = subprocess.run(
+            ["/bin/sh", "-c", launch, "sh", *argv],
+            env=child_env,
+            capture_output=True,
+            text=True,
+            check=True,
+            start_new_session=True,
+        )
+        pid = int(proc.stdout.strip())
+        self.pid_file.write_text(f"{pid} {argv[0]}\n")
+        return pid
 
     def exited_early(self, *, seconds: float) -> bool:
         """Wait up to `seconds` and tell whether the process died in that time (a bad start)."""
@@ -84,13 +88,13 @@ class Daemon:
             self.pid_file.unlink(missing_ok=True)
             return False
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and self.pid() is not None:
             time.sleep(0.1)
         if self.pid() is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
 

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import bench, validate
+from rolloutlab import baseimage, bench, validate
 from rolloutlab.errors import LabError
+from rolloutlab.gobuild import say_to_stderr
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import Sandbox
 from rolloutlab.settings import LabSettings
@@ -71,6 +72,11 @@ def cmd_bench_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_images_base(args: argparse.Namespace) -> int:
+    print(baseimage.pick_base(say=say_to_stderr))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -96,6 +102,12 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--kubeconfig", help="kubeconfig file to run with")
     check.add_argument("--out", required=True, help="folder for executed notebooks and report.json")
     check.set_defaults(func=cmd_validate)
+
+    images = groups.add_parser("images", help="images of the lesson's app")
+    image_verbs = images.add_subparsers(dest="verb", required=True)
+    image_verbs.add_parser(
+        "base", help="print the Python base image to build on; builds one from Debian packages if none can be pulled"
+    ).set_defaults(func=cmd_images_base)
 
     bench_group = groups.add_parser("bench", help="benchmarks that write their figures to JSON")
     bench_verbs = bench_group.add_subparsers(dest="verb", required=True)

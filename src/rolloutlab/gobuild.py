@@ -7,6 +7,7 @@ refuses modules with `replace` lines, and Kubernetes (like etcd) points its stag
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -187,6 +188,20 @@ class Builder:
         return self.build(component)
 
     def build(self, component: Component) -> Path:
+        """Build `component` unless another process did while we waited for the build lock."""
+        self.paths.bin.mkdir(parents=True, exist_ok=True)
+        with (self.paths.bin / ".build.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.say("another rolloutlab build is running; waiting for it to finish")
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            done = self.installed(component)
+            if done is not None:
+                return done
+            return self._build(component)
+
+    def _build(self, component: Component) -> Path:
         work = self.paths.cache / "src" / component.folder
         work.mkdir(parents=True, exist_ok=True)
         (work / "go.mod").write_text(wrapper_go_mod(component))

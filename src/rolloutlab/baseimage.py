@@ -1,0 +1,125 @@
+"""A Python base image for the app where none can be pulled (an offline classroom, CI): built locally from
+Debian packages with debootstrap and imported into Docker. Students with internet use the public base."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound
+
+from rolloutlab.errors import LabError
+
+PUBLIC_BASE = "python:3.12-slim"
+LOCAL_BASE = "rolloutlab/python-base:bookworm"
+SUITE = "bookworm"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+# Trimmed after debootstrap: nothing a Python web app reads at run time.
+PRUNE = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale")
+
+
+def apt_mirror(*, sources: Path = Path("/etc/apt")) -> str:
+    """The Debian mirror this machine's apt uses (so debootstrap reaches what apt reaches)."""
+    files = [*sorted(sources.glob("sources.list.d/*.sources")), sources / "sources.list"]
+    for path in files:
+        try:
+            text = path.read_text()
+        except OSError:
+            continue
+        for match in re.finditer(r"^(?:URIs:\s*|deb\s+(?:\[[^\]]*\]\s+)?)(\S+)", text, flags=re.MULTILINE):
+            uri = match.group(1)
+            if uri.rstrip("/").endswith("/debian"):
+                return uri
+    return DEFAULT_MIRROR
+
+
+def _client() -> docker.DockerClient:
+    try:
+        api = docker.from_env(timeout=300)
+        api.ping()
+    except DockerException as exc:
+        raise LabError(
+            "no Docker engine answers, so no image can be built",
+            fix="start Docker (as root, `rolloutlab sandbox up` starts dockerd) and check `docker info`",
+        ) from exc
+    return api
+
+
+def has_image(name: str) -> bool:
+    api = _client()
+    try:
+        api.images.get(name)
+        return True
+    except ImageNotFound:
+        return False
+    finally:
+        api.close()
+
+
+def pick_base(*, say: Callable[[str], None]) -> str:
+    """The base image the app's Dockerfile should use here: the public one if present or pullable, else ours."""
+    if has_image(PUBLIC_BASE):
+        return PUBLIC_BASE
+    api = _client()
+    try:
+        repository, tag = PUBLIC_BASE.split(":")
+        api.images.pull(repository, tag=tag)
+        return PUBLIC_BASE
+    except (APIError, DockerException):
+        say(f"{PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages")
+    finally:
+        api.close()
+    build_local_base(say=say)
+    return LOCAL_BASE
+
+
+def build_local_base(*, say: Callable[[str], None]) -> str:
+    """Build `LOCAL_BASE` with debootstrap unless Docker already has it."""
+    if has_image(LOCAL_BASE):
+        return LOCAL_BASE
+    debootstrap = shutil.which("debootstrap")
+    if debootstrap is None or os.geteuid() != 0:
+        raise LabError(
+            f"no Python base image can be pulled, and {LOCAL_BASE} cannot be built here "
+            f"({'debootstrap is not installed' if debootstrap is None else 'building it needs root'})",
+            fix="run ./scripts/setup as root, or make python:3.12-slim available to Docker (docker pull/load)",
+        )
+    with tempfile.TemporaryDirectory(prefix="rolloutlab-base-") as tmp:
+        root = Path(tmp) / "rootfs"
+        mirror = apt_mirror()
+        say(f"building {LOCAL_BASE} with debootstrap from {mirror} (a few minutes, once)")
+        proc = subprocess.run(
+            [debootstrap, "--variant=minbase", "--include=python3", SUITE, str(root), mirror],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            tail = " | ".join(proc.stdout.strip().splitlines()[-3:])
+            raise LabError(f"debootstrap failed: {tail}", fix="check that the Debian mirror is reachable")
+        for relative in PRUNE:
+            shutil.rmtree(root / relative, ignore_errors=True)
+        archive = Path(tmp) / "rootfs.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(root, arcname=".")
+        api = _client()
+        try:
+            repository, tag = LOCAL_BASE.split(":")
+            with archive.open("rb") as data:
+                api.api.import_image_from_data(
+                    data.read(),
+                    repository=repository,
+                    tag=tag,
+                    changes=["ENV LANG=C.UTF-8", 'CMD ["python3"]'],
+                )
+        finally:
+            api.close()
+    say(f"built {LOCAL_BASE}")
+    return LOCAL_BASE

@@ -1,0 +1,36 @@
+"""The base image: the apt mirror is found, and the image the app builds on runs Python in a real container."""
+
+import docker
+import pytest
+
+from rolloutlab import baseimage
+
+
+def test_mirror_from_deb822_sources(tmp_path):
+    """The mirror of a deb822 .sources file is the one debootstrap uses."""
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\nComponents: main\n"
+        "\nTypes: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n"
+    )
+    assert baseimage.apt_mirror(sources=tmp_path) == "http://mirror.example/debian"
+
+
+def test_mirror_from_one_line_sources(tmp_path):
+    """A classic sources.list line with options is read too; with none, Debian's default."""
+    assert baseimage.apt_mirror(sources=tmp_path) == baseimage.DEFAULT_MIRROR
+    (tmp_path / "sources.list").write_text("deb [arch=amd64] http://ftp.example/debian bookworm main\n")
+    assert baseimage.apt_mirror(sources=tmp_path) == "http://ftp.example/debian"
+
+
+@pytest.mark.sandbox
+def test_base_image_runs_python(sandbox):
+    """The base picked for this machine starts a real container whose python3 answers."""
+    base = baseimage.pick_base(say=print)
+    api = docker.from_env()
+    try:
+        out = api.containers.run(base, ["python3", "-c", "print('hello from', __import__('sys').version[:4])"],
+                                 remove=True)  # fmt: skip
+    finally:
+        api.close()
+    assert out.decode().startswith("hello from 3.")

@@ -62,7 +62,7 @@ class Status:
         )
 
 
-def node_manifest(name: str) -> str:
+def node_manifest(name: str, *, index: int) -> str:
     # Realistic capacity so `kubectl describe node` reads like a small worker, and no taint, so the lesson's
     # Deployment needs no toleration to land on the simulated nodes.
     return f"""apiVersion: v1
@@ -78,6 +78,7 @@ metadata:
     kubernetes.io/arch: amd64
     type: kwok
 status:
+  addresses: [{{type: InternalIP, address: 10.89.0.{index}}}, {{type: Hostname, address: {name}}}]
   allocatable: {{cpu: "4", memory: 16Gi, pods: "110"}}
   capacity: {{cpu: "4", memory: 16Gi, pods: "110"}}
 """
@@ -293,7 +294,7 @@ class Sandbox:
         )
 
     def _nodes_up(self, bins: Binaries) -> None:
-        manifest = "---\n".join(node_manifest(name) for name in NODES)
+        manifest = "---\n".join(node_manifest(name, index=i) for i, name in enumerate(NODES, start=1))
         proc = kubectl.run(
             ["apply", "-f", "-"], kubeconfig=self.paths.kubeconfig, kubectl=bins.kubectl, input_text=manifest
         )

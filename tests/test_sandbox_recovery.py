@@ -1,0 +1,65 @@
+"""A half-started sandbox is reported as such, and `sandbox up` brings back what was killed."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from helpers import wait_for
+from rolloutlab.paths import Paths
+from rolloutlab.registry import list_tags, push_scratch_image
+from rolloutlab.sandbox import Sandbox
+from rolloutlab.settings import LabSettings
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture
+def box(sandbox):
+    """The sandbox, brought back up after the test whatever it killed."""
+    instance = Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env({}), say=lambda _: None)
+    yield instance
+    instance.up(build=False)
+
+
+def status_cli() -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rolloutlab.cli", "sandbox", "status"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_killed_pull_gate_is_reported_and_restarted(box):
+    """Without its pull gate the sandbox is not up (status exit 1); `up` restarts it."""
+    os.kill(box.pull_gate.pid(), signal.SIGKILL)
+    wait_for(lambda: box.pull_gate.pid() is None, timeout=10, what="the pull gate to die")
+    proc = status_cli()
+    assert proc.returncode == 1
+    assert "pull gate not running" in proc.stdout
+    box.up(build=False)
+    assert box.status().up
+
+
+def test_killed_controller_manager_is_restarted_by_up(box):
+    """With kube-controller-manager killed, status names it; `up` starts it again and the cluster is whole."""
+    pid = int((box.cluster_dir / "pids" / "kube-controller-manager.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not box.component_running()["kube-controller-manager"], timeout=10, what="kcm to die")
+    proc = status_cli()
+    assert proc.returncode == 1
+    assert "not running: kube-controller-manager" in proc.stdout
+    status = box.up(build=False)
+    assert status.components["kube-controller-manager"]
+
+
+def test_images_survive_a_registry_restart(box):
+    """A stopped registry is reported; `up` starts it again on the same storage, so pushed tags remain."""
+    repository = f"rolloutlab-tests/keep-{uuid.uuid4().hex[:6]}"
+    push_scratch_image(registry=box.registry.address, repository=repository, tag="1.0.0")
+    box.registry.down()
+    proc = status_cli()
+    assert proc.returncode == 1
+    assert "registry not running" in proc.stdout
+    box.up(build=False)
+    assert list_tags(registry=box.registry.address, repository=repository) == ["1.0.0"]

@@ -74,3 +74,12 @@ def test_too_old_go_is_refused(tmp_path):
     fake.chmod(0o755)
     with pytest.raises(LabError, match=r"Go 1\.19 is too old"):
         gobuild.find_go(search_path=str(tmp_path))
+
+
+def test_release_go_mod_is_fetched_into_a_brand_new_home(tmp_path):
+    """On a new machine the cache folder does not exist yet; fetching the release's go.mod creates it."""
+    from rolloutlab.paths import Paths
+
+    builder = gobuild.Builder(paths=Paths(cache=tmp_path / "new-home"), say=lambda _: None)
+    text = builder.module_go_mod(module="k8s.io/kubernetes", version=f"v{versions.KUBERNETES}")
+    assert gobuild.staging_modules(text) == gobuild.staging_modules(RECORDED_GO_MOD)

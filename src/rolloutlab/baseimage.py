@@ -15,6 +15,7 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
+from rolloutlab import engine
 from rolloutlab.errors import LabError
 
 PUBLIC_BASE = "python:3.12-slim"
@@ -41,15 +42,7 @@ def apt_mirror(*, sources: Path = Path("/etc/apt")) -> str:
 
 
 def _client() -> docker.DockerClient:
-    try:
-        api = docker.from_env(timeout=300)
-        api.ping()
-    except DockerException as exc:
-        raise LabError(
-            "no Docker engine answers, so no image can be built",
-            fix="start Docker (as root, `rolloutlab sandbox up` starts dockerd) and check `docker info`",
-        ) from exc
-    return api
+    return engine.client()
 
 
 def has_image(name: str) -> bool:

@@ -172,6 +172,7 @@ class Builder:
 
     def module_go_mod(self, *, module: str, version: str) -> str:
         """The go.mod text of `module@version`, fetched through the module proxy."""
+        self.paths.cache.mkdir(parents=True, exist_ok=True)
         out = self._go_cmd(["mod", "download", "-json", f"{module}@{version}"], cwd=self.paths.cache)
         info = json.loads(out)
         if "Error" in info:

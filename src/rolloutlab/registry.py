@@ -126,18 +126,25 @@ def _anonymous_token(response: requests.Response, *, repository: str, timeout: f
     return str(token) if token else None
 
 
-def check_manifest(image: str, *, timeout: float = 3.0) -> PullAnswer:
-    """Ask the image's registry whether the manifest exists, as a kubelet's pull would find out."""
+def request_manifest(image: str, *, method: str, timeout: float) -> requests.Response:
+    """HEAD or GET the manifest of `image`, following an anonymous-token challenge (Docker Hub's 401)."""
     ref = ImageRef.parse(image)
     url = f"{api_base(ref.registry)}/v2/{ref.repository}/manifests/{ref.reference}"
     headers = {"Accept": MANIFEST_TYPES}
+    response = requests.request(method, url, headers=headers, timeout=timeout)
+    if response.status_code == 401:
+        token = _anonymous_token(response, repository=ref.repository, timeout=timeout)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+            response = requests.request(method, url, headers=headers, timeout=timeout)
+    return response
+
+
+def check_manifest(image: str, *, timeout: float = 3.0) -> PullAnswer:
+    """Ask the image's registry whether the manifest exists, as a kubelet's pull would find out."""
+    ref = ImageRef.parse(image)
     try:
-        response = requests.head(url, headers=headers, timeout=timeout)
-        if response.status_code == 401:
-            token = _anonymous_token(response, repository=ref.repository, timeout=timeout)
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
-                response = requests.head(url, headers=headers, timeout=timeout)
+        response = request_manifest(image, method="HEAD", timeout=timeout)
     except requests.RequestException as exc:
         reason = type(exc).__name__
         return PullAnswer(

@@ -1,0 +1,166 @@
+"""Build, tag and push versions of the lesson's app with the docker SDK, with the lesson's tag discipline.
+
+A Deployment rolls only when its pod template changes: a new version needs a new tag. So pushing a tag that
+already holds different content is refused unless forced, and `latest` gets a warning.
+Credentials are Docker's own (`docker login` and its credential store): never read, printed or stored here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import requests
+from docker.errors import APIError, BuildError, ImageNotFound
+
+from rolloutlab import baseimage, engine, registry
+from rolloutlab.errors import LabError
+from rolloutlab.settings import REPOSITORY, LabSettings
+
+APP_DIR = Path(__file__).resolve().parents[2] / "app"
+REUSED_TAG_WHY = (
+    "a tag is a promise that its content never changes: nodes that already pulled it keep the old image, "
+    "and a Deployment whose template still says the same tag sees no change, so it does not roll. "
+    "Give the new version a new tag"
+)
+LATEST_WARNING = (
+    "'latest' is only a name, not 'the newest': `kubectl set image` to latest again changes nothing, "
+    "and `rollout history` cannot tell your versions apart. Prefer a version tag such as 1.0.0"
+)
+
+
+@dataclass(frozen=True)
+class Pushed:
+    image: str
+    digest: str
+    warnings: tuple[str, ...]
+
+
+def _client() -> docker.DockerClient:
+    return engine.client()
+
+
+def image_name(*, settings: LabSettings, tag: str, repository: str = REPOSITORY) -> str:
+    problem = registry.naming_problem(repository=repository, tag=tag)
+    if problem:
+        raise LabError(problem, fix="fix the name and try again")
+    return f"{settings.registry}/{repository}:{tag}"
+
+
+def build(
+    *,
+    settings: LabSettings,
+    tag: str,
+    message: str,
+    base_image: str | None = None,
+    app_dir: Path = APP_DIR,
+    repository: str = REPOSITORY,
+) -> str:
+    """Build the app as version `tag` with `message`; returns the full image name. Nothing is pushed.
+
+    Without `base_image`, the public Python base where it can be had, else one built from Debian packages.
+    """
+    name = image_name(settings=settings, tag=tag, repository=repository)
+    if base_image is None:
+        base_image = baseimage.pick_base(say=print)
+    args = {"APP_VERSION": tag, "APP_MESSAGE": message, "BASE_IMAGE": base_image}
+    api = _client()
+    try:
+        api.images.build(path=str(app_dir), tag=name, buildargs=args, rm=True, pull=False)
+    except BuildError as exc:
+        last = next((str(c.get("stream") or c.get("error") or "").strip() for c in reversed(list(exc.build_log))), "")
+        raise LabError(f"building {name} failed: {exc.msg} {last}".strip(), fix=f"check {app_dir}/Dockerfile") from exc
+    except APIError as exc:
+        raise LabError(f"Docker refused to build {name}: {exc.explanation}", fix="check `docker info`") from exc
+    finally:
+        api.close()
+    return name
+
+
+def remote_config_digest(*, image: str, timeout: float = 5.0) -> str | None:
+    """The config digest of `image` in its registry (what a local image ID is compared with), or None."""
+    ref = registry.ImageRef.parse(image)
+    try:
+        response = registry.request_manifest(image, method="GET", timeout=timeout)
+    except requests.RequestException as exc:
+        raise LabError(
+            f"the registry {ref.registry} cannot be reached ({type(exc).__name__})",
+            fix="start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY",
+        ) from exc
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        return "unknown"  # someone else's manifest we cannot read: treat the tag as taken
+    body = json.loads(response.content)
+    config = body.get("config") or {}
+    return str(config.get("digest") or "unknown")
+
+
+def push(
+    *,
+    settings: LabSettings,
+    tag: str,
+    force: bool = False,
+    say: Callable[[str], None] = print,
+    repository: str = REPOSITORY,
+) -> Pushed:
+    """Push the built image `tag`; refuse to overwrite a tag that holds other content unless `force`."""
+    name = image_name(settings=settings, tag=tag, repository=repository)
+    warnings = []
+    if tag == "latest":
+        warnings.append(LATEST_WARNING)
+        say(f"warning: {LATEST_WARNING}.")
+    api = _client()
+    try:
+        try:
+            local = api.images.get(name)
+        except ImageNotFound as exc:
+            raise LabError(
+                f"there is no local image {name}", fix=f"build it first (images.build(tag={tag!r}))"
+            ) from exc
+        remote = remote_config_digest(image=name)
+        if remote is not None and remote != local.id and tag != "latest" and not force:
+            raise LabError(
+                f"{name} already exists in the registry with different content; {REUSED_TAG_WHY}",
+                fix="push under a new tag (or pass force=True if you really mean to replace it)",
+            )
+        repository = name.rsplit(":", 1)[0]
+        error = None
+        for line in api.api.push(repository, tag=tag, stream=True, decode=True):
+            if "error" in line:
+                error = str(line["error"])
+        if error:
+            raise LabError(f"pushing {name} failed: {error}", fix=_push_fix(error, settings=settings))
+    finally:
+        api.close()
+    answer = registry.check_manifest(name)
+    if answer.result is not registry.PullResult.FOUND:
+        raise LabError(f"{name} was pushed but the registry does not list it", fix="check the registry's logs")
+    return Pushed(image=name, digest=local.id, warnings=tuple(warnings))
+
+
+def _push_fix(error: str, *, settings: LabSettings) -> str:
+    lowered = error.lower()
+    if "connection refused" in lowered or "no such host" in lowered or "dial tcp" in lowered:
+        return f"the registry {settings.registry} cannot be reached; start it or check LAB_REGISTRY"
+    if "denied" in lowered or "unauthorized" in lowered or "authentication" in lowered:
+        return f"log in first with `docker login {settings.registry}` (credentials stay in Docker's store)"
+    return "check `docker info` and the registry"
+
+
+def tags(*, settings: LabSettings, repository: str = REPOSITORY) -> list[str]:
+    """The tags of the app's repository in the lab's registry."""
+    try:
+        return registry.list_tags(registry=settings.registry, repository=repository)
+    except requests.RequestException as exc:
+        raise LabError(
+            f"the registry {settings.registry} cannot be reached ({type(exc).__name__})",
+            fix="start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY",
+        ) from exc
+
+
+def tag_exists(*, settings: LabSettings, tag: str, repository: str = REPOSITORY) -> bool:
+    return tag in tags(settings=settings, repository=repository)

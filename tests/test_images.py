@@ -1,0 +1,115 @@
+"""The image pipeline with the real Docker engine and the sandbox's registry."""
+
+import time
+import uuid
+
+import docker
+import pytest
+import requests
+
+from rolloutlab import images
+from rolloutlab.errors import LabError
+from rolloutlab.settings import LabSettings
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture(scope="module")
+def settings(sandbox):
+    return LabSettings.from_env({"LAB_REGISTRY": sandbox.registry})
+
+
+@pytest.fixture(scope="module")
+def built(settings):
+    """Version 1.0.0 of the app, built from app/Dockerfile by the real engine."""
+    tag = f"1.0.0-t{uuid.uuid4().hex[:6]}"
+    return tag, images.build(settings=settings, tag=tag, message="!!! Hola is new version !!!")
+
+
+def test_image_runs_and_serves_its_version(built):
+    """The built image runs as a container and answers / with its version and message on a published port."""
+    tag, name = built
+    api = docker.from_env()
+    container = api.containers.run(name, detach=True, ports={"8080/tcp": ("127.0.0.1", None)})
+    try:
+        container.reload()
+        port = container.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert page.status_code == 200
+        assert tag in page.text
+        assert "!!! Hola is new version !!!" in page.text
+        assert container.attrs["Config"]["User"] == "10001:10001"
+
+        assert requests.get(f"http://127.0.0.1:{port}/error", timeout=5).status_code == 500
+        assert container.wait(timeout=20)["StatusCode"] == 1
+    finally:
+        container.remove(force=True)
+        api.close()
+
+
+def test_two_versions_pushed_and_listed(settings):
+    """Two versions pushed to the sandbox registry are listed as its tags."""
+    repository = f"rolloutlab-tests/two-{uuid.uuid4().hex[:6]}"
+    for tag, message in (("1.0.0", "first"), ("1.1.0", "second")):
+        name = images.build(settings=settings, tag=tag, message=message, repository=repository)
+        pushed = images.push(settings=settings, tag=tag, repository=repository)
+        assert pushed.image == name
+    assert images.tags(settings=settings, repository=repository) == ["1.0.0", "1.1.0"]
+    assert images.tag_exists(settings=settings, tag="1.1.0", repository=repository)
+    assert not images.tag_exists(settings=settings, tag="2.0.0", repository=repository)
+
+
+def test_reusing_a_tag_with_new_content_is_refused_unless_forced(settings):
+    """Pushing different content under an existing tag is refused with the reason; force replaces it."""
+    repository = f"rolloutlab-tests/reuse-{uuid.uuid4().hex[:6]}"
+    images.build(settings=settings, tag="1.0.0", message="first", repository=repository)
+    images.push(settings=settings, tag="1.0.0", repository=repository)
+    images.push(settings=settings, tag="1.0.0", repository=repository)  # same content again: fine
+    images.build(settings=settings, tag="1.0.0", message="changed", repository=repository)
+    with pytest.raises(LabError, match="already exists in the registry with different content") as caught:
+        images.push(settings=settings, tag="1.0.0", repository=repository)
+    assert "does not roll" in str(caught.value)
+    images.push(settings=settings, tag="1.0.0", repository=repository, force=True)
+
+
+def test_latest_gets_a_warning(settings):
+    """Pushing `latest` works but warns why a version tag is better."""
+    repository = f"rolloutlab-tests/latest-{uuid.uuid4().hex[:6]}"
+    images.build(settings=settings, tag="latest", message="", repository=repository)
+    said = []
+    pushed = images.push(settings=settings, tag="latest", repository=repository, say=said.append)
+    assert pushed.warnings
+    assert "'latest' is only a name" in said[0]
+
+
+def test_bad_tag_is_rejected_with_the_rule(settings):
+    """An invalid tag never reaches Docker: the error states the rule."""
+    with pytest.raises(LabError, match=r"must not start with '\.' or '-'"):
+        images.build(settings=settings, tag="-1.0", message="")
+
+
+def test_unreachable_registry_is_one_line(built):
+    """Pushing to a registry nobody serves: one line saying it cannot be reached."""
+    tag, name = built
+    elsewhere = LabSettings.from_env({"LAB_REGISTRY": "localhost:5999"})
+    api = docker.from_env()
+    api.images.get(name).tag(f"localhost:5999/first-app-k8s:{tag}")
+    api.close()
+    with pytest.raises(LabError, match="cannot be reached") as caught:
+        images.push(settings=elsewhere, tag=tag)
+    assert "\n" not in str(caught.value)
+
+
+def test_docker_not_running_is_one_line(settings, monkeypatch):
+    """With no engine answering (a dead DOCKER_HOST), building says Docker is not running and what to do."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(LabError, match="Docker is not running"):
+        images.build(settings=settings, tag="1.0.0", message="", base_image="scratch")

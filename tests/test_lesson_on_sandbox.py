@@ -1,0 +1,38 @@
+"""The lesson's own app and manifests on the sandbox: built with Docker, pushed, rolled, served by the Service."""
+
+import json
+import uuid
+
+import pytest
+
+from helpers import wait_for
+from rolloutlab import images
+from rolloutlab.manifests import lesson_yaml
+from rolloutlab.settings import LabSettings
+
+pytestmark = pytest.mark.sandbox
+
+
+def ready_endpoints(kube) -> int:
+    slices = kube.json("get", "endpointslices", "-l", "kubernetes.io/service-name=first-app")["items"]
+    return sum(1 for s in slices for e in s.get("endpoints") or [] if (e.get("conditions") or {}).get("ready"))
+
+
+def test_lesson_app_rolls_and_the_service_keeps_serving(kube, sandbox):
+    """The real app image rolls out 4 ready pods behind the Service; on a missing tag 3 endpoints stay ready."""
+    settings = LabSettings.from_env({"LAB_REGISTRY": sandbox.registry})
+    tag = f"1.0.0-t{uuid.uuid4().hex[:6]}"
+    images.build(settings=settings, tag=tag, message="!!! Hola is new version !!!")
+    images.push(settings=settings, tag=tag)
+
+    kube("apply", "-f", "-", input_text=lesson_yaml(settings=settings, tag=tag))
+    kube("rollout", "status", "deployment/first-app", "--timeout=120s")
+    wait_for(lambda: ready_endpoints(kube) == 4, timeout=30, what="4 ready endpoints")
+    name = kube("get", "deployment", "first-app", "-o", "jsonpath={.spec.template.spec.containers[*].name}").stdout
+    assert name == "first-app-k8s"
+
+    kube("patch", "deployment", "first-app", "-p", json.dumps({"spec": {"progressDeadlineSeconds": 10}}))
+    kube("set", "image", "deployment/first-app", f"first-app-k8s={settings.image('2.0.0-never-pushed')}")
+    status = kube("rollout", "status", "deployment/first-app", "--timeout=120s", check=False)
+    assert "exceeded its progress deadline" in status.stderr
+    assert ready_endpoints(kube) == 3

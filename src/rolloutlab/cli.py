@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import baseimage, bench, validate
+from rolloutlab import baseimage, bench, scenarios, validate
 from rolloutlab.errors import LabError
 from rolloutlab.gobuild import say_to_stderr
 from rolloutlab.paths import Paths
@@ -77,6 +77,19 @@ def cmd_images_base(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record_samples(args: argparse.Namespace) -> int:
+    box = _sandbox()
+    status = box.status()
+    if not status.up:
+        raise LabError(f"the sandbox is not up ({box.describe(status)})", fix="run `rolloutlab sandbox up`")
+    timelines = scenarios.run_all(
+        kubeconfig=str(status.kubeconfig), registry=box.registry.address, kubectl=box.binaries(build=False).kubectl
+    )
+    for path in scenarios.save_all(timelines, out_dir=Path(args.out)):
+        print(path)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -108,6 +121,10 @@ def parser() -> argparse.ArgumentParser:
     image_verbs.add_parser(
         "base", help="print the Python base image to build on; builds one from Debian packages if none can be pulled"
     ).set_defaults(func=cmd_images_base)
+
+    samples = groups.add_parser("record-samples", help="record the lesson's update, failed rollout and rollback")
+    samples.add_argument("--out", required=True, help="folder for update.json, failed.json, rollback.json")
+    samples.set_defaults(func=cmd_record_samples)
 
     bench_group = groups.add_parser("bench", help="benchmarks that write their figures to JSON")
     bench_verbs = bench_group.add_subparsers(dest="verb", required=True)

@@ -1,0 +1,221 @@
+"""Plots of a recorded rollout (a Timeline): pods per ReplicaSet, pod states, and pods on nodes.
+
+Every function reads a Timeline only, so it draws a live recording and a replayed JSON file alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.animation import FuncAnimation
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Rectangle
+
+from rolloutlab.timeline import POD_STATES, Timeline, image_tag
+
+STATE_COLORS = {
+    "Pending": "#bdbdbd",
+    "ContainerCreating": "#9e9e9e",
+    "Running-not-ready": "#a5d6a7",
+    "Ready": "#2e7d32",
+    "ErrImagePull": "#ef5350",
+    "ImagePullBackOff": "#b71c1c",
+    "Terminating": "#7e57c2",
+    "Failed": "#000000",
+    "Succeeded": "#607d8b",
+}
+VERSION_COLORS = ("#1f77b4", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+CONDITION_LABELS = {
+    ("Progressing", "ProgressDeadlineExceeded"): "progress deadline exceeded",
+    ("Progressing", "NewReplicaSetAvailable"): "rollout complete",
+    ("Available", "MinimumReplicasUnavailable"): "unavailable",
+}
+
+
+def replicaset_labels(timeline: Timeline) -> dict[str, str]:
+    """ReplicaSet name -> 'rev N: tag', with the latest revision number it carried, in order of appearance."""
+    labels: dict[str, str] = {}
+    for sample in timeline.replicasets:
+        revision = f"rev {sample.revision}" if sample.revision is not None else "rev ?"
+        labels[sample.name] = f"{revision}: {image_tag(sample.image)}"
+    return labels
+
+
+def replicaset_colors(timeline: Timeline) -> dict[str, str]:
+    order = list(dict.fromkeys(s.name for s in timeline.replicasets))
+    for pod in timeline.pods:
+        if pod.replicaset and pod.replicaset not in order:
+            order.append(pod.replicaset)
+    return {name: VERSION_COLORS[i % len(VERSION_COLORS)] for i, name in enumerate(order)}
+
+
+def _steps(timeline: Timeline) -> list[float]:
+    times = timeline.change_times()
+    end = max(timeline.end, times[-1] if times else 0.0)
+    return [*times, end]
+
+
+def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
+    """Pods per ReplicaSet, stacked, with the desired count and the maxSurge / maxUnavailable bounds."""
+    times = _steps(timeline)
+    labels = replicaset_labels(timeline)
+    colors = replicaset_colors(timeline)
+    # Terminating pods no longer count for their ReplicaSet (nor for the Deployment controller): the pods-by-state
+    # plot shows them.
+    counts = [timeline.pod_counts_by_replicaset(t, count_terminating=False) for t in times]
+    base = [0] * len(times)
+    for name, color in colors.items():
+        top = [b + c.get(name, 0) for b, c in zip(base, counts, strict=True)]
+        if any(t != b for t, b in zip(top, base, strict=True)):
+            ax.fill_between(times, base, top, step="post", color=color, alpha=0.85, linewidth=0,
+                            label=labels.get(name, name))  # fmt: skip
+        base = top
+    deployments = [timeline.deployment_at(t) for t in times]
+    if any(deployments):
+        xs = [t for t, d in zip(times, deployments, strict=True) if d]
+        ds = [d for d in deployments if d]
+        ax.step(xs, [d.replicas for d in ds], where="post", color="black", linestyle="--", label="desired replicas")
+        ax.step(xs, [d.replicas + d.max_surge for d in ds], where="post", color="#c62828", linestyle=":",
+                label="replicas + maxSurge (most pods)")  # fmt: skip
+        ax.step(xs, [d.replicas - d.max_unavailable for d in ds], where="post", color="#ef6c00", linestyle=":",
+                label="replicas - maxUnavailable (fewest available)")  # fmt: skip
+        ax.step(xs, [d.available for d in ds], where="post", color="#2e7d32", linewidth=2, label="available")
+    ax.set_ylabel("pods")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    # Room above for the labels of the commands and conditions drawn by draw_marks.
+    ax.set_title("Pods per ReplicaSet, not counting terminating pods", loc="left", fontsize="medium", pad=44)
+
+
+def plot_states(timeline: Timeline, ax: Axes) -> None:
+    """Pods by state over time, stacked: ready, not ready, image pull errors, terminating..."""
+    times = _steps(timeline)
+    counts = [timeline.state_counts(t) for t in times]
+    base = [0] * len(times)
+    for state in POD_STATES:
+        top = [b + c.get(state, 0) for b, c in zip(base, counts, strict=True)]
+        if any(t != b for t, b in zip(top, base, strict=True)):
+            ax.fill_between(times, base, top, step="post", color=STATE_COLORS[state], linewidth=0, label=state)
+        base = top
+    ax.set_ylabel("pods")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    ax.set_title("Pods by state", loc="left", fontsize="medium")
+
+
+def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
+    """Commands (set image, undo...) as vertical lines labelled on the top axis; key condition changes too."""
+    marks = [(m.t, m.label, "#37474f", "-") for m in timeline.marks]
+    first = timeline.deployments[0].t if timeline.deployments else None
+    for t, kind, _status, reason in timeline.condition_changes():
+        label = CONDITION_LABELS.get((kind, reason))
+        if label and t != first:  # the state found when recording began is not an event of this recording
+            marks.append((t, label, "#c62828" if "exceeded" in label else "#78909c", "--"))
+    marks.sort()
+    top = axes[0]
+    for index, (t, label, color, style) in enumerate(marks):
+        for ax in axes:
+            ax.axvline(t, color=color, linestyle=style, linewidth=1)
+        # Staggered heights keep labels of close events from overlapping.
+        top.annotate(label, xy=(t, 1.0), xycoords=("data", "axes fraction"), xytext=(3, 3 + 12 * (index % 3)),
+                     textcoords="offset points", fontsize="x-small", color=color, rotation=0)  # fmt: skip
+
+
+def rollout_figure(timeline: Timeline, *, title: str | None = None) -> Figure:
+    """Pods per ReplicaSet above pods by state, sharing the time axis, commands marked."""
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(11, 6.5), layout="constrained")
+    plot_replicasets(timeline, top)
+    plot_states(timeline, bottom)
+    draw_marks(timeline, [top, bottom])
+    bottom.set_xlabel("seconds since recording started")
+    bottom.set_xlim(0, max(timeline.end, 1.0))
+    heading = title or f"deployment/{timeline.deployment} in namespace {timeline.namespace}"
+    fig.suptitle(heading, x=0.01, ha="left", y=1.06, fontsize="large")
+    return fig
+
+
+def nodes_of(timeline: Timeline) -> list[str]:
+    return sorted({p.node for p in timeline.pods if p.node})
+
+
+def draw_nodes(timeline: Timeline, ax: Axes, *, t: float, nodes: Sequence[str] | None = None) -> None:
+    """Pods on nodes at instant `t`, like the course slides: one box per node, pods coloured by version."""
+    nodes = list(nodes or nodes_of(timeline)) or ["(no node)"]
+    colors = replicaset_colors(timeline)
+    labels = replicaset_labels(timeline)
+    pods = sorted(timeline.pods_at(t).values(), key=lambda p: p.name)
+    ax.set_xlim(0, len(nodes))
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    per_node: dict[str, list] = {n: [] for n in nodes}
+    for pod in pods:
+        per_node.setdefault(pod.node or nodes[0], []).append(pod)
+    for index, node in enumerate(nodes):
+        ax.add_patch(FancyBboxPatch((index + 0.05, 0.05), 0.9, 0.8, boxstyle="round,pad=0.01",
+                                    facecolor="#f5f5f5", edgecolor="#616161"))  # fmt: skip
+        ax.text(index + 0.5, 0.9, node, ha="center", va="center", fontsize="small", fontweight="bold")
+        for slot, pod in enumerate(per_node.get(node, [])):
+            col, row = slot % 3, slot // 3
+            x, y = index + 0.12 + col * 0.27, 0.6 - row * 0.28
+            color = colors.get(pod.replicaset or "", "#9e9e9e")
+            ready = pod.state == "Ready"
+            ax.add_patch(Rectangle((x, y), 0.22, 0.2, facecolor=color, alpha=1.0 if ready else 0.35,
+                                   edgecolor=STATE_COLORS.get(pod.state, "black"),
+                                   linewidth=2.5 if not ready else 0.5,
+                                   linestyle="--" if pod.state == "Terminating" else "-"))  # fmt: skip
+            short = {
+                "Ready": "ready",
+                "ImagePullBackOff": "backoff",
+                "ErrImagePull": "pull err",
+                "Terminating": "term.",
+                "Running-not-ready": "starting",
+                "ContainerCreating": "creating",
+            }
+            ax.text(x + 0.11, y + 0.1, labels.get(pod.replicaset or "", "?").split(":")[-1].strip(),
+                    ha="center", va="center", fontsize="xx-small", color="white" if ready else "black")  # fmt: skip
+            ax.text(x + 0.11, y - 0.035, short.get(pod.state, pod.state), ha="center", va="center",
+                    fontsize="xx-small")  # fmt: skip
+    ax.set_title(f"t = {t:.1f} s", fontsize="small")
+
+
+def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, frames: int = 4) -> Figure:
+    """Pods on nodes at a few instants, side by side (evenly spaced over the recording by default)."""
+    if instants is None:
+        end = max(timeline.end, 1.0)
+        instants = [end * i / (frames - 1) for i in range(frames)] if frames > 1 else [end]
+    fig, axes = plt.subplots(1, len(instants), figsize=(4.2 * len(instants), 2.8), layout="constrained",
+                             squeeze=False)  # fmt: skip
+    nodes = nodes_of(timeline)
+    for ax, t in zip(axes[0], instants, strict=True):
+        draw_nodes(timeline, ax, t=t, nodes=nodes)
+    fig.suptitle(f"Pods on nodes: deployment/{timeline.deployment}", x=0.01, ha="left", fontsize="medium")
+    return fig
+
+
+def animation(timeline: Timeline, *, frames: int = 40, interval_ms: int = 250) -> FuncAnimation:
+    """Pods on nodes as an animation; in a notebook show it with `IPython.display.HTML(anim.to_jshtml())`."""
+    fig, ax = plt.subplots(figsize=(9, 3), layout="constrained")
+    nodes = nodes_of(timeline)
+    end = max(timeline.end, 1.0)
+
+    def frame(index: int) -> list:
+        ax.clear()
+        draw_nodes(timeline, ax, t=end * index / max(frames - 1, 1), nodes=nodes)
+        return []
+
+    anim = FuncAnimation(fig, frame, frames=frames, interval=interval_ms, blit=False)
+    plt.close(fig)
+    return anim
+
+
+def save(fig: Figure, path: Path | str) -> Path:
+    """Save as PNG or SVG (by suffix), with room for the outside legends."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=130, bbox_inches="tight")
+    return out

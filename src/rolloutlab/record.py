@@ -1,0 +1,309 @@
+"""Record a Deployment, its ReplicaSets, its pods and their events while a rollout happens.
+
+Event-driven: one watch per kind (never fixed-interval polling), each with a server-side timeout and a client
+request timeout, resumed from its last resourceVersion and re-listed when that version has expired.
+
+    with record(namespace="default", deployment="first-app") as rec:
+        !kubectl set image deployment/first-app first-app-k8s=localhost:5001/first-app-k8s:1.0.0
+        !kubectl rollout status deployment/first-app
+    timeline = rec.timeline
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kubernetes import client, config, watch
+from kubernetes.client.exceptions import ApiException
+
+from rolloutlab.errors import LabError
+from rolloutlab.timeline import (
+    DeploymentSample,
+    EventSample,
+    Mark,
+    PodSample,
+    ReplicaSetSample,
+    Timeline,
+    pod_state,
+    resolve_bound,
+)
+
+WATCH_SECONDS = 20
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def api_client(*, kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
+    try:
+        return config.new_client_from_config(config_file=kubeconfig, context=context)
+    except config.ConfigException as exc:
+        raise LabError(
+            f"no usable kubeconfig ({exc})",
+            fix="start the sandbox and `eval $(rolloutlab sandbox env)`, or set LAB_KUBECONFIG / LAB_CONTEXT",
+        ) from exc
+
+
+def _revision(meta: dict[str, Any]) -> int | None:
+    value = (meta.get("annotations") or {}).get(REVISION)
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _first_image(template_spec: dict[str, Any]) -> str:
+    containers = template_spec.get("containers") or []
+    return str(containers[0].get("image", "")) if containers else ""
+
+
+class Recorder:
+    """Watches one Deployment (by name) and the ReplicaSets and pods matching `selector` in `namespace`."""
+
+    def __init__(
+        self,
+        *,
+        namespace: str,
+        deployment: str,
+        selector: str | None = None,
+        api: client.ApiClient | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.api = api or api_client()
+        self.core = client.CoreV1Api(self.api)
+        self.apps = client.AppsV1Api(self.api)
+        self.namespace = namespace
+        self.deployment = deployment
+        self.selector = selector or f"app={deployment}"
+        self.on_change = on_change
+        self.timeline = Timeline(namespace=namespace, deployment=deployment, started_at=time.time())
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._names: set[str] = {deployment}
+        self._last_change = time.monotonic()
+        self._synced = threading.Barrier(5)
+        self.errors: list[str] = []
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def start(self) -> Recorder:
+        self.timeline.started_at = time.time()
+        watches: list[tuple[str, Callable[..., Any], dict[str, Any], Callable[[str, Any, float], None]]] = [
+            ("deployments", self.apps.list_namespaced_deployment,
+             {"field_selector": f"metadata.name={self.deployment}"}, self._on_deployment),
+            ("replicasets", self.apps.list_namespaced_replica_set, {"label_selector": self.selector},
+             self._on_replicaset),
+            ("pods", self.core.list_namespaced_pod, {"label_selector": self.selector}, self._on_pod),
+            ("events", self.core.list_namespaced_event, {}, self._on_event),
+        ]  # fmt: skip
+        for name, lister, kwargs, handler in watches:
+            thread = threading.Thread(
+                target=self._watch, args=(lister, kwargs, handler), name=f"record-{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        # Return once every watch has listed the current state, so the caller's command is seen from its start.
+        try:
+            self._synced.wait(timeout=30)
+        except threading.BrokenBarrierError as exc:
+            self.stop()
+            raise LabError(
+                f"the recorder could not list the objects in namespace {self.namespace!r} ({'; '.join(self.errors)})",
+                fix="check that the cluster answers (`kubectl get pods`) and the namespace exists",
+            ) from exc
+        return self
+
+    def stop(self, *, settle: float = 2.5, max_wait: float = 15.0) -> Timeline:
+        """Stop once nothing changed for `settle` seconds (terminating pods finish going), `max_wait` at most.
+
+        The watch threads are not joined: they end by themselves at their next event or server timeout, and
+        whatever they see after this is ignored.
+        """
+        deadline = time.monotonic() + max_wait
+        while time.monotonic() < deadline and time.monotonic() - self._last_change < settle:
+            time.sleep(0.05)
+        self._stop.set()
+        return self.timeline
+
+    def mark(self, label: str) -> None:
+        """Note a command (set image, undo...) on the time axis."""
+        with self._lock:
+            self.timeline.marks.append(Mark(t=self._now(), label=label))
+
+    def _now(self) -> float:
+        return round(time.time() - self.timeline.started_at, 3)
+
+    # -- watching ---------------------------------------------------------------------------------------
+    def _watch(
+        self, lister: Callable[..., Any], kwargs: dict[str, Any], handler: Callable[[str, Any, float], None]
+    ) -> None:
+        version = ""
+        synced = False
+        while not self._stop.is_set():
+            try:
+                if not version:
+                    listing = lister(self.namespace, **kwargs)
+                    now = self._now()
+                    for item in listing.items:
+                        handler("ADDED", item, now)
+                    version = listing.metadata.resource_version
+                    if not synced:
+                        synced = True
+                        self._synced.wait(timeout=30)
+                stream = watch.Watch().stream(
+                    lister,
+                    self.namespace,
+                    resource_version=version,
+                    timeout_seconds=WATCH_SECONDS,
+                    _request_timeout=WATCH_SECONDS + 10,
+                    allow_watch_bookmarks=True,
+                    **kwargs,
+                )
+                for event in stream:
+                    obj = event["object"]
+                    version = obj.metadata.resource_version or version
+                    if event["type"] != "BOOKMARK":
+                        handler(event["type"], obj, self._now())
+                    if self._stop.is_set():
+                        break
+            except ApiException as exc:
+                if exc.status == 410:
+                    version = ""  # Our resourceVersion is too old: list again.
+                    continue
+                self.errors.append(f"{exc.status} {exc.reason}")
+                if not synced:
+                    self._synced.abort()
+                    return
+                self._stop.wait(0.5)
+            except Exception as exc:  # a dropped connection or a timeout: resume from `version`
+                if self._stop.is_set():
+                    return
+                self.errors.append(type(exc).__name__)
+                if not synced:
+                    self._synced.abort()
+                    return
+                self._stop.wait(0.5)
+
+    def _changed(self) -> None:
+        self._last_change = time.monotonic()
+        if self.on_change is not None:
+            self.on_change()
+
+    # -- turning objects into samples -------------------------------------------------------------------
+    def _on_deployment(self, kind: str, obj: client.V1Deployment, t: float) -> None:
+        data = self.api.sanitize_for_serialization(obj)
+        spec, status = data.get("spec") or {}, data.get("status") or {}
+        replicas = int(spec.get("replicas", 1))
+        rolling = (spec.get("strategy") or {}).get("rollingUpdate") or {}
+        sample = DeploymentSample(
+            t=t,
+            replicas=replicas,
+            updated=int(status.get("updatedReplicas") or 0),
+            ready=int(status.get("readyReplicas") or 0),
+            available=int(status.get("availableReplicas") or 0),
+            unavailable=int(status.get("unavailableReplicas") or 0),
+            revision=_revision(data.get("metadata") or {}),
+            image=_first_image((spec.get("template") or {}).get("spec") or {}),
+            max_surge=resolve_bound(rolling.get("maxSurge", "25%"), replicas=replicas, round_up=True),
+            max_unavailable=resolve_bound(rolling.get("maxUnavailable", "25%"), replicas=replicas, round_up=False),
+            progress_deadline=int(spec.get("progressDeadlineSeconds") or 600),
+            conditions={c["type"]: [c["status"], c.get("reason") or ""] for c in status.get("conditions") or []},
+        )
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self.timeline.deployments.append(sample)
+        self._changed()
+
+    def _on_replicaset(self, kind: str, obj: client.V1ReplicaSet, t: float) -> None:
+        data = self.api.sanitize_for_serialization(obj)
+        meta, spec, status = data["metadata"], data.get("spec") or {}, data.get("status") or {}
+        sample = ReplicaSetSample(
+            t=t,
+            name=meta["name"],
+            revision=_revision(meta),
+            image=_first_image((spec.get("template") or {}).get("spec") or {}),
+            desired=int(spec.get("replicas") or 0),
+            current=int(status.get("replicas") or 0),
+            ready=int(status.get("readyReplicas") or 0),
+            available=int(status.get("availableReplicas") or 0),
+            deleted=kind == "DELETED",
+        )
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._names.add(sample.name)
+            self.timeline.replicasets.append(sample)
+        self._changed()
+
+    def _on_pod(self, kind: str, obj: client.V1Pod, t: float) -> None:
+        data = self.api.sanitize_for_serialization(obj)
+        meta = data["metadata"]
+        owner = next((o["name"] for o in meta.get("ownerReferences") or [] if o.get("kind") == "ReplicaSet"), None)
+        sample = PodSample(
+            t=t,
+            name=meta["name"],
+            replicaset=owner,
+            node=(data.get("spec") or {}).get("nodeName"),
+            state=pod_state(data),
+            image=_first_image(data.get("spec") or {}),
+            deleted=kind == "DELETED",
+        )
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._names.add(sample.name)
+            previous = next((p for p in reversed(self.timeline.pods) if p.name == sample.name), None)
+            if previous is not None and _same_pod_state(previous, sample):
+                return  # status churn that changes nothing we plot
+            self.timeline.pods.append(sample)
+        self._changed()
+
+    def _on_event(self, kind: str, obj: client.CoreV1Event, t: float) -> None:
+        if kind == "DELETED":
+            return
+        involved = obj.involved_object
+        with self._lock:
+            if self._stop.is_set():
+                return
+            if involved.name not in self._names and not involved.name.startswith(self.deployment):
+                return
+            self.timeline.events.append(
+                EventSample(
+                    t=t,
+                    kind=involved.kind or "",
+                    name=involved.name or "",
+                    type=obj.type or "",
+                    reason=obj.reason or "",
+                    message=obj.message or "",
+                )
+            )
+        self._changed()
+
+
+def _same_pod_state(a: PodSample, b: PodSample) -> bool:
+    return (a.replicaset, a.node, a.state, a.image, a.deleted) == (b.replicaset, b.node, b.state, b.image, b.deleted)
+
+
+@contextmanager
+def record(
+    *,
+    namespace: str,
+    deployment: str,
+    selector: str | None = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> Iterator[Recorder]:
+    """Record around a block of code; the timeline is complete when the block ends."""
+    recorder = Recorder(
+        namespace=namespace,
+        deployment=deployment,
+        selector=selector,
+        api=api_client(kubeconfig=kubeconfig, context=context),
+        on_change=on_change,
+    )
+    recorder.start()
+    try:
+        yield recorder
+    finally:
+        recorder.stop()

@@ -1,0 +1,58 @@
+"""Plots of recorded timelines are produced, non-empty, and carry the parts a reader needs."""
+
+import json
+from importlib import resources
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from rolloutlab import plot
+from rolloutlab.timeline import Timeline
+
+SAMPLES = resources.files("rolloutlab").joinpath("data/timelines")
+
+
+def sample(name: str) -> Timeline:
+    return Timeline.from_dict(json.loads(SAMPLES.joinpath(f"{name}.json").read_text()))
+
+
+@pytest.mark.parametrize("name", ["update", "failed", "rollback"])
+def test_rollout_figure_saves_png_and_svg(name, tmp_path):
+    """The two-panel figure saves as PNG and SVG files of real size."""
+    fig = plot.rollout_figure(sample(name))
+    png = plot.save(fig, tmp_path / f"{name}.png")
+    svg = plot.save(fig, tmp_path / f"{name}.svg")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 20_000
+    assert b"<svg" in svg.read_bytes()[:500]
+
+
+def test_failed_figure_names_versions_states_and_deadline():
+    """Legends show each revision's tag and the pull-error states; the deadline is marked."""
+    fig = plot.rollout_figure(sample("failed"))
+    top, bottom = fig.axes[:2]
+    versions = [t.get_text() for t in top.get_legend().get_texts()]
+    assert any(v.endswith(": 2.0.0") for v in versions)
+    assert "replicas + maxSurge (most pods)" in versions
+    states = [t.get_text() for t in bottom.get_legend().get_texts()]
+    assert "ImagePullBackOff" in states
+    marks = [t.get_text() for t in top.texts]
+    assert "progress deadline exceeded" in marks
+    assert any("set image" in m for m in marks)
+
+
+def test_filmstrip_draws_three_nodes_per_frame(tmp_path):
+    """Each frame of the filmstrip shows the three nodes of the sandbox."""
+    fig = plot.filmstrip(sample("update"), frames=3)
+    assert len(fig.axes) == 3
+    for ax in fig.axes:
+        assert {"node-1", "node-2", "node-3"} <= {t.get_text() for t in ax.texts}
+    assert plot.save(fig, tmp_path / "film.png").stat().st_size > 10_000
+
+
+def test_animation_renders_frames():
+    """The pods-on-nodes animation renders to HTML a notebook can show."""
+    html = plot.animation(sample("rollback"), frames=5).to_jshtml()
+    assert "<img" in html or "animation" in html.lower()

@@ -144,7 +144,7 @@ class Recorder:
                     listing = lister(self.namespace, **kwargs)
                     now = self._now()
                     for item in listing.items:
-                        handler("ADDED", item, now)
+                        handler("LISTED", item, now)
                     version = listing.metadata.resource_version
                     if not synced:
                         synced = True
@@ -227,6 +227,7 @@ class Recorder:
             ready=int(status.get("readyReplicas") or 0),
             available=int(status.get("availableReplicas") or 0),
             deleted=kind == "DELETED",
+            generation=int(meta.get("generation") or 0),
         )
         with self._lock:
             if self._stop.is_set():
@@ -259,8 +260,8 @@ class Recorder:
         self._changed()
 
     def _on_event(self, kind: str, obj: client.CoreV1Event, t: float) -> None:
-        if kind == "DELETED":
-            return
+        if kind in ("DELETED", "LISTED"):
+            return  # events already there when recording began belong to earlier commands
         involved = obj.involved_object
         with self._lock:
             if self._stop.is_set():

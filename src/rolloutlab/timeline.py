@@ -101,6 +101,7 @@ class ReplicaSetSample:
     ready: int
     available: int
     deleted: bool = False
+    generation: int = 0  # bumped by the API on every spec change: a gap means a missed scale step
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,19 @@ class Timeline:
             if sample.name == name and not sample.deleted and (not steps or steps[-1] != sample.desired):
                 steps.append(sample.desired)
         return steps
+
+    def missed_scale_steps(self) -> dict[str, int]:
+        """Per ReplicaSet, how many spec changes the API made (generation) that the recording did not see."""
+        missed = {}
+        for name in dict.fromkeys(r.name for r in self.replicasets):
+            samples = [r for r in self.replicasets if r.name == name and not r.deleted]
+            if not samples:
+                continue
+            changes = samples[-1].generation - samples[0].generation
+            seen = len(self.replicaset_steps(name)) - 1
+            if changes > seen:
+                missed[name] = changes - seen
+        return missed
 
     def condition_changes(self) -> list[tuple[float, str, str, str]]:
         """(t, type, status, reason) each time a Deployment condition changed."""

@@ -1,0 +1,61 @@
+"""The recorder against the sandbox: a real update, failed rollout and rollback, recorded with no step missed."""
+
+import re
+
+import pytest
+
+from rolloutlab import scenarios
+
+pytestmark = pytest.mark.sandbox
+
+SCALED = re.compile(r"Scaled (?:up|down) replica set (\S+) (?:from \d+ )?to (\d+)")
+
+
+@pytest.fixture(scope="module")
+def recorded(sandbox):
+    """The lesson's three rollouts, recorded live on the sandbox."""
+    return scenarios.run_all(kubeconfig=str(sandbox.kubeconfig), registry=sandbox.registry, kubectl=sandbox.kubectl)
+
+
+def test_update_peak_is_replicas_plus_max_surge(recorded):
+    """A rolling update of 4 replicas (25%/25%) never has more than 5 counted pods, and reaches 5."""
+    timeline = recorded["update"]
+    deployment = timeline.deployments[-1]
+    assert timeline.peak_pods(count_terminating=False) == deployment.replicas + deployment.max_surge == 5
+    assert timeline.min_available() >= deployment.replicas - deployment.max_unavailable
+
+
+@pytest.mark.parametrize("name", ["update", "failed", "rollback"])
+def test_no_replicaset_scale_step_is_missed(recorded, name):
+    """Every spec change the API made to a ReplicaSet (its generation) is a step in the recording."""
+    timeline = recorded[name]
+    assert timeline.missed_scale_steps() == {}
+    assert any(len(timeline.replicaset_steps(r)) > 1 for r in {s.name for s in timeline.replicasets})
+
+
+@pytest.mark.parametrize("name", ["update", "failed", "rollback"])
+def test_scale_events_match_recorded_steps(recorded, name):
+    """Each 'Scaled ... replica set X to N' event of the Deployment controller is a recorded step of X."""
+    timeline = recorded[name]
+    scaled = [SCALED.search(e.message) for e in timeline.events if e.reason == "ScalingReplicaSet"]
+    assert scaled
+    for match in filter(None, scaled):
+        assert int(match.group(2)) in timeline.replicaset_steps(match.group(1))
+
+
+def test_failed_rollout_shows_pull_errors_and_the_deadline(recorded):
+    """The failed rollout's recording holds ErrImagePull/ImagePullBackOff pods and ProgressDeadlineExceeded."""
+    timeline = recorded["failed"]
+    assert {"ErrImagePull", "ImagePullBackOff"} & timeline.states_seen()
+    reasons = {reason for _, _, _, reason in timeline.condition_changes()}
+    assert "ProgressDeadlineExceeded" in reasons
+    assert any(e.reason == "Failed" and "not found" in e.message for e in timeline.events)
+
+
+def test_rollback_renumbers_the_reused_replicaset(recorded):
+    """During `undo` the recorder sees revision 2's ReplicaSet become revision 4."""
+    timeline = recorded["rollback"]
+    names_2 = {r.name for r in timeline.replicasets if r.revision == 2}
+    names_4 = {r.name for r in timeline.replicasets if r.revision == 4}
+    assert names_2 == names_4
+    assert len(names_4) == 1

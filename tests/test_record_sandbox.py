@@ -59,3 +59,26 @@ def test_rollback_renumbers_the_reused_replicaset(recorded):
     names_4 = {r.name for r in timeline.replicasets if r.revision == 4}
     assert names_2 == names_4
     assert len(names_4) == 1
+
+
+def test_live_view_redraws_while_recording(sandbox, kube):
+    """With a live view, the figure is redrawn during the rollout, not only at the end."""
+    from helpers import deployment_manifest
+    from rolloutlab.plot import LiveView
+    from rolloutlab.record import record
+    from rolloutlab.registry import push_scratch_image
+
+    push_scratch_image(registry=sandbox.registry, repository="rolloutlab-tests/live", tag="1")
+    frames: list[bytes] = []
+    view = LiveView(every=0.5, show=frames.append)
+    with record(namespace=kube.namespace, deployment="web", kubeconfig=str(sandbox.kubeconfig), live=view) as rec:
+        kube(
+            "apply",
+            "-f",
+            "-",
+            input_text=deployment_manifest(name="web", image=f"{sandbox.registry}/rolloutlab-tests/live:1"),
+        )
+        kube("rollout", "status", "deployment/web", "--timeout=120s")
+    assert len(frames) >= 3
+    assert all(f[:4] == b"\x89PNG" for f in frames)
+    assert rec.timeline.peak_pods() == 4

@@ -5,7 +5,9 @@ Every function reads a Timeline only, so it draws a live recording and a replaye
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -128,7 +130,9 @@ def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
 
 def rollout_figure(timeline: Timeline, *, title: str | None = None) -> Figure:
     """Pods per ReplicaSet above pods by state, sharing the time axis, commands marked."""
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(11, 6.5), layout="constrained")
+    # Figure() rather than pyplot: no global state, so the live view can draw from its own thread.
+    fig = Figure(figsize=(11, 6.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
     plot_replicasets(timeline, top)
     plot_states(timeline, bottom)
     draw_marks(timeline, [top, bottom])
@@ -188,8 +192,8 @@ def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, fr
     if instants is None:
         end = max(timeline.end, 1.0)
         instants = [end * i / (frames - 1) for i in range(frames)] if frames > 1 else [end]
-    fig, axes = plt.subplots(1, len(instants), figsize=(4.2 * len(instants), 2.8), layout="constrained",
-                             squeeze=False)  # fmt: skip
+    fig = Figure(figsize=(4.2 * len(instants), 2.8), layout="constrained")
+    axes = fig.subplots(1, len(instants), squeeze=False)
     nodes = nodes_of(timeline)
     for ax, t in zip(axes[0], instants, strict=True):
         draw_nodes(timeline, ax, t=t, nodes=nodes)
@@ -219,3 +223,66 @@ def save(fig: Figure, path: Path | str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=130, bbox_inches="tight")
     return out
+
+
+def png_bytes(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+class LiveView:
+    """Redraws the rollout figure while a recorder runs, at most once per `every` seconds, and once at the end.
+
+    In a notebook the picture updates in place under the running cell; `show` receives PNG bytes, so anything
+    else (a test, a file) can take the frames too.
+    """
+
+    def __init__(self, *, every: float = 1.0, show: Callable[[bytes], None] | None = None) -> None:
+        self.every = every
+        self.show = show or _notebook_display()
+        self.frames = 0
+        self._timeline: Timeline | None = None
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="live-view")
+
+    def changed(self) -> None:
+        """Hand this to a Recorder as `on_change`."""
+        self._dirty.set()
+
+    def start(self, timeline: Timeline) -> None:
+        self._timeline = timeline
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self._draw()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            if self._dirty.is_set():
+                self._dirty.clear()
+                self._draw()
+
+    def _draw(self) -> None:
+        if self._timeline is None:
+            return
+        self.show(png_bytes(rollout_figure(self._timeline)))
+        self.frames += 1
+
+
+def _notebook_display() -> Callable[[bytes], None]:
+    from IPython.display import Image, display
+
+    handle = None
+
+    def show(png: bytes) -> None:
+        nonlocal handle
+        if handle is None:
+            handle = display(Image(data=png), display_id=True)
+        else:
+            handle.update(Image(data=png))
+
+    return show

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
@@ -31,6 +31,9 @@ from rolloutlab.timeline import (
     pod_state,
     resolve_bound,
 )
+
+if TYPE_CHECKING:
+    from rolloutlab.plot import LiveView
 
 WATCH_SECONDS = 20
 REVISION = "deployment.kubernetes.io/revision"
@@ -293,18 +296,32 @@ def record(
     selector: str | None = None,
     kubeconfig: str | None = None,
     context: str | None = None,
-    on_change: Callable[[], None] | None = None,
+    live: bool | LiveView = False,
 ) -> Iterator[Recorder]:
-    """Record around a block of code; the timeline is complete when the block ends."""
+    """Record around a block of code; the timeline is complete when the block ends.
+
+    With `live=True` (in a notebook) the rollout figure redraws in place while the block runs.
+    """
+    view: LiveView | None = None
+    if live is True:
+        from rolloutlab.plot import LiveView as _LiveView  # matplotlib only when a picture is wanted
+
+        view = _LiveView()
+    elif live:
+        view = live
     recorder = Recorder(
         namespace=namespace,
         deployment=deployment,
         selector=selector,
         api=api_client(kubeconfig=kubeconfig, context=context),
-        on_change=on_change,
+        on_change=view.changed if view else None,
     )
     recorder.start()
+    if view:
+        view.start(recorder.timeline)
     try:
         yield recorder
     finally:
         recorder.stop()
+        if view:
+            view.stop()

@@ -8,13 +8,17 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+from kubernetes import client
+
 from rolloutlab import versions
+from rolloutlab.record import Recorder, api_client
 from rolloutlab.registry import push_scratch_image
 from rolloutlab.sandbox import Sandbox
 
@@ -99,3 +103,77 @@ def run(*, sandbox: Sandbox, out: Path, runs: int) -> dict[str, object]:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     return result
+
+
+def recorder_lag_and_cost(sandbox: Sandbox, *, out: Path, changes: int, replicas: int) -> dict[str, object]:
+    """Recorder lag (API change -> sample) over `changes` patches, and CPU/memory while a `replicas` rollout
+    is recorded, with the missed-step check on that recording."""
+    kubeconfig = str(sandbox.paths.kubeconfig)
+    api = api_client(kubeconfig=kubeconfig)
+    apps = client.AppsV1Api(api)
+    registry = sandbox.registry.address
+    repository = f"bench/rec-{uuid.uuid4().hex[:6]}"
+    for tag in ("a", "b"):
+        push_scratch_image(registry=registry, repository=repository, tag=tag)
+    namespace = f"bench-{uuid.uuid4().hex[:6]}"
+    _kubectl(sandbox, "create", "namespace", namespace)
+    try:
+        manifest = DEPLOYMENT.replace("replicas: 4", f"replicas: {replicas}")
+        _kubectl(
+            sandbox, "-n", namespace, "apply", "-f", "-", input_text=manifest.format(image=f"{registry}/{repository}:a")
+        )
+        _kubectl(sandbox, "-n", namespace, "rollout", "status", "deployment/bench", "--timeout=600s")
+
+        recorder = Recorder(namespace=namespace, deployment="bench", api=api_client(kubeconfig=kubeconfig)).start()
+        lags = []
+        for index in range(changes):
+            before = len(recorder.timeline.deployments)
+            sent = time.time()
+            apps.patch_namespaced_deployment("bench", namespace, {"metadata": {"annotations": {"bench/n": str(index)}}})
+            deadline = time.monotonic() + 10
+            while len(recorder.timeline.deployments) == before and time.monotonic() < deadline:
+                time.sleep(0.001)
+            sample = recorder.timeline.deployments[-1]
+            lags.append(round(recorder.timeline.started_at + sample.t - sent, 4))
+        recorder.stop()
+
+        usage_before = resource.getrusage(resource.RUSAGE_SELF)
+        rss_before = _rss_mib()
+        started = time.monotonic()
+        recorder = Recorder(namespace=namespace, deployment="bench", api=api_client(kubeconfig=kubeconfig)).start()
+        _kubectl(sandbox, "-n", namespace, "set", "image", "deployment/bench", f"bench={registry}/{repository}:b")
+        _kubectl(sandbox, "-n", namespace, "rollout", "status", "deployment/bench", "--timeout=600s")
+        timeline = recorder.stop()
+        wall = time.monotonic() - started
+        usage_after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
+        result: dict[str, object] = {
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "lag_seconds": {"changes": changes, "median": round(statistics.median(lags), 4), "max": max(lags),
+                            "note": "from just before the PATCH is sent to the sample being recorded"},
+            "rollout": {
+                "replicas": replicas,
+                "wall_seconds": round(wall, 2),
+                "recorder_cpu_seconds": round(cpu, 2),
+                "recorder_cpu_share": round(cpu / wall, 3),
+                "rss_mib_before": rss_before,
+                "rss_mib_after": _rss_mib(),
+                "samples": {"deployments": len(timeline.deployments), "replicasets": len(timeline.replicasets),
+                            "pods": len(timeline.pods), "events": len(timeline.events)},
+                "missed_scale_steps": timeline.missed_scale_steps(),
+                "peak_pods": timeline.peak_pods(count_terminating=False),
+            },
+        }  # fmt: skip
+    finally:
+        _kubectl(sandbox, "delete", "namespace", namespace, "--wait=false")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0

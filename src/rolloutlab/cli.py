@@ -90,6 +90,12 @@ def cmd_record_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_recorder(args: argparse.Namespace) -> int:
+    result = bench.recorder_lag_and_cost(_sandbox(), out=Path(args.out), changes=args.changes, replicas=args.replicas)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -132,6 +138,11 @@ def parser() -> argparse.ArgumentParser:
     bench_sandbox.add_argument("--out", default="build/bench/sandbox.json")
     bench_sandbox.add_argument("--runs", type=int, default=3)
     bench_sandbox.set_defaults(func=cmd_bench_sandbox)
+    bench_recorder = bench_verbs.add_parser("recorder", help="recorder lag, and its cost on a large rollout")
+    bench_recorder.add_argument("--out", default="build/bench/recorder.json")
+    bench_recorder.add_argument("--changes", type=int, default=30)
+    bench_recorder.add_argument("--replicas", type=int, default=50)
+    bench_recorder.set_defaults(func=cmd_bench_recorder)
     return top
 
 

@@ -45,7 +45,9 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     kubectl = Kubectl(path=sandbox.kubectl, kubeconfig=sandbox.kubeconfig, namespace=name)
     kubectl("create", "namespace", name)
-    kubectl("wait", "--for=jsonpath={.metadata.name}=default", "serviceaccount/default", "--timeout=30s")
+    # Pods are refused until the controller manager made the namespace's default ServiceAccount.
+    wait_for(lambda: kubectl("get", "serviceaccount", "default", check=False).returncode == 0, timeout=60,
+             what="the default ServiceAccount")  # fmt: skip
     try:
         yield kubectl
     finally:

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.sandbox
 
 @pytest.fixture(scope="module")
 def settings(sandbox):
-    return LabSettings.from_env({"LAB_REGISTRY": sandbox.registry})
+    """The sandbox registry, in a repository of this test run's own (the students' first-app-k8s stays clean)."""
+    return LabSettings.from_env(
+        {"LAB_REGISTRY": sandbox.registry, "LAB_REPOSITORY": f"rolloutlab-tests/app-{uuid.uuid4().hex[:6]}"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +99,12 @@ def test_bad_tag_is_rejected_with_the_rule(settings):
         images.build(settings=settings, tag="-1.0", message="")
 
 
-def test_unreachable_registry_is_one_line(built):
+def test_unreachable_registry_is_one_line(built, settings):
     """Pushing to a registry nobody serves: one line saying it cannot be reached."""
     tag, name = built
-    elsewhere = LabSettings.from_env({"LAB_REGISTRY": "localhost:5999"})
+    elsewhere = LabSettings.from_env({"LAB_REGISTRY": "localhost:5999", "LAB_REPOSITORY": settings.repository})
     api = docker.from_env()
-    api.images.get(name).tag(f"localhost:5999/first-app-k8s:{tag}")
+    api.images.get(name).tag(f"localhost:5999/{settings.repository}:{tag}")
     api.close()
     with pytest.raises(LabError, match="cannot be reached") as caught:
         images.push(settings=elsewhere, tag=tag)

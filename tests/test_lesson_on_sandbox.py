@@ -20,7 +20,8 @@ def ready_endpoints(kube) -> int:
 
 def test_lesson_app_rolls_and_the_service_keeps_serving(kube, sandbox):
     """The real app image rolls out 4 ready pods behind the Service; on a missing tag 3 endpoints stay ready."""
-    settings = LabSettings.from_env({"LAB_REGISTRY": sandbox.registry})
+    repository = f"rolloutlab-tests/lesson-{uuid.uuid4().hex[:6]}"
+    settings = LabSettings.from_env({"LAB_REGISTRY": sandbox.registry, "LAB_REPOSITORY": repository})
     tag = f"1.0.0-t{uuid.uuid4().hex[:6]}"
     images.build(settings=settings, tag=tag, message="!!! Hola is new version !!!")
     images.push(settings=settings, tag=tag)

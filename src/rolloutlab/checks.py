@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rolloutlab import engine, registry, versions
 from rolloutlab.settings import LabSettings
+from rolloutlab.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,11 @@ class CheckFailed(AssertionError):
     """Raised by `require`: a notebook cell stops here with the check's teaching message."""
 
 
-def require(check: Check) -> Check:
+def require(check: Check) -> None:
+    """Print a passing check; stop the notebook cell with the check's message when it fails."""
     if not check.ok:
         raise CheckFailed(str(check))
     print(check)
-    return check
 
 
 def _kubectl_args(settings: LabSettings) -> list[str]:
@@ -142,3 +143,149 @@ def docker_running() -> Check:
         "no Docker engine answers, and the labs build images with it. Start Docker (as root on Debian, "
         "`rolloutlab sandbox up` starts dockerd) and check `docker info`.",
     )
+
+
+# -- checks on the lesson's Deployment, read from the cluster ------------------------------------------------
+def _deployment_or_fail(settings: LabSettings) -> tuple[dict | None, Check | None]:
+    from rolloutlab import lab
+
+    found = lab.deployment()
+    if found is None:
+        return None, Check(
+            "deployment",
+            False,
+            f"there is no Deployment first-app in namespace {settings.namespace!r}. Did you run the deploy cell, "
+            "or deploy it in another namespace (`kubectl get deployments -A`)?",
+        )
+    return found, None
+
+
+def namespace_exists(settings: LabSettings) -> Check:
+    from rolloutlab import lab
+
+    proc = lab.kubectl("get", "namespace", settings.namespace, check=False)
+    if proc.returncode != 0:
+        return Check("namespace", False, f"namespace {settings.namespace!r} does not exist: create it with "
+                     f"`kubectl create namespace {settings.namespace}` or set LAB_NAMESPACE to yours.")  # fmt: skip
+    return Check("namespace", True, f"{settings.namespace} exists")
+
+
+def tags_in_registry(settings: LabSettings, *, tags: list[str], absent: list[str] | None = None) -> Check:
+    from rolloutlab import images
+
+    have = images.tags(settings=settings)
+    missing = [t for t in tags if t not in have]
+    if missing:
+        return Check(
+            "registry tags",
+            False,
+            f"{', '.join(missing)} not in {settings.registry}/{settings.repository} "
+            f"(it has: {', '.join(have) or 'nothing'}). Build and push them with the cells above.",
+        )
+    present = [t for t in absent or [] if t in have]
+    if present:
+        return Check("registry tags", False, f"{', '.join(present)} is in the registry, but this lab needs a tag "
+                     "that was never pushed. Delete it from the registry or pick another missing tag.")  # fmt: skip
+    return Check("registry tags", True, f"{settings.registry}/{settings.repository} has {', '.join(have)}")
+
+
+def rolled_out_to(settings: LabSettings, *, tag: str) -> Check:
+    """The Deployment runs `tag` on all its replicas, and the rollout is finished."""
+    found, failed = _deployment_or_fail(settings)
+    if failed:
+        return failed
+    assert found is not None
+    want = settings.image(tag)
+    image = found["spec"]["template"]["spec"]["containers"][0]["image"]
+    if image != want:
+        return Check("rollout", False, f"the Deployment's template says image {image}, not {want}. Check the tag "
+                     "you typed after `first-app-k8s=` in `kubectl set image`.")  # fmt: skip
+    spec, status = found["spec"], found.get("status") or {}
+    replicas = spec.get("replicas", 1)
+    updated, available = status.get("updatedReplicas", 0), status.get("availableReplicas", 0)
+    if updated != replicas or available != replicas or status.get("replicas", 0) != replicas:
+        reason = {c["type"]: c.get("reason") for c in status.get("conditions") or []}.get("Progressing")
+        if reason == "ProgressDeadlineExceeded":
+            return Check("rollout", False, f"the rollout to {tag} failed (progress deadline exceeded): look at the "
+                         "pods' STATUS with `kubectl get pods`.")  # fmt: skip
+        return Check(
+            "rollout",
+            False,
+            f"the rollout is still running ({updated} of {replicas} updated, "
+            f"{available} available): wait for `kubectl rollout status` to finish, then run this again.",
+        )
+    return Check("rollout", True, f"all {replicas} replicas run {tag} and are available")
+
+
+def failed_rollout(settings: LabSettings, *, tag: str, pods_total: int, failing: int, serving: int) -> Check:
+    """A stuck rollout: `failing` new pods cannot pull `tag`, `serving` old ones stay Ready, the deadline passed."""
+    from rolloutlab import lab
+    from rolloutlab.timeline import pod_state, resolve_bound
+
+    found, failed = _deployment_or_fail(settings)
+    if failed:
+        return failed
+    assert found is not None
+    spec = found["spec"]
+    replicas = spec["replicas"]
+    rolling = spec["strategy"]["rollingUpdate"]
+    surge = resolve_bound(rolling["maxSurge"], replicas=replicas, round_up=True)
+    unavailable = resolve_bound(rolling["maxUnavailable"], replicas=replicas, round_up=False)
+    pods = [p for p in lab.pods() if not p["metadata"].get("deletionTimestamp")]
+    new = [p for p in pods if p["spec"]["containers"][0]["image"] == settings.image(tag)]
+    pulling = [p for p in new if pod_state(p) in ("ErrImagePull", "ImagePullBackOff")]
+    ready_old = [p for p in pods if p not in new and pod_state(p) == "Ready"]
+    why = (f"{replicas} replicas + maxSurge {surge} allow {replicas + surge} pods; replicas - maxUnavailable "
+           f"{unavailable} must stay available: {replicas - unavailable} old pods keep serving")  # fmt: skip
+    if (len(pods), len(pulling), len(ready_old)) != (pods_total, failing, serving):
+        return Check("failed rollout", False, f"expected {pods_total} pods ({failing} failing to pull {tag}, "
+                     f"{serving} old Ready), found {len(pods)} ({len(pulling)} failing, {len(ready_old)} Ready). "
+                     f"If the new pods are still being created, wait a few seconds. ({why})")  # fmt: skip
+    conditions = {c["type"]: c for c in found["status"].get("conditions") or []}
+    if conditions.get("Progressing", {}).get("reason") != "ProgressDeadlineExceeded":
+        deadline = spec.get("progressDeadlineSeconds", 600)
+        return Check("failed rollout", False, f"the pods look as expected but the rollout is not marked failed yet: "
+                     f"it will be after {deadline} s without progress (progressDeadlineSeconds).")  # fmt: skip
+    return Check("failed rollout", True, f"{len(pods)} pods: {failing} in {pod_state(pulling[0])}, "
+                 f"{serving} old ones Ready; {why}")  # fmt: skip
+
+
+def ready_endpoints(settings: LabSettings, *, expected: int) -> Check:
+    from rolloutlab import lab
+
+    slices = lab.get_json("endpointslices", "-l", "kubernetes.io/service-name=first-app")["items"]
+    ready = sum(1 for s in slices for e in s.get("endpoints") or [] if (e.get("conditions") or {}).get("ready"))
+    if ready != expected:
+        return Check("service", False, f"the Service first-app has {ready} ready endpoints, expected {expected}. "
+                     "Is the Service applied (`kubectl get service first-app`)?")  # fmt: skip
+    return Check("service", True, f"the Service sends traffic to {ready} ready pods")
+
+
+def history_is(settings: LabSettings, *, revisions: list[int]) -> Check:
+    from rolloutlab import lab
+
+    found = lab.history()
+    if found != revisions:
+        return Check("history", False, f"`kubectl rollout history` lists revisions {found}, expected {revisions}. "
+                     "If you ran extra `set image` or `undo` commands, start the lab again from the top.")  # fmt: skip
+    return Check("history", True, f"revisions {', '.join(map(str, found))}")
+
+
+def revision_runs(settings: LabSettings, *, revision: int, tag: str) -> Check:
+    from rolloutlab import lab
+
+    image = lab.revision_image(revision)
+    if image != settings.image(tag):
+        return Check(f"revision {revision}", False, f"revision {revision} has image {image}, expected {tag}.")
+    return Check(f"revision {revision}", True, f"image {image}")
+
+
+def recorded_bounds(timeline: Timeline, *, peak: int, min_available: int) -> Check:
+    """The recorded rollout stayed within the numbers the prose states (most pods, fewest available)."""
+    seen_peak = timeline.peak_pods(count_terminating=False)
+    seen_min = timeline.min_available()
+    if (seen_peak, seen_min) != (peak, min_available):
+        return Check("recording", False, f"the recording shows at most {seen_peak} pods and at least {seen_min} "
+                     f"available, the lesson says {peak} and {min_available}. Was the rollout recorded from its "
+                     "start (the `with record(...)` cell)?")  # fmt: skip
+    return Check("recording", True, f"at most {seen_peak} pods at once, never fewer than {seen_min} available")

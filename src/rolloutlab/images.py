@@ -18,7 +18,7 @@ from docker.errors import APIError, BuildError, ImageNotFound
 
 from rolloutlab import baseimage, engine, registry
 from rolloutlab.errors import LabError
-from rolloutlab.settings import REPOSITORY, LabSettings
+from rolloutlab.settings import LabSettings
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 REUSED_TAG_WHY = (
@@ -43,7 +43,8 @@ def _client() -> docker.DockerClient:
     return engine.client()
 
 
-def image_name(*, settings: LabSettings, tag: str, repository: str = REPOSITORY) -> str:
+def image_name(*, settings: LabSettings, tag: str, repository: str | None = None) -> str:
+    repository = repository or settings.repository
     problem = registry.naming_problem(repository=repository, tag=tag)
     if problem:
         raise LabError(problem, fix="fix the name and try again")
@@ -57,7 +58,7 @@ def build(
     message: str,
     base_image: str | None = None,
     app_dir: Path = APP_DIR,
-    repository: str = REPOSITORY,
+    repository: str | None = None,
 ) -> str:
     """Build the app as version `tag` with `message`; returns the full image name. Nothing is pushed.
 
@@ -105,7 +106,7 @@ def push(
     tag: str,
     force: bool = False,
     say: Callable[[str], None] = print,
-    repository: str = REPOSITORY,
+    repository: str | None = None,
 ) -> Pushed:
     """Push the built image `tag`; refuse to overwrite a tag that holds other content unless `force`."""
     name = image_name(settings=settings, tag=tag, repository=repository)
@@ -151,10 +152,10 @@ def _push_fix(error: str, *, settings: LabSettings) -> str:
     return "check `docker info` and the registry"
 
 
-def tags(*, settings: LabSettings, repository: str = REPOSITORY) -> list[str]:
+def tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:
     """The tags of the app's repository in the lab's registry."""
     try:
-        return registry.list_tags(registry=settings.registry, repository=repository)
+        return registry.list_tags(registry=settings.registry, repository=repository or settings.repository)
     except requests.RequestException as exc:
         raise LabError(
             f"the registry {settings.registry} cannot be reached ({type(exc).__name__})",
@@ -162,5 +163,5 @@ def tags(*, settings: LabSettings, repository: str = REPOSITORY) -> list[str]:
         ) from exc
 
 
-def tag_exists(*, settings: LabSettings, tag: str, repository: str = REPOSITORY) -> bool:
+def tag_exists(*, settings: LabSettings, tag: str, repository: str | None = None) -> bool:
     return tag in tags(settings=settings, repository=repository)

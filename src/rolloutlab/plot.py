@@ -225,6 +225,13 @@ def save(fig: Figure, path: Path | str) -> Path:
     return out
 
 
+def show(fig: Figure) -> None:
+    """Show a figure in a notebook (as PNG), whatever matplotlib backend the kernel has."""
+    from IPython.display import Image, display
+
+    display(Image(data=png_bytes(fig)))
+
+
 def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")

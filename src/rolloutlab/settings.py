@@ -30,6 +30,7 @@ class LabSettings:
     namespace: str
     context: str | None
     kubeconfig: str | None
+    repository: str = REPOSITORY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LabSettings:
@@ -45,6 +46,7 @@ class LabSettings:
             namespace=env.get("LAB_NAMESPACE", DEFAULT_NAMESPACE).strip() or DEFAULT_NAMESPACE,
             context=env.get("LAB_CONTEXT") or None,
             kubeconfig=env.get("LAB_KUBECONFIG") or env.get("KUBECONFIG") or None,
+            repository=env.get("LAB_REPOSITORY", REPOSITORY).strip() or REPOSITORY,
         )
 
     @property
@@ -57,28 +59,37 @@ class LabSettings:
 
     def image(self, tag: str) -> str:
         """The full image name of the lesson's app at `tag`, in the lab's registry."""
-        return f"{self.registry}/{REPOSITORY}:{tag}"
+        return f"{self.registry}/{self.repository}:{tag}"
 
-    def apply_to_kubectl(self) -> None:
-        """Point plain `kubectl` calls (a notebook's `!kubectl` cells) at the lab's cluster.
+    def apply_to_kubectl(self) -> str:
+        """Point plain `kubectl` calls (a notebook's `!kubectl` cells, the helpers) at the lab's cluster and
+        namespace, so that the lesson's commands run exactly as written.
 
-        A chosen context is frozen into a private kubeconfig file, so that the user's own kubeconfig and its
-        current context are never changed.
+        The chosen kubeconfig and context are copied into a private kubeconfig file whose context carries the
+        lab's namespace: the user's own kubeconfig and its current context are never changed.
         """
-        if self.kubeconfig:
-            os.environ["KUBECONFIG"] = self.kubeconfig
-        if not self.context:
-            return
-        args = ["kubectl", "config", "view", "--minify", "--flatten", "--context", self.context]
-        if self.kubeconfig:
-            args[1:1] = ["--kubeconfig", self.kubeconfig]
-        proc = subprocess.run(args, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
+        source = ["--kubeconfig", self.kubeconfig] if self.kubeconfig else []
+        view = ["kubectl", *source, "config", "view", "--minify", "--flatten"]
+        if self.context:
+            view += ["--context", self.context]
+        try:
+            proc = subprocess.run(view, capture_output=True, text=True, check=False)
+        except FileNotFoundError as exc:
+            raise LabError("kubectl is not installed", fix="install kubectl, then restart the kernel") from exc
+        if proc.returncode != 0 or "clusters:" not in proc.stdout:
+            what = f"context {self.context!r}" if self.context else "a current context"
             raise LabError(
-                f"context {self.context!r} is not in your kubeconfig ({proc.stderr.strip()})",
-                fix="list the contexts with `kubectl config get-contexts` and set LAB_CONTEXT to one of them",
+                f"your kubeconfig has no {what} ({proc.stderr.strip() or 'empty'})",
+                fix="start the sandbox and `eval $(rolloutlab sandbox env)`, or set LAB_CONTEXT to one of "
+                "`kubectl config get-contexts`",
             )
         handle, path = tempfile.mkstemp(prefix="rolloutlab-", suffix=".kubeconfig")
         with os.fdopen(handle, "w") as out:
             out.write(proc.stdout)
+        subprocess.run(
+            ["kubectl", "--kubeconfig", path, "config", "set-context", "--current", f"--namespace={self.namespace}"],
+            capture_output=True,
+            check=True,
+        )
         os.environ["KUBECONFIG"] = path
+        return path

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import Kubectl
+from helpers import Kubectl, wait_for
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import Sandbox
 from rolloutlab.settings import LabSettings

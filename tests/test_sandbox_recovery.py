@@ -51,6 +51,16 @@ def test_killed_controller_manager_is_restarted_by_up(box):
     assert "not running: kube-controller-manager" in proc.stdout
     status = box.up(build=False)
     assert status.components["kube-controller-manager"]
+    # Working again, not only running: a new namespace gets its default ServiceAccount from the controllers.
+    namespace = f"t-kcm-{uuid.uuid4().hex[:6]}"
+    kubectl = [box.binaries(build=False).kubectl, "--kubeconfig", str(box.paths.kubeconfig)]
+    subprocess.run([*kubectl, "create", "namespace", namespace], check=True, capture_output=True)
+    try:
+        wait_for(lambda: subprocess.run([*kubectl, "-n", namespace, "get", "serviceaccount", "default"],
+                                        capture_output=True).returncode == 0,
+                 timeout=90, what="the restarted controller manager to create the default ServiceAccount")  # fmt: skip
+    finally:
+        subprocess.run([*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True)
 
 
 def test_images_survive_a_registry_restart(box):

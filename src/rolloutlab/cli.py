@@ -56,13 +56,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.context:
         env["LAB_CONTEXT"] = args.context
     if args.kubeconfig:
-        env["LAB_KUBECONFIG"] = args.kubeconfig
+        env["LAB_KUBECONFIG"] = str(Path(args.kubeconfig).resolve())
     out = Path(args.out)
-    results = validate.validate(labs=labs, out_dir=out, env=env)
+    results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs)
     for result in results:
         where = "" if result.ok else f" at cell {result.failed_cell}: {result.error}"
         print(f"{'PASS' if result.ok else 'FAIL'} {result.lab} ({result.seconds:.0f} s){where}")
-    print(f"report: {out / 'report.json'}")
+    print(f"report: {out / 'report.html'} and {out / 'report.json'}")
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -119,7 +119,8 @@ def parser() -> argparse.ArgumentParser:
     target = check.add_mutually_exclusive_group()
     target.add_argument("--context", help="kube context to run against (default: the current one)")
     target.add_argument("--kubeconfig", help="kubeconfig file to run with")
-    check.add_argument("--out", required=True, help="folder for executed notebooks and report.json")
+    check.add_argument("--jobs", type=int, default=3, help="labs run at once, each in its own namespace")
+    check.add_argument("--out", required=True, help="folder for executed notebooks, report.json and report.html")
     check.set_defaults(func=cmd_validate)
 
     images = groups.add_parser("images", help="images of the lesson's app")

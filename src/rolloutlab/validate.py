@@ -1,35 +1,53 @@
 """Run the labs as a student would, top to bottom, with nbclient; keep the executed copies and a report.
 
-The student's notebooks are only read: executed copies go to the output folder.
+Each lab runs in a fresh namespace (deleted afterwards, also when the lab fails or the run is interrupted),
+several at once. The student's notebooks are only read: executed copies go to the output folder.
 """
 
 from __future__ import annotations
 
+import asyncio
+import html
 import json
 import os
+import platform
+import re
+import subprocess
+import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from rolloutlab import versions
 from rolloutlab.errors import LabError
+from rolloutlab.settings import LabSettings
 
 LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
 CELL_TIMEOUT = 900
+CHECK_LINE = re.compile(r"^(OK  |FAIL) ([^:]+): (.*)$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@dataclass
 class LabResult:
     lab: str
     ok: bool
     seconds: float
+    expected_seconds: float | None
+    namespace: str
     failed_cell: int | None
     error: str | None
     executed: str
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    plots: list[str] = field(default_factory=list)
+    timelines: list[str] = field(default_factory=list)
 
 
 def find_labs(*, labs_dir: Path, chosen: Sequence[str] | None) -> list[Path]:
@@ -41,7 +59,7 @@ def find_labs(*, labs_dir: Path, chosen: Sequence[str] | None) -> list[Path]:
         return labs
     picked = []
     for key in chosen:
-        match = [p for p in labs if p.stem == key or p.stem.split("-", 1)[0] == key]
+        match = [p for p in labs if key in (p.stem, p.stem.split("-", 1)[0])]
         if not match:
             known = ", ".join(p.stem for p in labs)
             raise LabError(f"no lab {key!r}", fix=f"choose among {known}")
@@ -49,32 +67,79 @@ def find_labs(*, labs_dir: Path, chosen: Sequence[str] | None) -> list[Path]:
     return picked
 
 
-def run_lab(path: Path, *, out_dir: Path, env: Mapping[str, str]) -> LabResult:
+class Namespaces:
+    """The namespaces this run made, so that every one of them is deleted whatever happens."""
+
+    def __init__(self, *, kubectl: list[str]) -> None:
+        self.kubectl = kubectl
+        self.made: set[str] = set()
+        self.lock = threading.Lock()
+
+    def create(self, prefix: str) -> str:
+        name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        proc = subprocess.run([*self.kubectl, "create", "namespace", name], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LabError(
+                f"cannot create namespace {name}: {proc.stderr.strip()}",
+                fix="check that the cluster answers and that you may create namespaces (or use your own kubeconfig)",
+            )
+        with self.lock:
+            self.made.add(name)
+        return name
+
+    def delete(self, name: str) -> None:
+        subprocess.run([*self.kubectl, "delete", "namespace", name, "--wait=false"], capture_output=True)
+        with self.lock:
+            self.made.discard(name)
+
+    def delete_all(self) -> None:
+        for name in list(self.made):
+            self.delete(name)
+
+
+def kubectl_base(settings: LabSettings) -> list[str]:
+    args = ["kubectl"]
+    if settings.kubeconfig:
+        args += ["--kubeconfig", settings.kubeconfig]
+    if settings.context:
+        args += ["--context", settings.context]
+    return args
+
+
+def run_lab(path: Path, *, out_dir: Path, env: Mapping[str, str], namespaces: Namespaces) -> LabResult:
+    """Execute one lab in a namespace of its own; the executed copy is written even when it fails."""
     nb = nbformat.read(path, as_version=4)
-    executed = out_dir / path.name
     out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / path.name
+    artifacts = out_dir / path.stem
+    artifacts.mkdir(parents=True, exist_ok=True)
+    namespace = namespaces.create(f"lab{path.stem[:2]}")
+    kernel_env = {**os.environ, **env, "LAB_NAMESPACE": namespace, "LAB_ARTIFACTS": str(artifacts.resolve())}
     started = time.monotonic()
-    failed_cell = None
-    error = None
-    saved = dict(os.environ)
-    os.environ.update(env)  # the kernel inherits the lab parameters from our environment
+    failed_cell = error = None
     try:
-        NotebookClient(
+        client = NotebookClient(
             nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        ).execute()
+        )
+        asyncio.run(client.async_execute(env=kernel_env))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
         nbformat.write(nb, executed)
+        namespaces.delete(namespace)
+    expected = (nb.metadata.get("rolloutlab") or {}).get("expected_seconds")
     return LabResult(
         lab=path.stem,
         ok=error is None,
         seconds=round(time.monotonic() - started, 1),
+        expected_seconds=expected,
+        namespace=namespace,
         failed_cell=failed_cell,
         error=error,
-        executed=str(executed),
+        executed=executed.name,
+        checks=_checks(nb),
+        plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
+        timelines=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.json")),
     )
 
 
@@ -84,11 +149,96 @@ def _failure(nb: nbformat.NotebookNode, exc: Exception) -> tuple[int | None, str
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 return index, f"{output.get('ename')}: {output.get('evalue')}"
-    return None, str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip()
+    return None, text.splitlines()[-1] if text else type(exc).__name__
 
 
-def validate(*, labs: Sequence[Path], out_dir: Path, env: Mapping[str, str]) -> list[LabResult]:
-    results = [run_lab(path, out_dir=out_dir, env=env) for path in labs]
-    report = {"labs": [asdict(r) for r in results], "ok": all(r.ok for r in results)}
+def _checks(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    """The check lines the lab printed (OK / FAIL), and a failed `require` as a failed check."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            if output.get("output_type") == "error" and output.get("ename") == "CheckFailed":
+                text = str(output.get("evalue", ""))
+            for match in CHECK_LINE.finditer(text):
+                found.append({"cell": index, "ok": match.group(1) == "OK  ", "name": match.group(2),
+                              "message": match.group(3)})  # fmt: skip
+    return found
+
+
+def environment(settings: LabSettings) -> dict[str, Any]:
+    """Kubernetes and tool versions for the report."""
+    proc = subprocess.run([*kubectl_base(settings), "version", "-o", "json"], capture_output=True, text=True)
+    try:
+        info = json.loads(proc.stdout)
+    except ValueError:
+        info = {}
+    return {
+        "kubernetes": (info.get("serverVersion") or {}).get("gitVersion"),
+        "kubectl": (info.get("clientVersion") or {}).get("gitVersion"),
+        "context": settings.context or "(current)",
+        "registry": settings.registry,
+        "python": platform.python_version(),
+        "sandbox_pins": {"kubernetes": versions.KUBERNETES, "etcd": versions.ETCD, "kwok": versions.KWOK},
+    }
+
+
+def validate(*, labs: Sequence[Path], out_dir: Path, env: Mapping[str, str], jobs: int) -> list[LabResult]:
+    """Run `labs` (`jobs` at a time) and write `report.json` and `report.html` into `out_dir`."""
+    settings = LabSettings.from_env({**os.environ, **env})
+    namespaces = Namespaces(kubectl=kubectl_base(settings))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(run_lab, p, out_dir=out_dir, env=env, namespaces=namespaces) for p in labs]
+        results = [f.result() for f in futures]
+    except BaseException:
+        # Interrupted: no new lab starts, and deleting the namespaces stops the running ones' work.
+        pool.shutdown(wait=False, cancel_futures=True)
+        namespaces.delete_all()
+        raise
+    pool.shutdown()
+    namespaces.delete_all()
+    report = {
+        "ok": all(r.ok for r in results),
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "jobs": jobs,
+        "environment": environment(settings),
+        "labs": [asdict(r) for r in results],
+    }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
+    (out_dir / "report.html").write_text(report_html(report))
     return results
+
+
+def report_html(report: dict[str, Any]) -> str:
+    e = html.escape
+    rows = []
+    for lab in report["labs"]:
+        status = "PASS" if lab["ok"] else "FAIL"
+        expected = f" (expected about {lab['expected_seconds']:.0f} s)" if lab["expected_seconds"] else ""
+        failure = (f"<p class='fail'>failed at cell {lab['failed_cell']}: {e(lab['error'] or '')}</p>"
+                   if not lab["ok"] else "")  # fmt: skip
+        checks = "".join(
+            f"<li class='{'ok' if c['ok'] else 'fail'}'>{'OK' if c['ok'] else 'FAIL'} <b>{e(c['name'])}</b>: "
+            f"{e(c['message'])}</li>"
+            for c in lab["checks"]
+        )
+        plots = "".join(f"<figure><img src='{e(p)}' alt='{e(p)}'><figcaption>{e(p)}</figcaption></figure>"
+                        for p in lab["plots"])  # fmt: skip
+        rows.append(
+            f"<section><h2 class='{status.lower()}'>{status} {e(lab['lab'])}</h2>"
+            f"<p>{lab['seconds']:.0f} s{expected} · namespace {e(lab['namespace'])} · "
+            f"<a href='{e(lab['executed'])}'>executed notebook</a></p>{failure}<ul>{checks}</ul>{plots}</section>"
+        )
+    env = "".join(f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in report["environment"].items())
+    overall = "all labs passed" if report["ok"] else "some labs failed"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>rollout labs: validation report</title>"
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}.pass{color:#2e7d32}.ok{color:#2e7d32}"
+        ".fail{color:#c62828}img{max-width:100%;border:1px solid #ddd}figure{margin:1em 0}</style></head><body>"
+        f"<h1>Validation report: {overall}</h1><p>{report['wall_seconds']:.0f} s wall time, {report['jobs']} "
+        f"at a time</p><ul>{env}</ul>{''.join(rows)}</body></html>"
+    )

@@ -14,8 +14,8 @@ IDS = [p.stem for p in LABS]
 
 
 def test_every_lab_of_the_lesson_is_there():
-    """Set-up, build and push, set image, failed rollout, rollback."""
-    assert [p.stem[:2] for p in LABS][:5] == ["00", "01", "02", "03", "04"]
+    """Set-up, build and push, set image, failed rollout, rollback, strategies."""
+    assert [p.stem[:2] for p in LABS] == ["00", "01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("path", LABS, ids=IDS)
@@ -71,7 +71,17 @@ def claims_04(out: Path) -> None:
     assert to_1.min_available() == 3
 
 
-CLAIMS = {"02": claims_02, "03": claims_03, "04": claims_04}
+def claims_05(out: Path) -> None:
+    for name, bounds in {
+        "surge-1-unavail-0": (5, 4),
+        "surge-0-unavail-1": (4, 3),
+        "surge-25-unavail-25": (5, 3),
+    }.items():
+        t = timeline(out, f"05-rolling-upgrade-strategy/05-{name}.json")
+        assert (t.peak_pods(count_terminating=False), t.min_available()) == bounds, name
+
+
+CLAIMS = {"02": claims_02, "03": claims_03, "04": claims_04, "05": claims_05}
 
 
 @pytest.mark.sandbox

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from rolloutlab import images, manifests
 from rolloutlab.errors import LabError
 from rolloutlab.settings import CONTAINER, DEPLOYMENT, LabSettings
@@ -112,3 +114,24 @@ def revision_image(revision: int) -> str:
         if line.strip().startswith("Image:"):
             return line.split(":", 1)[1].strip()
     raise LabError(f"revision {revision} shows no image", fix="check `kubectl rollout history` for its number")
+
+
+def strategy_manifest(*, settings: LabSettings, name: str, max_surge: str, max_unavailable: str, tag: str) -> Path:
+    """The lesson's Deployment under another name, with its own labels and rolling-update bounds."""
+    objects = [o for o in manifests.lesson_objects(settings=settings, tag=tag) if o["kind"] == "Deployment"]
+    deployment = objects[0]
+    deployment["metadata"]["name"] = name
+    deployment["metadata"]["labels"] = {"app": name}
+    deployment["spec"]["selector"]["matchLabels"] = {"app": name}
+    deployment["spec"]["template"]["metadata"]["labels"] = {"app": name}
+    # A bound is a pod count (an integer) or a percentage (a string ending in %), never a numeric string.
+    bounds = {"maxSurge": max_surge, "maxUnavailable": max_unavailable}
+    deployment["spec"]["strategy"]["rollingUpdate"] = {k: int(v) if v.isdigit() else v for k, v in bounds.items()}
+    path = BUILD_DIR / "manifests" / f"{name}-{settings.namespace}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(deployment, sort_keys=False))
+    return path
+
+
+def replicasets_of(name: str = DEPLOYMENT) -> list[dict[str, Any]]:
+    return get_json("replicasets", "-l", f"app={name}")["items"]

@@ -143,6 +143,22 @@ def rollout_figure(timeline: Timeline, *, title: str | None = None) -> Figure:
     return fig
 
 
+def compare(timelines: Sequence[Timeline], *, titles: Sequence[str]) -> Figure:
+    """Pods per ReplicaSet of several rollouts side by side, on the same scales, to compare strategies."""
+    fig = Figure(figsize=(5.2 * len(timelines), 4.2), layout="constrained")
+    axes = fig.subplots(1, len(timelines), sharey=True, squeeze=False)[0]
+    end = max(t.end for t in timelines)
+    for ax, timeline, title in zip(axes, timelines, titles, strict=True):
+        plot_replicasets(timeline, ax)
+        ax.set_title(title, loc="left", fontsize="medium")
+        ax.set_xlim(0, max(end, 1.0))
+        ax.set_xlabel("seconds")
+        legend = ax.get_legend()
+        if legend is not None and ax is not axes[-1]:
+            legend.remove()
+    return fig
+
+
 def nodes_of(timeline: Timeline) -> list[str]:
     return sorted({p.node for p in timeline.pods if p.node})
 

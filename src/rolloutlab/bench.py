@@ -177,3 +177,30 @@ def _rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def validate_wall_times(*, out: Path, env: dict[str, str], parallel_jobs: int) -> dict[str, object]:
+    """`validate` of every lab, serial then parallel, beside each lab's own duration (its Kubernetes waits)."""
+    from rolloutlab import validate
+
+    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=None)
+    runs = {}
+    for jobs in (1, parallel_jobs):
+        started = time.monotonic()
+        results = validate.validate(labs=labs, out_dir=out.parent / f"validate-jobs-{jobs}", env=env, jobs=jobs)
+        per_lab = {r.lab: {"seconds": r.seconds, "expected": r.expected_seconds} for r in results}
+        runs[jobs] = {"wall": round(time.monotonic() - started, 1), "ok": all(r.ok for r in results), "labs": per_lab}
+    serial_labs = runs[1]["labs"]
+    longest = max(lab["seconds"] for lab in serial_labs.values())  # type: ignore[union-attr]
+    result: dict[str, object] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "serial": runs[1],
+        "parallel": {"jobs": parallel_jobs, **runs[parallel_jobs]},
+        "sum_of_expected_waits": sum(lab["expected"] or 0 for lab in serial_labs.values()),  # type: ignore
+        "longest_lab_alone_seconds": longest,
+        "parallel_over_longest_lab": round(runs[parallel_jobs]["wall"] / longest, 2),  # type: ignore[operator]
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result

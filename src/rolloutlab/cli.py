@@ -96,6 +96,12 @@ def cmd_bench_recorder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_labs(args: argparse.Namespace) -> int:
+    result = bench.validate_wall_times(out=Path(args.out), env={}, parallel_jobs=args.jobs)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -144,6 +150,10 @@ def parser() -> argparse.ArgumentParser:
     bench_recorder.add_argument("--changes", type=int, default=30)
     bench_recorder.add_argument("--replicas", type=int, default=50)
     bench_recorder.set_defaults(func=cmd_bench_recorder)
+    bench_labs = bench_verbs.add_parser("labs", help="validate's wall time, serial and parallel")
+    bench_labs.add_argument("--out", default="build/bench/labs.json")
+    bench_labs.add_argument("--jobs", type=int, default=6)
+    bench_labs.set_defaults(func=cmd_bench_labs)
     return top
 
 

@@ -45,6 +45,12 @@ def _kubectl_args(settings: LabSettings) -> list[str]:
     return args
 
 
+def _kubectl(settings: LabSettings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["kubectl", *_kubectl_args(settings), *args], capture_output=True, text=True, check=False, timeout=30
+    )
+
+
 def kubectl_installed() -> Check:
     path = shutil.which("kubectl")
     if path is None:
@@ -66,13 +72,7 @@ def cluster_reachable(settings: LabSettings) -> Check:
     """The cluster answers, and its version is within kubectl's skew."""
     if shutil.which("kubectl") is None:
         return Check("cluster", False, "cannot ask the cluster without kubectl; fix the kubectl check first.")
-    proc = subprocess.run(
-        ["kubectl", *_kubectl_args(settings), "version", "-o", "json", "--request-timeout=5s"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
+    proc = _kubectl(settings, "version", "-o", "json", "--request-timeout=5s")
     try:
         info = json.loads(proc.stdout)
     except ValueError:
@@ -100,13 +100,7 @@ def cluster_reachable(settings: LabSettings) -> Check:
 
 
 def nodes_ready(settings: LabSettings, *, expected: int | None = None) -> Check:
-    proc = subprocess.run(
-        ["kubectl", *_kubectl_args(settings), "get", "nodes", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
+    proc = _kubectl(settings, "get", "nodes", "-o", "json")
     if proc.returncode != 0:
         return Check("nodes", False, f"cannot list nodes: {proc.stderr.strip()}")
     items = json.loads(proc.stdout)["items"]

@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 FORMAT = 1
 
@@ -131,6 +131,19 @@ class Mark:
     label: str
 
 
+Named = TypeVar("Named", PodSample, ReplicaSetSample)
+
+
+def _latest_at(samples: list[Named], t: float) -> dict[str, Named]:
+    """Each object's latest sample at or before `t` (samples are in time order), leaving out deleted ones."""
+    latest: dict[str, Named] = {}
+    for sample in samples:
+        if sample.t > t:
+            break
+        latest[sample.name] = sample
+    return {name: s for name, s in latest.items() if not s.deleted}
+
+
 @dataclass
 class Timeline:
     """Samples in the order they were seen; `t` is seconds since `started_at` (a Unix time)."""
@@ -190,20 +203,10 @@ class Timeline:
 
     def pods_at(self, t: float) -> dict[str, PodSample]:
         """The pods that exist at time `t` (Terminating ones included), each in its latest state by then."""
-        latest: dict[str, PodSample] = {}
-        for sample in self.pods:
-            if sample.t > t:
-                break
-            latest[sample.name] = sample
-        return {name: s for name, s in latest.items() if not s.deleted}
+        return _latest_at(self.pods, t)
 
     def replicasets_at(self, t: float) -> dict[str, ReplicaSetSample]:
-        latest: dict[str, ReplicaSetSample] = {}
-        for sample in self.replicasets:
-            if sample.t > t:
-                break
-            latest[sample.name] = sample
-        return {name: s for name, s in latest.items() if not s.deleted}
+        return _latest_at(self.replicasets, t)
 
     def deployment_at(self, t: float) -> DeploymentSample | None:
         found = None

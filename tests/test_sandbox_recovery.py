@@ -73,3 +73,43 @@ def test_images_survive_a_registry_restart(box):
     assert "registry not running" in proc.stdout
     box.up(build=False)
     assert list_tags(registry=box.registry.address, repository=repository) == ["1.0.0"]
+
+
+def _default_serviceaccount_seconds(box) -> float:
+    """Seconds until a new namespace gets its default ServiceAccount: the controllers are at work."""
+    import time
+
+    namespace = f"t-ready-{uuid.uuid4().hex[:6]}"
+    kubectl = [box.binaries(build=False).kubectl, "--kubeconfig", str(box.paths.kubeconfig)]
+    subprocess.run([*kubectl, "create", "namespace", namespace], check=True, capture_output=True)
+    started = time.monotonic()
+    try:
+        wait_for(lambda: subprocess.run([*kubectl, "-n", namespace, "get", "serviceaccount", "default"],
+                                        capture_output=True).returncode == 0,
+                 timeout=60, what="the default ServiceAccount")  # fmt: skip
+        return time.monotonic() - started
+    finally:
+        subprocess.run([*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True)
+
+
+def test_restarted_sandbox_works_at_once(box):
+    """After `down` and `up` the controllers act right away (no leader lease to wait for)."""
+    box.down()
+    box.up(build=False)
+    assert _default_serviceaccount_seconds(box) < 10
+
+
+def test_down_delete_gives_a_fresh_cluster_and_keeps_images(box):
+    """`down --delete` forgets the cluster (its namespaces go) but the registry keeps its images."""
+    repository = f"rolloutlab-tests/fresh-{uuid.uuid4().hex[:6]}"
+    push_scratch_image(registry=box.registry.address, repository=repository, tag="1.0.0")
+    kubectl = [box.binaries(build=False).kubectl, "--kubeconfig", str(box.paths.kubeconfig)]
+    subprocess.run([*kubectl, "create", "namespace", "t-forgotten"], check=True, capture_output=True)
+    box.down(delete=True)
+    assert not box.paths.kubeconfig.exists()
+    box.up(build=False)
+    gone = subprocess.run([*kubectl, "get", "namespace", "t-forgotten"], capture_output=True, text=True)
+    assert gone.returncode != 0
+    assert "NotFound" in gone.stderr
+    assert list_tags(registry=box.registry.address, repository=repository) == ["1.0.0"]
+    assert _default_serviceaccount_seconds(box) < 10

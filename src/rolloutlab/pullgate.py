@@ -20,9 +20,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from kubernetes import client, config, watch
+from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from rolloutlab.follow import follow
 from rolloutlab.registry import PullAnswer, PullResult, check_manifest
 
 PULL = "sandbox.rolloutlab.dev/pull"
@@ -181,36 +182,18 @@ class PullGate:
     # -- the loops ----------------------------------------------------------------------------------------
     def run(self, *, stop: threading.Event) -> None:
         threading.Thread(target=self._retry_loop, args=(stop,), daemon=True).start()
-        version = ""
-        while not stop.is_set():
-            try:
-                if not version:
-                    listing = self.api.list_pod_for_all_namespaces()
-                    for pod in listing.items:
-                        self.observe(pod)
-                    version = listing.metadata.resource_version
-                stream = watch.Watch().stream(
-                    self.api.list_pod_for_all_namespaces,
-                    resource_version=version,
-                    timeout_seconds=WATCH_SECONDS,
-                    _request_timeout=WATCH_SECONDS + 30,
-                    allow_watch_bookmarks=True,
-                )
-                for event in stream:
-                    pod = event["object"]
-                    version = pod.metadata.resource_version
-                    if event["type"] == "BOOKMARK":
-                        continue
-                    self.observe(pod, deleted=event["type"] == "DELETED")
-            except ApiException as exc:
-                if exc.status == 410:
-                    version = ""  # Our resourceVersion expired: list again.
-                    continue
-                log.warning("watch failed: %s; retrying", exc.reason)
-                stop.wait(1)
-            except Exception as exc:
-                log.warning("watch interrupted: %s; retrying", exc)
-                stop.wait(1)
+
+        def failed(what: str, listed_once: bool) -> bool:
+            log.warning("watch interrupted: %s; retrying", what)
+            return True
+
+        follow(
+            self.api.list_pod_for_all_namespaces,
+            handle=lambda kind, pod: self.observe(pod, deleted=kind == "DELETED"),
+            stop=stop,
+            watch_seconds=WATCH_SECONDS,
+            on_error=failed,
+        )
 
     def _retry_loop(self, stop: threading.Event) -> None:
         while not stop.wait(1):

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from kubernetes import client, config, watch
-from kubernetes.client.exceptions import ApiException
+from kubernetes import client, config
 
 from rolloutlab.errors import LabError
+from rolloutlab.follow import LISTED, follow
 from rolloutlab.timeline import (
     DeploymentSample,
     EventSample,
@@ -139,52 +139,30 @@ class Recorder:
     def _watch(
         self, lister: Callable[..., Any], kwargs: dict[str, Any], handler: Callable[[str, Any, float], None]
     ) -> None:
-        version = ""
-        synced = False
-        while not self._stop.is_set():
-            try:
-                if not version:
-                    listing = lister(self.namespace, **kwargs)
-                    now = self._now()
-                    for item in listing.items:
-                        handler("LISTED", item, now)
-                    version = listing.metadata.resource_version
-                    if not synced:
-                        synced = True
-                        self._synced.wait(timeout=30)
-                stream = watch.Watch().stream(
-                    lister,
-                    self.namespace,
-                    resource_version=version,
-                    timeout_seconds=WATCH_SECONDS,
-                    _request_timeout=WATCH_SECONDS + 10,
-                    allow_watch_bookmarks=True,
-                    **kwargs,
-                )
-                for event in stream:
-                    obj = event["object"]
-                    version = obj.metadata.resource_version or version
-                    if event["type"] != "BOOKMARK":
-                        handler(event["type"], obj, self._now())
-                    if self._stop.is_set():
-                        break
-            except ApiException as exc:
-                if exc.status == 410:
-                    version = ""  # Our resourceVersion is too old: list again.
-                    continue
-                self.errors.append(f"{exc.status} {exc.reason}")
-                if not synced:
-                    self._synced.abort()
-                    return
-                self._stop.wait(0.5)
-            except Exception as exc:  # a dropped connection or a timeout: resume from `version`
-                if self._stop.is_set():
-                    return
-                self.errors.append(type(exc).__name__)
-                if not synced:
-                    self._synced.abort()
-                    return
-                self._stop.wait(0.5)
+        synced = threading.Event()
+
+        def listed() -> None:
+            if not synced.is_set():
+                synced.set()
+                self._synced.wait(timeout=30)
+
+        def failed(what: str, listed_once: bool) -> bool:
+            self.errors.append(what)
+            if not listed_once:
+                self._synced.abort()  # start() reports the error instead of waiting
+                return False
+            return True
+
+        follow(
+            lister,
+            self.namespace,
+            handle=lambda kind, obj: handler(kind, obj, self._now()),
+            stop=self._stop,
+            watch_seconds=WATCH_SECONDS,
+            on_listed=listed,
+            on_error=failed,
+            **kwargs,
+        )
 
     def _changed(self) -> None:
         self._last_change = time.monotonic()
@@ -263,7 +241,7 @@ class Recorder:
         self._changed()
 
     def _on_event(self, kind: str, obj: client.CoreV1Event, t: float) -> None:
-        if kind in ("DELETED", "LISTED"):
+        if kind in ("DELETED", LISTED):
             return  # events already there when recording began belong to earlier commands
         involved = obj.involved_object
         with self._lock:

@@ -84,8 +84,10 @@ status:
 """
 
 
-def stages_file() -> str:
-    return resources.files("rolloutlab").joinpath("data/kwok-stages.yaml").read_text()
+def kwokctl_config() -> str:
+    """kwokctl's configuration for the sandbox: component flags, then the pod Stages."""
+    data = resources.files("rolloutlab").joinpath("data")
+    return data.joinpath("kwokctl-config.yaml").read_text() + "---\n" + data.joinpath("kwok-stages.yaml").read_text()
 
 
 class Sandbox:
@@ -254,11 +256,11 @@ class Sandbox:
             self.say(
                 f"cluster: creating (Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK})"
             )
-            stages = self.paths.sandbox / "kwok-stages.yaml"
-            stages.parent.mkdir(parents=True, exist_ok=True)
-            stages.write_text(stages_file())
+            config = self.paths.sandbox / "kwokctl-config.yaml"
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(kwokctl_config())
             proc = self._kwokctl(
-                bins, "--config", str(stages), "create", "cluster", "--name", CLUSTER,
+                bins, "--config", str(config), "create", "cluster", "--name", CLUSTER,
                 # "" keeps kwokctl from writing a context into the user's ~/.kube/config.
                 "--kubeconfig", "", "--wait", "0s",
             )  # fmt: skip
@@ -334,7 +336,10 @@ class Sandbox:
         if (self.cluster_dir / "kwok.yaml").exists():
             bins = self.binaries(build=False)
             if delete:
-                proc = self._kwokctl(bins, "delete", "cluster", "--name", CLUSTER, "--kubeconfig", "")
+                # Our own kubeconfig, never the user's: kwokctl removes the cluster's context from it.
+                proc = self._kwokctl(
+                    bins, "delete", "cluster", "--name", CLUSTER, "--kubeconfig", str(self.paths.kubeconfig)
+                )
                 self._check(proc, what="kwokctl delete cluster")
                 self.paths.kubeconfig.unlink(missing_ok=True)
                 stopped.append("cluster (deleted)")

@@ -1,0 +1,77 @@
+"""List, then watch, one kind of object for as long as asked: the loop the recorder and the pull gate share.
+
+Event-driven (a watch, never polling), with a server-side timeout and a client request timeout on each watch,
+resumed from the last resourceVersion seen, and listed again when that version has expired (410 Gone).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kubernetes import watch
+from kubernetes.client.exceptions import ApiException
+
+LISTED = "LISTED"
+
+
+def follow(
+    lister: Callable[..., Any],
+    *args: Any,
+    handle: Callable[[str, Any], None],
+    stop: threading.Event,
+    watch_seconds: int,
+    on_listed: Callable[[], None] | None = None,
+    on_error: Callable[[str, bool], bool] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Call `handle(kind, obj)` for every object: kind is LISTED for a (re)list, else the watch event's type.
+
+    `on_listed` runs after each list. `on_error(what, listed_once)` decides whether to go on after an error
+    (default: yes, half a second later).
+    """
+    version = ""
+    listed_once = False
+    while not stop.is_set():
+        try:
+            if not version:
+                listing = lister(*args, **kwargs)
+                for item in listing.items:
+                    handle(LISTED, item)
+                version = listing.metadata.resource_version
+                listed_once = True
+                if on_listed is not None:
+                    on_listed()
+            stream = watch.Watch().stream(
+                lister,
+                *args,
+                resource_version=version,
+                timeout_seconds=watch_seconds,
+                _request_timeout=watch_seconds + 10,
+                allow_watch_bookmarks=True,
+                **kwargs,
+            )
+            for event in stream:
+                obj = event["object"]
+                if event["type"] == "ERROR":
+                    code = obj.get("code") if isinstance(obj, dict) else None
+                    raise ApiException(status=code or 500, reason=str(obj))
+                version = obj.metadata.resource_version or version
+                if event["type"] != "BOOKMARK":
+                    handle(event["type"], obj)
+                if stop.is_set():
+                    return
+        except ApiException as exc:
+            if exc.status == 410:
+                version = ""  # our resourceVersion is too old: list again
+                continue
+            if on_error is not None and not on_error(f"{exc.status} {exc.reason}", listed_once):
+                return
+            stop.wait(0.5)
+        except Exception as exc:  # a dropped connection or a timeout: resume from `version`
+            if stop.is_set():
+                return
+            if on_error is not None and not on_error(f"{type(exc).__name__}: {exc}", listed_once):
+                return
+            stop.wait(0.5)

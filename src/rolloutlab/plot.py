@@ -206,9 +206,11 @@ def draw_nodes(timeline: Timeline, ax: Axes, *, t: float, nodes: Sequence[str] |
 def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, frames: int = 4) -> Figure:
     """Pods on nodes at a few instants, side by side (evenly spaced over the recording by default)."""
     if instants is None:
-        end = max(timeline.end, 1.0)
-        instants = [end * i / (frames - 1) for i in range(frames)] if frames > 1 else [end]
-    fig = Figure(figsize=(4.2 * len(instants), 2.8), layout="constrained")
+        # From the first pod seen (the recording's own start shows nothing yet) to the end.
+        start = min((p.t for p in timeline.pods), default=0.0)
+        end = max(timeline.end, start + 1.0)
+        instants = [start + (end - start) * i / (frames - 1) for i in range(frames)] if frames > 1 else [end]
+    fig = Figure(figsize=(4.2 * len(instants), 2.2), layout="constrained")
     axes = fig.subplots(1, len(instants), squeeze=False)
     nodes = nodes_of(timeline)
     for ax, t in zip(axes[0], instants, strict=True):

@@ -16,6 +16,7 @@ def sample(name: str) -> Timeline:
 def test_update_peaks_at_replicas_plus_max_surge():
     """During the update at most 4 + 1 pods count for the Deployment, and at least 4 - 1 stay available."""
     timeline = sample("update")
+    assert timeline.peak_desired() == 5
     assert timeline.peak_pods(count_terminating=False) == 5
     assert timeline.min_available() == 3
 

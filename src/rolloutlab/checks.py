@@ -275,11 +275,12 @@ def revision_runs(settings: LabSettings, *, revision: int, tag: str) -> Check:
 
 
 def recorded_bounds(timeline: Timeline, *, peak: int, min_available: int) -> Check:
-    """The recorded rollout stayed within the numbers the prose states (most pods, fewest available)."""
-    seen_peak = timeline.peak_pods(count_terminating=False)
+    """The recorded rollout stayed within the numbers the prose states: the most pods the ReplicaSets were
+    asked for at once (maxSurge's bound), and the fewest available replicas (maxUnavailable's bound)."""
+    seen_peak = timeline.peak_desired()
     seen_min = timeline.min_available()
     if (seen_peak, seen_min) != (peak, min_available):
-        return Check("recording", False, f"the recording shows at most {seen_peak} pods and at least {seen_min} "
-                     f"available, the lesson says {peak} and {min_available}. Was the rollout recorded from its "
-                     "start (the `with record(...)` cell)?")  # fmt: skip
+        return Check("recording", False, f"the recording shows at most {seen_peak} pods asked for and at least "
+                     f"{seen_min} available, the lesson says {peak} and {min_available}. Was the rollout "
+                     "recorded from its start (the `with record(...)` cell)?")  # fmt: skip
     return Check("recording", True, f"at most {seen_peak} pods at once, never fewer than {seen_min} available")

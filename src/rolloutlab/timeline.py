@@ -239,6 +239,14 @@ class Timeline:
             peak = max(peak, sum(1 for p in pods if count_terminating or p.state != "Terminating"))
         return peak
 
+    def peak_desired(self) -> int:
+        """The most pods the ReplicaSets were asked for at once: what maxSurge bounds.
+
+        The pods themselves can, for an instant, be one more: the ReplicaSet controller may create a new
+        ReplicaSet's pod a moment before it deletes the old ReplicaSet's pod it was told to remove.
+        """
+        return max((sum(r.desired for r in self.replicasets_at(t).values()) for t in self.change_times()), default=0)
+
     def min_available(self) -> int | None:
         """The fewest available replicas the Deployment reported after its first full availability."""
         seen_full = False

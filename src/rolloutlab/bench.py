@@ -163,6 +163,7 @@ def recorder_lag_and_cost(sandbox: Sandbox, *, out: Path, changes: int, replicas
                             "pods": len(timeline.pods), "events": len(timeline.events)},
                 "missed_scale_steps": timeline.missed_scale_steps(),
                 "peak_pods": timeline.peak_pods(count_terminating=False),
+                "peak_desired": timeline.peak_desired(),
             },
         }  # fmt: skip
     finally:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import baseimage, bench, scenarios, validate
+from rolloutlab import baseimage, bench, classroom, scenarios, validate
 from rolloutlab.errors import LabError
 from rolloutlab.gobuild import say_to_stderr
 from rolloutlab.paths import Paths
@@ -58,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.kubeconfig:
         env["LAB_KUBECONFIG"] = str(Path(args.kubeconfig).resolve())
     out = Path(args.out)
-    results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs)
+    results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace)
     for result in results:
         where = "" if result.ok else f" at cell {result.failed_cell}: {result.error}"
         print(f"{'PASS' if result.ok else 'FAIL'} {result.lab} ({result.seconds:.0f} s){where}")
@@ -102,6 +102,21 @@ def cmd_bench_labs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_class_create(args: argparse.Namespace) -> int:
+    names = classroom.student_names(students=args.students, names_file=Path(args.names) if args.names else None)
+    room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
+    for student in room.create(names=names, out=Path(args.out)):
+        print(f"{student.name}: namespace {student.namespace}, kubeconfig {student.kubeconfig}")
+    return 0
+
+
+def cmd_class_delete(args: argparse.Namespace) -> int:
+    room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
+    deleted = room.delete(out=Path(args.out))
+    print("deleted: " + (", ".join(deleted) if deleted else "nothing (already gone)"))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -126,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--context", help="kube context to run against (default: the current one)")
     target.add_argument("--kubeconfig", help="kubeconfig file to run with")
     check.add_argument("--jobs", type=int, default=3, help="labs run at once, each in its own namespace")
+    check.add_argument("--namespace", help="run in this namespace (a student's own), one lab at a time")
     check.add_argument("--out", required=True, help="folder for executed notebooks, report.json and report.html")
     check.set_defaults(func=cmd_validate)
 
@@ -134,6 +150,19 @@ def parser() -> argparse.ArgumentParser:
     image_verbs.add_parser(
         "base", help="print the Python base image to build on; builds one from Debian packages if none can be pulled"
     ).set_defaults(func=cmd_images_base)
+
+    room = groups.add_parser("class", help="a namespace, rights and a kubeconfig per student on a shared cluster")
+    room_verbs = room.add_subparsers(dest="verb", required=True)
+    create = room_verbs.add_parser("create", help="make the students' namespaces and kubeconfigs")
+    who = create.add_mutually_exclusive_group(required=True)
+    who.add_argument("--students", type=int, help="how many students (student-01, student-02, ...)")
+    who.add_argument("--names", help="a file with one student name per line")
+    for verb in (create, room_verbs.add_parser("delete", help="remove only what `class create` made")):
+        verb.add_argument("--context", help="kube context of the class cluster (default: the current one)")
+        verb.add_argument("--kubeconfig", help="kubeconfig file of the class cluster")
+        verb.add_argument("--out", required=True, help="folder with DIR/<student>/kubeconfig and class.json")
+    create.set_defaults(func=cmd_class_create)
+    room_verbs.choices["delete"].set_defaults(func=cmd_class_delete)
 
     samples = groups.add_parser("record-samples", help="record the lesson's update, failed rollout and rollback")
     samples.add_argument("--out", required=True, help="folder for update.json, failed.json, rollback.json")

@@ -1,0 +1,113 @@
+"""The classroom on the sandbox: each student's kubeconfig works in their namespace only."""
+
+import os
+import stat
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from rolloutlab import classroom, validate
+from rolloutlab.errors import LabError
+
+pytestmark = pytest.mark.sandbox
+
+
+def as_user(kubeconfig, *args):
+    return subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True)
+
+
+def rolloutlab(*args, env):
+    return subprocess.run([sys.executable, "-m", "rolloutlab.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=300)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def klass(sandbox, tmp_path_factory):
+    """A class of two students made with the CLI; deleted with the CLI afterwards."""
+    out = tmp_path_factory.mktemp("class")
+    suffix = uuid.uuid4().hex[:5]
+    names = out / "names.txt"
+    names.write_text(f"# the class\nalice-{suffix}\nbob-{suffix}\n")
+    env = {"KUBECONFIG": str(sandbox.kubeconfig)}
+    made = rolloutlab("class", "create", "--names", str(names), "--out", str(out / "class"), env=env)
+    assert made.returncode == 0, made.stderr
+    yield {"out": out / "class", "a": f"alice-{suffix}", "b": f"bob-{suffix}", "stdout": made.stdout, "env": env}
+    gone = rolloutlab("class", "delete", "--out", str(out / "class"), env=env)
+    assert gone.returncode == 0, gone.stderr
+
+
+def test_kubeconfigs_are_private_and_tokens_never_printed(klass):
+    """Each kubeconfig is mode 0600, and the token it holds appears in no output."""
+    for who in ("a", "b"):
+        path = klass["out"] / klass[who] / "kubeconfig"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        token = path.read_text().split("token: ", 1)[1].split()[0]
+        assert len(token) > 100
+        assert token not in klass["stdout"]
+
+
+def test_student_may_work_in_own_namespace_only(klass):
+    """A can create Deployments in A's namespace; B's namespace and cluster-wide writes are Forbidden."""
+    a = klass["out"] / klass["a"] / "kubeconfig"
+    assert as_user(a, "auth", "can-i", "create", "deployments").stdout.strip() == "yes"
+    assert as_user(a, "auth", "can-i", "patch", "deployments").stdout.strip() == "yes"
+    other = as_user(a, "get", "pods", "-n", klass["b"])
+    assert other.returncode != 0
+    assert "Forbidden" in other.stderr
+    write = as_user(a, "create", "namespace", f"x-{uuid.uuid4().hex[:5]}")
+    assert "Forbidden" in write.stderr
+    nodes = as_user(a, "delete", "node", "node-1", "--dry-run=server")
+    assert "Forbidden" in nodes.stderr
+    assert as_user(a, "get", "nodes").returncode == 0
+
+
+def test_student_runs_a_lab_with_own_kubeconfig(klass, sandbox, tmp_path):
+    """`validate --kubeconfig A --namespace A` runs lab 02 green in A's namespace, with A's rights only."""
+    a = klass["out"] / klass["a"] / "kubeconfig"
+    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=["00", "02"])
+    env = {"LAB_KUBECONFIG": str(a), "KUBECONFIG": str(a), "LAB_REGISTRY": sandbox.registry}
+    results = validate.validate(labs=labs, out_dir=tmp_path, env=env, jobs=2, namespace=klass["a"])
+    for result in results:
+        assert result.ok, f"{result.lab} failed at cell {result.failed_cell}: {result.error}"
+        assert result.namespace == klass["a"]
+
+
+def test_zero_students_is_refused():
+    """A class of nobody is one clear line, and nothing is made."""
+    with pytest.raises(LabError, match="no students"):
+        classroom.student_names(students=0, names_file=None)
+
+
+def test_bad_name_is_refused(tmp_path):
+    """A name that cannot be a namespace says the rule."""
+    names = tmp_path / "names"
+    names.write_text("Alice Smith\n")
+    with pytest.raises(LabError, match="lowercase letters"):
+        classroom.student_names(students=None, names_file=names)
+
+
+def test_existing_namespace_not_ours_changes_nothing(sandbox, tmp_path):
+    """If one student's namespace already exists, nothing at all is created, and it is left alone."""
+    taken = f"taken-{uuid.uuid4().hex[:5]}"
+    fresh = f"fresh-{uuid.uuid4().hex[:5]}"
+    admin = ["kubectl", "--kubeconfig", str(sandbox.kubeconfig)]
+    subprocess.run([*admin, "create", "namespace", taken], check=True, capture_output=True)
+    try:
+        room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
+        with pytest.raises(LabError, match=f"namespace {taken} already exists"):
+            room.create(names=[fresh, taken], out=tmp_path)
+        assert subprocess.run([*admin, "get", "namespace", fresh], capture_output=True).returncode != 0
+        labels = subprocess.run([*admin, "get", "namespace", taken, "-o", "jsonpath={.metadata.labels}"],
+                                capture_output=True, text=True).stdout  # fmt: skip
+        assert classroom.LABEL not in labels
+    finally:
+        subprocess.run([*admin, "delete", "namespace", taken, "--wait=false"], capture_output=True)
+
+
+def test_unknown_context_is_one_line(sandbox, tmp_path):
+    """A context that is not in the kubeconfig: one line naming it, nothing made."""
+    room = classroom.Classroom(context="no-such-context", kubeconfig=str(sandbox.kubeconfig))
+    with pytest.raises(LabError, match="no-such-context"):
+        room.create(names=["nobody-here"], out=tmp_path)

@@ -76,7 +76,7 @@ def test_status_of_a_sandbox_that_never_ran(tmp_path):
 
 def test_sandbox_refuses_a_remote_registry(tmp_path):
     """The sandbox serves its registry on localhost; LAB_REGISTRY elsewhere is refused with the fix."""
-    with pytest.raises(LabError, match="unset LAB_REGISTRY"):
+    with pytest.raises(LabError, match="Unset LAB_REGISTRY"):
         Sandbox(paths=Paths(cache=tmp_path), settings=LabSettings.from_env({"LAB_REGISTRY": "docker.io/me"}))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import baseimage, bench, classroom, scenarios, validate
+from rolloutlab import baseimage, bench, classroom, clusters, scenarios, validate
 from rolloutlab.errors import LabError
 from rolloutlab.gobuild import say_to_stderr
 from rolloutlab.paths import Paths
@@ -117,6 +118,22 @@ def cmd_class_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    plan = clusters.kind_plan(name=args.name) if args.kind == "kind" else clusters.minikube_plan(profile=args.name)
+    if args.dry_run:
+        print(plan.show())
+        return 0
+    needed = sorted({command[0] for command in plan.commands} - {"kubectl"})
+    missing = [tool for tool in needed if shutil.which(tool) is None]
+    if missing:
+        raise LabError(
+            f"not installed: {', '.join(missing)}; the {args.kind} cluster cannot be made here",
+            fix=f"install them (docs/clusters.md), or read the plan: `rolloutlab cluster {args.kind} --dry-run`",
+        )
+    plan.run(workdir=Path(args.workdir))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -163,6 +180,13 @@ def parser() -> argparse.ArgumentParser:
         verb.add_argument("--out", required=True, help="folder with DIR/<student>/kubeconfig and class.json")
     create.set_defaults(func=cmd_class_create)
     room_verbs.choices["delete"].set_defaults(func=cmd_class_delete)
+
+    cluster = groups.add_parser("cluster", help="set up kind (local registry) or minikube (registry addon)")
+    cluster.add_argument("kind", choices=["kind", "minikube"])
+    cluster.add_argument("--name", default="rollout-labs", help="cluster name / minikube profile")
+    cluster.add_argument("--dry-run", action="store_true", help="print the files and commands, run nothing")
+    cluster.add_argument("--workdir", default="build/cluster", help="where the generated files are written")
+    cluster.set_defaults(func=cmd_cluster)
 
     samples = groups.add_parser("record-samples", help="record the lesson's update, failed rollout and rollback")
     samples.add_argument("--out", required=True, help="folder for update.json, failed.json, rollback.json")

@@ -10,4 +10,5 @@ class LabError(Exception):
         self.fix = fix.rstrip(".")
 
     def __str__(self) -> str:
-        return f"{self.problem}. {self.fix}."
+        # Two sentences: the fix starts with a capital, whatever case the caller wrote it in.
+        return f"{self.problem}. {self.fix[:1].upper()}{self.fix[1:]}."

@@ -52,3 +52,15 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
         yield kubectl
     finally:
         kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def validated(sandbox, tmp_path_factory):
+    """Every lab run by `validate`, 3 at a time, each in a fresh namespace of the sandbox."""
+    from rolloutlab import validate
+
+    labs = sorted(validate.LABS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    out = tmp_path_factory.mktemp("labs")
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    results = validate.validate(labs=labs, out_dir=out, env=env, jobs=3)
+    return out, {r.lab: r for r in results}

@@ -35,15 +35,6 @@ def test_lab_starts_with_a_parameters_cell(path: Path):
     assert 'os.environ.get("LAB_NAMESPACE"' in first.source
 
 
-@pytest.fixture(scope="session")
-def validated(sandbox, tmp_path_factory):
-    """Every lab run by `validate`, 3 at a time, each in a fresh namespace of the sandbox."""
-    out = tmp_path_factory.mktemp("labs")
-    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    results = validate.validate(labs=LABS, out_dir=out, env=env, jobs=3)
-    return out, {r.lab: r for r in results}
-
-
 def timeline(out: Path, name: str) -> Timeline:
     return Timeline.load(out / name)
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import baseimage, bench, classroom, clusters, scenarios, validate
+from rolloutlab import baseimage, bench, classroom, clusters, scenarios, site, validate
 from rolloutlab.errors import LabError
 from rolloutlab.gobuild import say_to_stderr
 from rolloutlab.paths import Paths
@@ -134,6 +134,12 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    out = site.build(labs_dir=Path(args.labs), out=Path(args.out), work=Path(args.out).parent / "site-src")
+    print(f"site: {out / 'index.html'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
@@ -187,6 +193,11 @@ def parser() -> argparse.ArgumentParser:
     cluster.add_argument("--dry-run", action="store_true", help="print the files and commands, run nothing")
     cluster.add_argument("--workdir", default="build/cluster", help="where the generated files are written")
     cluster.set_defaults(func=cmd_cluster)
+
+    site_cmd = groups.add_parser("site", help="build the course site from the last validate run (executes nothing)")
+    site_cmd.add_argument("--labs", default="build/labs", help="the --out folder of `rolloutlab validate`")
+    site_cmd.add_argument("--out", default="build/site")
+    site_cmd.set_defaults(func=cmd_site)
 
     samples = groups.add_parser("record-samples", help="record the lesson's update, failed rollout and rollback")
     samples.add_argument("--out", required=True, help="folder for update.json, failed.json, rollback.json")

@@ -1,0 +1,77 @@
+"""The course site: the pages of docs/ plus the labs as executed by the last `validate` run, with their
+outputs and plots, built by mkdocs. Building executes nothing and needs no cluster."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbconvert import MarkdownExporter
+
+from rolloutlab.errors import LabError
+
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+MKDOCS_YML = DOCS_DIR.parent / "mkdocs.yml"
+
+
+def lab_title(nb: nbformat.NotebookNode, *, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.match(r"#\s+(.+)", cell.source)
+            if match:
+                return match.group(1).strip().replace("`", "")
+    return fallback
+
+
+def render_lab(executed: Path, *, out_dir: Path) -> tuple[str, str]:
+    """One executed notebook as a Markdown page with its images beside it; returns (title, page path)."""
+    nb = nbformat.read(executed, as_version=4)
+    body, resources = MarkdownExporter().from_notebook_node(
+        nb, resources={"output_files_dir": f"{executed.stem}_files"}
+    )
+    for name, data in (resources.get("outputs") or {}).items():
+        target = out_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = out_dir / f"{executed.stem}.md"
+    page.write_text(body)
+    return lab_title(nb, fallback=executed.stem), page.name
+
+
+def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
+    """Copy docs/, render every executed lab of `labs_dir` into docs/labs/, then `mkdocs build` into `out`."""
+    executed = sorted(labs_dir.glob("[0-9][0-9]-*.ipynb"))
+    if not executed:
+        raise LabError(
+            f"no executed labs in {labs_dir}",
+            fix="run `rolloutlab validate --out build/labs` (or ./scripts/run-labs) first; the site shows its results",
+        )
+    shutil.rmtree(work, ignore_errors=True)
+    docs = work / "docs"
+    shutil.copytree(DOCS_DIR, docs, ignore=shutil.ignore_patterns("README.md"))
+    nav_labs = []
+    for notebook in executed:
+        title, page = render_lab(notebook, out_dir=docs / "labs")
+        nav_labs.append({title: f"labs/{page}"})
+    config = yaml.safe_load(MKDOCS_YML.read_text())
+    config["docs_dir"] = str(docs)
+    config["site_dir"] = str(out.resolve())
+    config["nav"].insert(1, {"Labs": nav_labs})
+    config_file = work / "mkdocs.yml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise LabError(f"mkdocs build failed: {tail}", fix=f"read {config_file} and the pages in {docs}")
+    return out

@@ -1,0 +1,82 @@
+"""The course site, built from the executed labs and looked at in headless Chromium (Debian's package)."""
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import requests
+
+from rolloutlab import site
+
+pytestmark = pytest.mark.sandbox
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "site-screenshots"
+
+
+@pytest.fixture(scope="module")
+def served(validated, tmp_path_factory):
+    """The site built from this run's executed labs, served on a loopback port."""
+    out, _ = validated
+    work = tmp_path_factory.mktemp("site")
+    built = site.build(labs_dir=out, out=work / "site", work=work / "src")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven through Debian's chromedriver (nothing is downloaded)."""
+    os.environ["SE_OFFLINE"] = "true"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,2000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+LAB_PAGES = ["00-setup", "01-build-and-push", "02-deploy-and-set-image", "03-failed-rollout", "04-rollback",
+             "05-rolling-upgrade-strategy"]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", LAB_PAGES)
+def test_lab_page_renders_with_its_images_and_links(served, browser, page):
+    """Each lab page renders its heading, every image loads, and every internal link answers 200."""
+    url = urljoin(served, f"labs/{page}/")
+    browser.get(url)
+    assert browser.title.startswith(f"Lab {page[:2]}")
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])"
+    )
+    broken = [src for src, ok in images if not ok]
+    assert not broken, f"images that did not load: {broken}"
+    if page[:2] in ("02", "03", "04", "05"):
+        assert len(images) >= 2, "the lab's plots are on the page"
+    links = browser.execute_script("return Array.from(document.links).map(a => a.href)")
+    internal = {link.split("#")[0] for link in links if urlparse(link).netloc == urlparse(served).netloc}
+    dead = [link for link in sorted(internal) if requests.get(link, timeout=5).status_code != 200]
+    assert not dead, f"broken internal links: {dead}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{page}.png"))
+
+
+def test_home_and_guides_render(served, browser):
+    """The home page links the labs, the cluster set-up page and the instructor guide."""
+    browser.get(served)
+    text = browser.find_element("tag name", "body").text
+    for words in ("Getting a cluster", "Instructor guide", "Labs"):
+        assert words in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "index.png"))

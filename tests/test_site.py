@@ -12,7 +12,6 @@ import requests
 
 from rolloutlab import site
 
-pytestmark = pytest.mark.sandbox
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "site-screenshots"
 
 
@@ -51,6 +50,7 @@ LAB_PAGES = ["00-setup", "01-build-and-push", "02-deploy-and-set-image", "03-fai
              "05-rolling-upgrade-strategy"]  # fmt: skip
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("page", LAB_PAGES)
 def test_lab_page_renders_with_its_images_and_links(served, browser, page):
     """Each lab page renders its heading, every image loads, and every internal link answers 200."""
@@ -72,6 +72,7 @@ def test_lab_page_renders_with_its_images_and_links(served, browser, page):
     assert browser.save_screenshot(str(SCREENSHOTS / f"{page}.png"))
 
 
+@pytest.mark.sandbox
 def test_home_and_guides_render(served, browser):
     """The home page links the labs, the cluster set-up page and the instructor guide."""
     browser.get(served)
@@ -80,3 +81,18 @@ def test_home_and_guides_render(served, browser):
         assert words in text
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "index.png"))
+
+
+@pytest.mark.parametrize("relative", [True, False])
+def test_site_builds_from_relative_or_absolute_folders(tmp_path, monkeypatch, relative):
+    """`rolloutlab site` with relative folders (as run-labs calls it) builds the same site, one page per lab."""
+    import shutil
+
+    from rolloutlab import validate
+
+    shutil.copytree(validate.LABS_DIR, tmp_path / "labs")
+    monkeypatch.chdir(tmp_path)
+    base = Path() if relative else tmp_path
+    built = site.build(labs_dir=base / "labs", out=base / "build" / "site", work=base / "build" / "site-src")
+    assert (tmp_path / "build" / "site" / "index.html").exists()
+    assert (built / "labs" / "03-failed-rollout" / "index.html").exists()

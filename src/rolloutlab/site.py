@@ -60,7 +60,7 @@ def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
         title, page = render_lab(notebook, out_dir=docs / "labs")
         nav_labs.append({title: f"labs/{page}"})
     config = yaml.safe_load(MKDOCS_YML.read_text())
-    config["docs_dir"] = str(docs)
+    config["docs_dir"] = str(docs.resolve())  # mkdocs reads relative paths from the config file's folder
     config["site_dir"] = str(out.resolve())
     config["nav"].insert(1, {"Labs": nav_labs})
     config_file = work / "mkdocs.yml"

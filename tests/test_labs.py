@@ -103,34 +103,14 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     assert report["ok"] is True
     assert report["environment"]["kubernetes"] == "v1.33.13"
     assert "PASS 03-failed-rollout" in (out / "report.html").read_text()
-    names = subprocess.run(
-        [
-            sandbox.kubectl,
-            "--kubeconfig",
-            str(sandbox.kubeconfig),
-            "get",
-            "namespaces",
-            "-o",
-            "jsonpath={.items[*].metadata.name}",
-        ],
-        capture_output=True,
-        text=True,
-    ).stdout.split()
+
+    def admin(*args: str) -> list[str]:
+        command = [sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), *args]
+        return subprocess.run(command, capture_output=True, text=True).stdout.split()
+
+    names = admin("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
     left = [n for n in names if any(n == r.namespace for r in results.values())]
     if not left:
         return
-    phases = subprocess.run(
-        [
-            sandbox.kubectl,
-            "--kubeconfig",
-            str(sandbox.kubeconfig),
-            "get",
-            "namespaces",
-            *left,
-            "-o",
-            "jsonpath={.items[*].status.phase}",
-        ],
-        capture_output=True,
-        text=True,
-    ).stdout.split()
+    phases = admin("get", "namespaces", *left, "-o", "jsonpath={.items[*].status.phase}")
     assert set(phases) <= {"Terminating"}

@@ -63,10 +63,10 @@ def test_student_may_work_in_own_namespace_only(klass):
     assert as_user(a, "get", "nodes").returncode == 0
 
 
-def test_student_runs_a_lab_with_own_kubeconfig(klass, sandbox, tmp_path):
-    """`validate --kubeconfig A --namespace A` runs lab 02 green in A's namespace, with A's rights only."""
+def test_student_runs_the_labs_with_own_kubeconfig(klass, sandbox, tmp_path):
+    """`validate --kubeconfig A --namespace A` runs every lab green in A's namespace, with A's rights only."""
     a = klass["out"] / klass["a"] / "kubeconfig"
-    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=["00", "02"])
+    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=None)
     env = {"LAB_KUBECONFIG": str(a), "KUBECONFIG": str(a), "LAB_REGISTRY": sandbox.registry}
     results = validate.validate(labs=labs, out_dir=tmp_path, env=env, jobs=2, namespace=klass["a"])
     for result in results:

@@ -182,12 +182,6 @@ class Builder:
             )
         return Path(info["GoMod"]).read_text()
 
-    def ensure(self, component: Component) -> Path:
-        done = self.installed(component)
-        if done is not None:
-            return done
-        return self.build(component)
-
     def build(self, component: Component) -> Path:
         """Build `component` unless another process did while we waited for the build lock."""
         self.paths.bin.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
 from rolloutlab import engine
@@ -41,12 +40,8 @@ def apt_mirror(*, sources: Path = Path("/etc/apt")) -> str:
     return DEFAULT_MIRROR
 
 
-def _client() -> docker.DockerClient:
-    return engine.client()
-
-
 def has_image(name: str) -> bool:
-    api = _client()
+    api = engine.client()
     try:
         api.images.get(name)
         return True
@@ -60,7 +55,7 @@ def pick_base(*, say: Callable[[str], None]) -> str:
     """The base image the app's Dockerfile should use here: the public one if present or pullable, else ours."""
     if has_image(PUBLIC_BASE):
         return PUBLIC_BASE
-    api = _client()
+    api = engine.client()
     try:
         repository, tag = PUBLIC_BASE.split(":")
         api.images.pull(repository, tag=tag)
@@ -102,7 +97,7 @@ def build_local_base(*, say: Callable[[str], None]) -> str:
         archive = Path(tmp) / "rootfs.tar"
         with tarfile.open(archive, "w") as tar:
             tar.add(root, arcname=".")
-        api = _client()
+        api = engine.client()
         try:
             repository, tag = LOCAL_BASE.split(":")
             with archive.open("rb") as data:

@@ -36,19 +36,8 @@ def require(check: Check) -> None:
     print(check)
 
 
-def _kubectl_args(settings: LabSettings) -> list[str]:
-    args = []
-    if settings.kubeconfig:
-        args += ["--kubeconfig", settings.kubeconfig]
-    if settings.context:
-        args += ["--context", settings.context]
-    return args
-
-
 def _kubectl(settings: LabSettings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["kubectl", *_kubectl_args(settings), *args], capture_output=True, text=True, check=False, timeout=30
-    )
+    return subprocess.run([*settings.kubectl(), *args], capture_output=True, text=True, check=False, timeout=30)
 
 
 def kubectl_installed() -> Check:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import docker
 import requests
 from docker.errors import APIError, BuildError, ImageNotFound
 
@@ -39,8 +38,11 @@ class Pushed:
     warnings: tuple[str, ...]
 
 
-def _client() -> docker.DockerClient:
-    return engine.client()
+def _unreachable(address: str, exc: Exception) -> LabError:
+    return LabError(
+        f"the registry {address} cannot be reached ({type(exc).__name__})",
+        fix="start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY",
+    )
 
 
 def image_name(*, settings: LabSettings, tag: str, repository: str | None = None) -> str:
@@ -68,7 +70,7 @@ def build(
     if base_image is None:
         base_image = baseimage.pick_base(say=print)
     args = {"APP_VERSION": tag, "APP_MESSAGE": message, "BASE_IMAGE": base_image}
-    api = _client()
+    api = engine.client()
     try:
         api.images.build(path=str(app_dir), tag=name, buildargs=args, rm=True, pull=False)
     except BuildError as exc:
@@ -87,10 +89,7 @@ def remote_config_digest(*, image: str, timeout: float = 5.0) -> str | None:
     try:
         response = registry.request_manifest(image, method="GET", timeout=timeout)
     except requests.RequestException as exc:
-        raise LabError(
-            f"the registry {ref.registry} cannot be reached ({type(exc).__name__})",
-            fix="start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY",
-        ) from exc
+        raise _unreachable(ref.registry, exc) from exc
     if response.status_code == 404:
         return None
     if response.status_code != 200:
@@ -114,7 +113,7 @@ def push(
     if tag == "latest":
         warnings.append(LATEST_WARNING)
         say(f"warning: {LATEST_WARNING}.")
-    api = _client()
+    api = engine.client()
     try:
         try:
             local = api.images.get(name)
@@ -157,10 +156,7 @@ def tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:
     try:
         return registry.list_tags(registry=settings.registry, repository=repository or settings.repository)
     except requests.RequestException as exc:
-        raise LabError(
-            f"the registry {settings.registry} cannot be reached ({type(exc).__name__})",
-            fix="start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY",
-        ) from exc
+        raise _unreachable(settings.registry, exc) from exc
 
 
 def tag_exists(*, settings: LabSettings, tag: str, repository: str | None = None) -> bool:

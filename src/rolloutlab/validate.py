@@ -102,15 +102,6 @@ class Namespaces:
             self.delete(name)
 
 
-def kubectl_base(settings: LabSettings) -> list[str]:
-    args = ["kubectl"]
-    if settings.kubeconfig:
-        args += ["--kubeconfig", settings.kubeconfig]
-    if settings.context:
-        args += ["--context", settings.context]
-    return args
-
-
 def run_lab(path: Path, *, out_dir: Path, env: Mapping[str, str], namespaces: Namespaces) -> LabResult:
     """Execute one lab in a namespace of its own; the executed copy is written even when it fails."""
     nb = nbformat.read(path, as_version=4)
@@ -174,7 +165,7 @@ def _checks(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
 
 def environment(settings: LabSettings) -> dict[str, Any]:
     """Kubernetes and tool versions for the report."""
-    proc = subprocess.run([*kubectl_base(settings), "version", "-o", "json"], capture_output=True, text=True)
+    proc = subprocess.run([*settings.kubectl(), "version", "-o", "json"], capture_output=True, text=True)
     try:
         info = json.loads(proc.stdout)
     except ValueError:
@@ -195,7 +186,7 @@ def validate(
     """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`) and
     write `report.json` and `report.html` into `out_dir`."""
     settings = LabSettings.from_env({**os.environ, **env})
-    namespaces = Namespaces(kubectl=kubectl_base(settings), fixed=namespace)
+    namespaces = Namespaces(kubectl=settings.kubectl(), fixed=namespace)
     if namespace:
         jobs = 1  # the labs share the namespace: one at a time
     out_dir.mkdir(parents=True, exist_ok=True)

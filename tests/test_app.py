@@ -71,3 +71,55 @@ def test_message_is_escaped():
     page = load_app().page(version="1", message="<script>x</script>")
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sigterm_drains_then_exits_cleanly():
+    """On SIGTERM the app keeps answering for SHUTDOWN_DELAY, finishes a request in flight, then exits 0."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "SHUTDOWN_DELAY": "1.5", "APP_VERSION": "1.0.0"}
+    proc = subprocess.Popen([sys.executable, str(APP)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.05)
+        # A request in flight: the request line is sent, the headers' end is not yet.
+        in_flight = socket.create_connection(("127.0.0.1", port))
+        in_flight.sendall(b"GET / HTTP/1.0\r\n")
+        time.sleep(0.2)
+        terminated = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert requests.get(base + "/", timeout=2).status_code == 200, "new requests are answered while draining"
+        in_flight.sendall(b"\r\n")
+        answer = in_flight.recv(65536).decode()
+        assert answer.startswith("HTTP/1.0 200"), answer[:80]
+        in_flight.close()
+        _, log = proc.communicate(timeout=10)
+        took = time.monotonic() - terminated
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert proc.returncode == 0
+    assert 1.5 <= took < 5, f"the app took {took:.1f} s to stop after SIGTERM"
+    assert "stopped cleanly" in log

@@ -56,3 +56,17 @@ def test_animation_renders_frames():
     """The pods-on-nodes animation renders to HTML a notebook can show."""
     html = plot.animation(sample("rollback"), frames=5).to_jshtml()
     assert "<img" in html or "animation" in html.lower()
+
+
+def test_requests_panel_shows_versions_and_failures(tmp_path):
+    """With requests recorded, a third panel names each version that answered and counts the failures."""
+    from rolloutlab.timeline import RequestSample
+
+    timeline = sample("failed")
+    timeline.requests = [RequestSample(t=i / 10, version="1.0.0") for i in range(50)]
+    timeline.requests.append(RequestSample(t=5.1, version=None, error="ConnectionError"))
+    fig = plot.rollout_figure(timeline)
+    assert len(fig.axes) == 3
+    panel = fig.axes[2]
+    assert [label.get_text() for label in panel.get_yticklabels()] == ["failed", "version 1.0.0"]
+    assert "50 answered, 1 failed" in panel.get_title(loc="left")

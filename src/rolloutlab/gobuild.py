@@ -54,7 +54,7 @@ def staging_modules(go_mod: str) -> list[str]:
 
 
 def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl: bool) -> Component:
-    """The control-plane binaries of `release`, with staging modules replaced by their published twins."""
+    """The control-plane and node binaries of `release`, with staging modules replaced by their published twins."""
     stamp = [
         f"-X k8s.io/component-base/version.gitVersion={release.tag}",
         f"-X k8s.io/component-base/version.gitMajor={release.major}",
@@ -68,6 +68,9 @@ def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl
         "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
         "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
         "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+        # The sandbox's real nodes: a kubelet per node over containerd, and kube-proxy for Services.
+        "kubelet": "k8s.io/kubernetes/cmd/kubelet",
+        "kube-proxy": "k8s.io/kubernetes/cmd/kube-proxy",
     }
     if with_kubectl:
         commands["kubectl"] = "k8s.io/kubernetes/cmd/kubectl"

@@ -110,6 +110,21 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
     ax.set_title("Pods by state", loc="left", fontsize="medium")
 
 
+def plot_requests(timeline: Timeline, ax: Axes) -> None:
+    """Each request to the app as a dot at the version that answered it; failed requests on a row of their own."""
+    versions = sorted({r.version for r in timeline.requests if r.version is not None})
+    rows = {version: index for index, version in enumerate(versions, start=1)}
+    answered = [r for r in timeline.requests if r.version is not None]
+    failed = [r for r in timeline.requests if r.version is None]
+    ax.scatter([r.t for r in answered], [rows[r.version or ""] for r in answered], s=4, color="#1565c0",
+               label="answered")  # fmt: skip
+    ax.scatter([r.t for r in failed], [0] * len(failed), s=8, color="#c62828", label="failed")
+    ax.set_yticks([0, *rows.values()], ["failed", *(f"version {v}" for v in rows)])
+    ax.set_ylim(-0.5, len(rows) + 0.5)
+    ax.set_title(f"Requests to the app through the Service: {len(answered)} answered, {len(failed)} failed",
+                 loc="left", fontsize="medium")  # fmt: skip
+
+
 def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
     """Commands (set image, undo...) as vertical lines labelled on the top axis; key condition changes too."""
     marks = [(m.t, m.label, "#37474f", "-") for m in timeline.marks]
@@ -129,13 +144,17 @@ def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
 
 
 def rollout_figure(timeline: Timeline, *, title: str | None = None) -> Figure:
-    """Pods per ReplicaSet above pods by state, sharing the time axis, commands marked."""
+    """Pods per ReplicaSet above pods by state (and the requests to the app, when recorded), commands marked."""
     # Figure() rather than pyplot: no global state, so the live view can draw from its own thread.
-    fig = Figure(figsize=(11, 6.5), layout="constrained")
-    top, bottom = fig.subplots(2, 1, sharex=True)
+    panels = 3 if timeline.requests else 2
+    fig = Figure(figsize=(11, 6.5 if panels == 2 else 8.5), layout="constrained")
+    axes = fig.subplots(panels, 1, sharex=True, height_ratios=[3, 3, 1.6][:panels])
+    top, bottom = axes[0], axes[-1]
     plot_replicasets(timeline, top)
-    plot_states(timeline, bottom)
-    draw_marks(timeline, [top, bottom])
+    plot_states(timeline, axes[1])
+    if timeline.requests:
+        plot_requests(timeline, bottom)
+    draw_marks(timeline, list(axes))
     bottom.set_xlabel("seconds since recording started")
     bottom.set_xlim(0, max(timeline.end, 1.0))
     heading = title or f"deployment/{timeline.deployment} in namespace {timeline.namespace}"

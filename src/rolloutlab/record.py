@@ -275,10 +275,12 @@ def record(
     kubeconfig: str | None = None,
     context: str | None = None,
     live: bool | LiveView = False,
+    url: str | None = None,
 ) -> Iterator[Recorder]:
     """Record around a block of code; the timeline is complete when the block ends.
 
-    With `live=True` (in a notebook) the rollout figure redraws in place while the block runs.
+    With `live=True` (in a notebook) the rollout figure redraws in place while the block runs. With `url`,
+    requests go to the app all along, and the timeline holds which version answered each (or that it failed).
     """
     view: LiveView | None = None
     if live is True:
@@ -295,11 +297,19 @@ def record(
         on_change=view.changed if view else None,
     )
     recorder.start()
+    loop = None
+    if url:
+        from rolloutlab.traffic import RequestLoop
+
+        loop = RequestLoop(url, origin=recorder.timeline.started_at, on_answer=recorder.timeline.requests.append)
+        loop.start()
     if view:
         view.start(recorder.timeline)
     try:
         yield recorder
     finally:
         recorder.stop()
+        if loop:
+            loop.stop()
         if view:
             view.stop()

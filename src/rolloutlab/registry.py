@@ -1,6 +1,6 @@
 """Talk to an OCI/distribution registry over its HTTP API: does a tag exist, which tags are there.
 
-Used by the sandbox's pull gate (a pod's image pulls only if the registry has it) and by the image helpers.
+Used by the image helpers (which tags exist) and by the sandbox (its pause image).
 """
 
 from __future__ import annotations
@@ -214,21 +214,30 @@ def _upload_blob(*, base: str, repository: str, data: bytes) -> str:
     return digest
 
 
-def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
-    """Push a small real OCI image (one layer holding a text file) and return its manifest digest.
+def push_files_image(
+    *,
+    registry: str,
+    repository: str,
+    tag: str,
+    files: dict[str, tuple[bytes, int]],
+    entrypoint: list[str] | None = None,
+) -> str:
+    """Push a one-layer OCI image holding `files` (path -> content, mode) and return its manifest digest.
 
-    No Docker needed: tests and benchmarks use it to give the cluster tags that exist in the registry.
+    No Docker needed: the sandbox pushes its pause image this way, and tests give the cluster tags that exist.
     """
     base = api_base(registry)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
-        body = f"{repository}:{tag}\n".encode()
-        info = tarfile.TarInfo("version.txt")
-        info.size = len(body)
-        tar.addfile(info, io.BytesIO(body))
+        for path, (body, mode) in files.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(body)
+            info.mode = mode
+            tar.addfile(info, io.BytesIO(body))
     layer = gzip.compress(raw.getvalue(), mtime=0)
+    run_config = {"Entrypoint": entrypoint} if entrypoint else {}
     config = json.dumps(
-        {"architecture": "amd64", "os": "linux", "config": {},
+        {"architecture": "amd64", "os": "linux", "config": run_config,
          "rootfs": {"type": "layers", "diff_ids": [_digest(raw.getvalue())]}}
     ).encode()  # fmt: skip
     manifest = {
@@ -245,3 +254,9 @@ def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
     if put.status_code != 201:
         raise RuntimeError(f"manifest push failed: HTTP {put.status_code} {put.text}")
     return _digest(body)
+
+
+def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
+    """Push a small real OCI image (one layer holding a text file naming it); it has nothing to run."""
+    files = {"version.txt": (f"{repository}:{tag}\n".encode(), 0o644)}
+    return push_files_image(registry=registry, repository=repository, tag=tag, files=files)

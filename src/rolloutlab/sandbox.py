@@ -1,6 +1,6 @@
 """The embedded default cluster: a real control plane (etcd, kube-apiserver, kube-controller-manager,
-kube-scheduler) run by kwokctl with its binary runtime, three simulated nodes, a registry on localhost, and
-the pull gate that makes image pulls follow that registry.
+kube-scheduler) run by kwokctl with its binary runtime, three real nodes (a kubelet and a containerd each, one
+kube-proxy), and a registry on localhost that the nodes pull from.
 """
 
 from __future__ import annotations
@@ -8,23 +8,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rolloutlab import gobuild, kubectl, versions
+import yaml
+
+from rolloutlab import gobuild, kubectl, nodeconfig, pause, pki, versions
 from rolloutlab.engine import Engine, EngineState
 from rolloutlab.errors import LabError
 from rolloutlab.localregistry import LocalRegistry, RegistryState
+from rolloutlab.nodes import NodeBinaries, RealNodes
 from rolloutlab.paths import Paths
-from rolloutlab.procs import Daemon
 from rolloutlab.settings import LabSettings
 
 CLUSTER = "rolloutlab"
-NODES = ("node-1", "node-2", "node-3")
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
 SERVE_TIMEOUT = 120.0
 
@@ -38,6 +38,7 @@ class Binaries:
     kwok: Path
     kwokctl: Path
     kubectl: str
+    nodes: NodeBinaries
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ class Status:
     built: bool
     components: dict[str, bool]
     apiserver_ready: bool
+    nodes: dict[str, bool]
     nodes_ready: int
-    pull_gate: bool
+    nodes_expected: int
     registry: RegistryState
     engine: EngineState
     kubeconfig: Path
@@ -55,39 +57,17 @@ class Status:
     def up(self) -> bool:
         return (
             all(self.components.values())
+            and all(self.nodes.values())
             and self.apiserver_ready
-            and self.nodes_ready == len(NODES)
-            and self.pull_gate
+            and self.nodes_ready == self.nodes_expected
             and self.registry.running
         )
 
 
-def node_manifest(name: str, *, index: int) -> str:
-    # Realistic capacity so `kubectl describe node` reads like a small worker, and no taint, so the lesson's
-    # Deployment needs no toleration to land on the simulated nodes.
-    return f"""apiVersion: v1
-kind: Node
-metadata:
-  name: {name}
-  annotations:
-    kwok.x-k8s.io/node: fake
-    node.alpha.kubernetes.io/ttl: "0"
-  labels:
-    kubernetes.io/hostname: {name}
-    kubernetes.io/os: linux
-    kubernetes.io/arch: amd64
-    type: kwok
-status:
-  addresses: [{{type: InternalIP, address: 10.89.0.{index}}}, {{type: Hostname, address: {name}}}]
-  allocatable: {{cpu: "4", memory: 16Gi, pods: "110"}}
-  capacity: {{cpu: "4", memory: 16Gi, pods: "110"}}
-"""
-
-
-def kwokctl_config() -> str:
-    """kwokctl's configuration for the sandbox: component flags, then the pod Stages."""
-    data = resources.files("rolloutlab").joinpath("data")
-    return data.joinpath("kwokctl-config.yaml").read_text() + "---\n" + data.joinpath("kwok-stages.yaml").read_text()
+def kwokctl_config(*, pki_dir: Path) -> str:
+    """kwokctl's configuration for the sandbox: where components listen, and their extra flags."""
+    text = resources.files("rolloutlab").joinpath("data", "kwokctl-config.yaml").read_text()
+    return text.replace("{pki}", str(pki_dir)).replace("{service_range}", nodeconfig.SERVICE_RANGE)
 
 
 class Sandbox:
@@ -104,7 +84,7 @@ class Sandbox:
         self.builder = gobuild.Builder(paths=paths, say=say)
         self.registry = LocalRegistry(paths=paths, port=self._registry_port())
         self.engine = Engine(paths=paths)
-        self.pull_gate = Daemon(name="pull-gate", run_dir=paths.run, log_dir=paths.logs)
+        self.nodes = RealNodes(paths=paths, registry=self.registry.address, say=say)
 
     def _registry_port(self) -> int:
         host = self.settings.registry.rpartition(":")[0]
@@ -143,7 +123,8 @@ class Sandbox:
         etcd_dir = self._cached("etcd", f"v{versions.ETCD}")
         kwok_dir = self._cached("kwok", f"v{versions.KWOK}")
         found_kubectl = kubectl.find_kubectl(built=kube_dir / "kubectl" if kube_dir else None)
-        if not (kube_dir and etcd_dir and kwok_dir and found_kubectl):
+        pause_bin = self._pause_dir() / "pause"
+        if not (kube_dir and etcd_dir and kwok_dir and found_kubectl and pause_bin.exists()):
             if not build:
                 raise LabError(
                     "the sandbox's binaries are not built yet",
@@ -159,6 +140,7 @@ class Sandbox:
             kwok=kwok_dir / "kwok",
             kwokctl=kwok_dir / "kwokctl",
             kubectl=found_kubectl.path,
+            nodes=NodeBinaries(kubelet=kube_dir / "kubelet", kube_proxy=kube_dir / "kube-proxy", pause=pause_bin),
         )
 
     def _cached(self, name: str, version: str) -> Path | None:
@@ -171,6 +153,13 @@ class Sandbox:
                 self.say(f"{component.name} {component.version}: cached in {self.paths.bin}")
                 continue
             self.builder.build(component)
+        if not (self._pause_dir() / "pause").exists():
+            source = pause.module_dir(go=self.builder.go, version=versions.kubernetes_release().tag)
+            self.say(f"building pause from {source}/build/pause")
+            pause.build(source=source, out_dir=self._pause_dir())
+
+    def _pause_dir(self) -> Path:
+        return self.paths.bin / f"pause-v{versions.KUBERNETES}"
 
     # -- kwokctl ----------------------------------------------------------------------------------------
     def _kwokctl_env(self, bins: Binaries) -> dict[str, str]:
@@ -228,8 +217,11 @@ class Sandbox:
         bins = self.binaries(build=build)
         self.say(f"registry: {self._registry_line(self.registry.up())}")
         self._cluster_up(bins)
-        self._nodes_up(bins)
-        self._pull_gate_up()
+        self.say("nodes: starting " + ", ".join(self.nodes.names) + " (kubelet and containerd each) and kube-proxy")
+        self.nodes.up(
+            bins=bins.nodes, pki=self.pki_dir, server=self._apiserver_url(),
+            admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl,
+        )  # fmt: skip
         engine = self._engine_up()
         self.say(f"docker engine: {self._engine_line(engine)}")
         status = self.status()
@@ -244,8 +236,27 @@ class Sandbox:
             "`rolloutlab sandbox down --delete` and `rolloutlab sandbox up` to start afresh (images are kept)"
         )
 
+    @property
+    def pki_dir(self) -> Path:
+        return self.cluster_dir / "pki"
+
+    def _identities(self) -> list[pki.Identity]:
+        addresses = {node.name: node.address for node in self.nodes.nodes}
+        return pki.cluster_identities(nodes=addresses, service_ip=nodeconfig.SERVICE_IP)
+
+    def _apiserver_url(self) -> str:
+        config = yaml.safe_load(self._cluster_kubeconfig().read_text())
+        return str(config["clusters"][0]["cluster"]["server"])
+
     def _cluster_up(self, bins: Binaries) -> None:
-        if (self.cluster_dir / "kwok.yaml").exists():
+        exists = (self.cluster_dir / "kwok.yaml").exists()
+        if exists and not (self.pki_dir / "apiserver-kubelet-client.crt").exists():
+            raise LabError(
+                "this sandbox was made before its nodes were real, and its apiserver cannot reach kubelets",
+                fix="run `rolloutlab sandbox down --delete`, then `rolloutlab sandbox up` (images are kept)",
+            )
+        pki.ensure(self.pki_dir, self._identities())
+        if exists:
             if all(self.component_running().values()) and self._served(bins):
                 self.say("cluster: already running")
             else:
@@ -258,7 +269,7 @@ class Sandbox:
             )
             config = self.paths.sandbox / "kwokctl-config.yaml"
             config.parent.mkdir(parents=True, exist_ok=True)
-            config.write_text(kwokctl_config())
+            config.write_text(kwokctl_config(pki_dir=self.pki_dir))
             proc = self._kwokctl(
                 bins, "--config", str(config), "create", "cluster", "--name", CLUSTER,
                 # "" keeps kwokctl from writing a context into the user's ~/.kube/config.
@@ -295,32 +306,6 @@ class Sandbox:
             fix=self._half_up_fix(),
         )
 
-    def _nodes_up(self, bins: Binaries) -> None:
-        manifest = "---\n".join(node_manifest(name, index=i) for i, name in enumerate(NODES, start=1))
-        proc = kubectl.run(
-            ["apply", "-f", "-"], kubeconfig=self.paths.kubeconfig, kubectl=bins.kubectl, input_text=manifest
-        )
-        self._check(proc, what="creating the simulated nodes")
-        proc = kubectl.run(
-            ["wait", "--for=condition=Ready", "--timeout=60s", *(f"node/{n}" for n in NODES)],
-            kubeconfig=self.paths.kubeconfig,
-            kubectl=bins.kubectl,
-            timeout=90,
-        )
-        self._check(proc, what="waiting for the simulated nodes")
-
-    def _pull_gate_up(self) -> None:
-        if self.pull_gate.pid() is not None:
-            return
-        self.pull_gate.start(
-            argv=[sys.executable, "-m", "rolloutlab.pullgate", "--kubeconfig", str(self.paths.kubeconfig)]
-        )
-        if self.pull_gate.exited_early(seconds=1.0):
-            raise LabError(
-                f"the pull gate stopped as it started ({self.pull_gate.log_tail()})",
-                fix=f"read {self.pull_gate.log_file}",
-            )
-
     def _engine_up(self) -> EngineState:
         try:
             return self.engine.up()
@@ -330,9 +315,8 @@ class Sandbox:
 
     def down(self, *, delete: bool = False) -> list[str]:
         """Stop what `up` started (and, with `delete`, the cluster's state); images in the registry stay."""
-        stopped = []
-        if self.pull_gate.stop():
-            stopped.append("pull gate")
+        kube_dir = self._cached("kubernetes", f"v{versions.KUBERNETES}")
+        stopped = self.nodes.down(kube_proxy=kube_dir / "kube-proxy" if kube_dir else None, delete=delete)
         if (self.cluster_dir / "kwok.yaml").exists():
             bins = self.binaries(build=False)
             if delete:
@@ -367,34 +351,28 @@ class Sandbox:
             bins = self.binaries(build=False)
             ready = self._served(bins)
             if ready:
-                proc = kubectl.run(
-                    ["get", "nodes", "-o",
-                     "jsonpath={range .items[*]}{.status.conditions[?(@.type=='Ready')].status}{'\\n'}{end}"],
-                    kubeconfig=self.paths.kubeconfig, kubectl=bins.kubectl, timeout=15,
-                )  # fmt: skip
-                nodes = proc.stdout.split().count("True")
+                nodes = len(self.nodes.ready_nodes(admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl))
         return Status(
             built=bins_ok,
             components=components,
             apiserver_ready=ready,
+            nodes=self.nodes.running(),
             nodes_ready=nodes,
-            pull_gate=self.pull_gate.pid() is not None,
+            nodes_expected=len(self.nodes.nodes),
             registry=self.registry.state(),
             engine=self.engine.state(),
             kubeconfig=self.paths.kubeconfig,
         )
 
     def describe(self, status: Status) -> str:
-        down = [name for name, running in status.components.items() if not running]
+        down = [name for name, running in {**status.components, **status.nodes}.items() if not running]
         parts = []
         if down:
             parts.append("not running: " + ", ".join(down))
         if not status.apiserver_ready:
             parts.append("apiserver not ready")
-        if status.nodes_ready != len(NODES):
-            parts.append(f"{status.nodes_ready} of {len(NODES)} nodes ready")
-        if not status.pull_gate:
-            parts.append("pull gate not running")
+        if status.nodes_ready != status.nodes_expected:
+            parts.append(f"{status.nodes_ready} of {status.nodes_expected} nodes ready")
         if not status.registry.running:
             parts.append("registry not running")
         return "; ".join(parts) or "everything runs"
@@ -408,11 +386,11 @@ class Sandbox:
             f"versions: Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK}"
             f" (binaries {'built' if status.built else 'not built'}, in {self.paths.bin})",
         ]
-        lines += [f"  {name}: {mark[running]}" for name, running in status.components.items()]
+        lines += [f"  {name}: {mark[running]}" for name, running in {**status.components, **status.nodes}.items()]
         lines += [
             f"  apiserver: {'ready' if status.apiserver_ready else 'not answering'}",
-            f"  nodes ready: {status.nodes_ready} of {len(NODES)} ({', '.join(NODES)})",
-            f"  pull gate: {mark[status.pull_gate]} (log: {self.pull_gate.log_file})",
+            f"  nodes ready: {status.nodes_ready} of {status.nodes_expected} ({', '.join(self.nodes.names)})",
+            f"  logs: {self.paths.logs}",
             f"registry: {self._registry_line(status.registry)}",
             f"docker engine: {self._engine_line(status.engine)}",
             f"kubeconfig: {status.kubeconfig}",

@@ -126,6 +126,15 @@ class EventSample:
 
 
 @dataclass(frozen=True)
+class RequestSample:
+    """One HTTP request to the app during the recording: the version that answered, or why it failed."""
+
+    t: float
+    version: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Mark:
     t: float
     label: str
@@ -156,6 +165,7 @@ class Timeline:
     pods: list[PodSample] = field(default_factory=list)
     events: list[EventSample] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
+    requests: list[RequestSample] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
     # -- saving ---------------------------------------------------------------------------------------------
@@ -183,6 +193,8 @@ class Timeline:
             pods=[PodSample(**p) for p in data["pods"]],
             events=[EventSample(**e) for e in data["events"]],
             marks=[Mark(**m) for m in data["marks"]],
+            # Recordings made before requests were recorded have none.
+            requests=[RequestSample(**r) for r in data.get("requests") or []],
             meta=data.get("meta") or {},
         )
 

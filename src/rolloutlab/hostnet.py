@@ -1,0 +1,263 @@
+"""What real nodes change on this machine, made and removed in one place: bridges, routes, iptables rules,
+cgroup folders, mounts and network namespaces.
+
+`sweep` removes all of it from what it finds on the machine, not from what a running process remembers, so it
+works as well after the sandbox was killed as after a clean stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rolloutlab.errors import LabError
+from rolloutlab.nodeconfig import BRIDGE_PREFIX, CGROUP_PARENT, POD_RANGE, SERVICE_RANGE, VOID_BRIDGE
+
+CGROUP_FS = Path("/sys/fs/cgroup")
+BOUNDARY_CHAIN = "ROLLOUTLAB-BOUNDARY"
+# Chains the kubelet and kube-proxy leave behind besides kube-proxy's own rules (`kube-proxy --cleanup`).
+KUBE_CHAINS = ("KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-PROXY-CANARY", "KUBE-IPTABLES-HINT", "KUBE-MARK-MASQ",
+               "KUBE-MARK-DROP", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES",
+               "KUBE-POSTROUTING", "KUBE-PROXY-FIREWALL", "KUBE-NODE-PORT")  # fmt: skip
+NETNS_DIR = Path("/run/netns")
+
+
+def run(argv: Sequence[str], *, what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a host command (ip, iptables); a failure is a LabError naming `what` and the command's words."""
+    try:
+        proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+    except FileNotFoundError as exc:
+        raise LabError(f"{argv[0]} is not installed, so the sandbox cannot {what}",
+                       fix="run ./scripts/setup as root (it installs the node packages)") from exc  # fmt: skip
+    if check and proc.returncode != 0:
+        words = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise LabError(f"could not {what}: `{' '.join(argv)}` said {words[0]}",
+                       fix="check that you are root and that the kernel has bridges and iptables")  # fmt: skip
+    return proc
+
+
+# -- made by `up` ------------------------------------------------------------------------------------------------
+def ensure_bridge(name: str, *, address: str | None = None, prefix: int = 24) -> None:
+    if run(["ip", "link", "show", name], what=f"look for bridge {name}", check=False).returncode != 0:
+        run(["ip", "link", "add", name, "type", "bridge"], what=f"create bridge {name}")
+    if address:
+        run(["ip", "addr", "replace", f"{address}/{prefix}", "dev", name], what=f"address bridge {name}")
+    run(["ip", "link", "set", name, "up"], what=f"bring bridge {name} up")
+
+
+def keep_ranges_local() -> None:
+    """Route the Service and pod ranges to an empty bridge: an address of theirs that no node holds (a
+    ClusterIP while kube-proxy is down, say) then goes nowhere instead of out of the default route."""
+    ensure_bridge(VOID_BRIDGE)
+    for cidr in (SERVICE_RANGE, POD_RANGE):
+        run(["ip", "route", "replace", cidr, "dev", VOID_BRIDGE], what=f"route {cidr} to {VOID_BRIDGE}")
+
+
+def boundary_rules() -> list[list[str]]:
+    """FORWARD rules of the sandbox's own chain: pods talk to pods, and nothing from a pod leaves the machine."""
+    return [
+        ["-s", POD_RANGE, "-d", POD_RANGE, "-j", "ACCEPT"],
+        ["-s", POD_RANGE, "-j", "DROP"],
+    ]
+
+
+def ensure_boundary() -> None:
+    if run(["iptables", "-w", "-L", BOUNDARY_CHAIN, "-n"], what="read iptables", check=False).returncode != 0:
+        run(["iptables", "-w", "-N", BOUNDARY_CHAIN], what=f"create chain {BOUNDARY_CHAIN}")
+    run(["iptables", "-w", "-F", BOUNDARY_CHAIN], what=f"flush chain {BOUNDARY_CHAIN}")
+    for rule in boundary_rules():
+        run(["iptables", "-w", "-A", BOUNDARY_CHAIN, *rule], what=f"fill chain {BOUNDARY_CHAIN}")
+    hook = ["FORWARD", "-j", BOUNDARY_CHAIN]
+    if run(["iptables", "-w", "-C", *hook], what="read FORWARD", check=False).returncode != 0:
+        # First in FORWARD: before Docker's chains, whose policy drops what crosses bridges.
+        run(["iptables", "-w", "-I", *hook[:1], "1", *hook[1:]], what="hook the boundary chain into FORWARD")
+
+
+def cgroup_hierarchies(*, root: Path = CGROUP_FS) -> list[Path]:
+    """Every mounted cgroup hierarchy (v1 controllers, named ones, and the v2 `unified` one)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/mounts").read_text().splitlines():
+            parts = line.split()
+            if len(parts) > 2 and parts[2] in ("cgroup", "cgroup2") and parts[1].startswith(str(root)):
+                found.append(Path(parts[1]))
+    return found
+
+
+def ensure_cgroup_root(node_root: str) -> None:
+    """The kubelet wants its cgroupRoot to exist in every hierarchy before it starts; a new cpuset has no CPUs
+    or memory nodes until they are copied from its parent."""
+    hierarchies = cgroup_hierarchies()
+    if not hierarchies:
+        raise LabError("no cgroup hierarchy is mounted under /sys/fs/cgroup, so no container can run",
+                       fix="mount cgroups (a container or VM may need to be started with them)")  # fmt: skip
+    for hierarchy in hierarchies:
+        folder = hierarchy
+        for part in node_root.strip("/").split("/"):
+            parent, folder = folder, folder / part
+            folder.mkdir(exist_ok=True)
+            for name in ("cpuset.cpus", "cpuset.mems"):
+                if (folder / name).exists() and not (folder / name).read_text().strip():
+                    (folder / name).write_text((parent / name).read_text())
+
+
+# -- removed by `down` ------------------------------------------------------------------------------------------
+def _pids_in(folder: Path) -> set[int]:
+    pids: set[int] = set()
+    for procs in folder.rglob("cgroup.procs"):
+        with contextlib.suppress(OSError, ValueError):
+            pids.update(int(p) for p in procs.read_text().split())
+    return pids
+
+
+def kill_cgroup_tree() -> int:
+    """SIGKILL every process in the sandbox's cgroups (the pods' containers and pause processes)."""
+    killed: set[int] = set()
+    for _ in range(20):
+        pids = set().union(*(_pids_in(h / CGROUP_PARENT) for h in cgroup_hierarchies() if (h / CGROUP_PARENT).exists()))
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        killed |= pids
+        time.sleep(0.2)
+    return len(killed)
+
+
+def kill_shims(*, run_root: Path) -> int:
+    """containerd's shims outlive containerd: stop the ones serving the sandbox's containerds."""
+    count = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            cmdline
+            and cmdline[0].endswith(b"containerd-shim-runc-v2")
+            and any(part.startswith(str(run_root).encode()) for part in cmdline)
+        ):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(proc.name), signal.SIGKILL)
+                count += 1
+    return count
+
+
+def mounts_under(prefixes: Sequence[Path]) -> list[str]:
+    """Mount points at or below any of `prefixes`, deepest first."""
+    found = []
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            point = line.split()[4].replace("\\040", " ")
+            if any(point == str(p) or point.startswith(f"{p}/") for p in prefixes):
+                found.append(point)
+    return sorted(set(found), key=lambda p: p.count("/"), reverse=True)
+
+
+def unmount_under(prefixes: Sequence[Path]) -> int:
+    points = mounts_under(prefixes)
+    for point in points:
+        if subprocess.run(["umount", point], capture_output=True, check=False).returncode != 0:
+            subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+    return len(points)
+
+
+def _in_pod_range(namespace: str) -> bool:
+    proc = subprocess.run(["ip", "-n", namespace, "-4", "-o", "addr"], capture_output=True, text=True, check=False)
+    network = ipaddress.ip_network(POD_RANGE)
+    for word in proc.stdout.split():
+        with contextlib.suppress(ValueError):
+            if "/" in word and ipaddress.ip_interface(word).ip in network:
+                return True
+    return False
+
+
+def delete_pod_netns() -> int:
+    """The pods' network namespaces (containerd names them cni-*) that hold an address of the pod range."""
+    count = 0
+    if not NETNS_DIR.exists():
+        return 0
+    for entry in NETNS_DIR.glob("cni-*"):
+        if _in_pod_range(entry.name):
+            subprocess.run(["ip", "netns", "delete", entry.name], capture_output=True, check=False)
+            count += 1
+    return count
+
+
+def remove_cgroups() -> int:
+    count = 0
+    for hierarchy in cgroup_hierarchies():
+        top = hierarchy / CGROUP_PARENT
+        if not top.exists():
+            continue
+        folders = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
+        for folder in [*folders, top]:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+                count += 1
+    return count
+
+
+def our_bridges() -> list[str]:
+    proc = subprocess.run(["ip", "-o", "link", "show", "type", "bridge"], capture_output=True, text=True, check=False)
+    names = [line.split(":")[1].strip().split("@")[0] for line in proc.stdout.splitlines() if ":" in line]
+    return [name for name in names if name.startswith(BRIDGE_PREFIX)]
+
+
+def delete_bridges() -> list[str]:
+    names = our_bridges()
+    for name in names:
+        subprocess.run(["ip", "link", "delete", name], capture_output=True, check=False)
+    return names
+
+
+def _chains(binary: str, table: str) -> list[str]:
+    proc = subprocess.run([binary, "-w", "-t", table, "-S"], capture_output=True, text=True, check=False)
+    return [line.split()[1] for line in proc.stdout.splitlines() if line.startswith(("-N ", "-P "))]
+
+
+def delete_chains(names: Sequence[str]) -> list[str]:
+    """Unhook and delete `names` wherever they are (filter, nat, mangle; IPv4 and IPv6)."""
+    deleted = []
+    for binary in ("iptables", "ip6tables"):
+        for table in ("filter", "nat", "mangle"):
+            present = [c for c in _chains(binary, table) if c in names]
+            if not present:
+                continue
+            rules = subprocess.run([binary, "-w", "-t", table, "-S"], capture_output=True, text=True,
+                                   check=False).stdout.splitlines()  # fmt: skip
+            for rule in rules:
+                words = rule.split()
+                if words[:1] == ["-A"] and "-j" in words and words[words.index("-j") + 1] in present:
+                    subprocess.run([binary, "-w", "-t", table, "-D", *words[1:]], capture_output=True, check=False)
+            for chain in present:
+                subprocess.run([binary, "-w", "-t", table, "-F", chain], capture_output=True, check=False)
+            for chain in present:
+                if subprocess.run([binary, "-w", "-t", table, "-X", chain], capture_output=True,
+                                  check=False).returncode == 0:  # fmt: skip
+                    deleted.append(f"{binary}/{table}/{chain}")
+    return deleted
+
+
+def sweep(*, run_root: Path, state_dirs: Sequence[Path], kube_proxy: Path | None) -> dict[str, int]:
+    """Remove what real nodes leave on the machine; what stays is the nodes' images (their containerd roots)."""
+    done = {"processes": kill_cgroup_tree(), "shims": kill_shims(run_root=run_root)}
+    done["mounts"] = unmount_under([run_root, *state_dirs])
+    done["netns"] = delete_pod_netns()
+    done["cgroups"] = remove_cgroups()
+    done["bridges"] = len(delete_bridges())
+    if kube_proxy is not None and kube_proxy.exists():
+        subprocess.run([str(kube_proxy), "--cleanup"], capture_output=True, check=False, timeout=60)
+    done["chains"] = len(delete_chains([BOUNDARY_CHAIN, *KUBE_CHAINS]))
+    with contextlib.suppress(OSError):
+        subprocess.run(["rm", "-rf", str(run_root)], check=False)
+    return done

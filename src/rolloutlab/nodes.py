@@ -1,0 +1,261 @@
+"""The sandbox's real nodes: per node a containerd and a kubelet, and one kube-proxy, as background processes.
+
+The configuration text comes from `nodeconfig`, the machine-level changes (bridges, routes, iptables, cgroups)
+from `hostnet`; this module starts, watches and stops the processes, and says what is wrong when they cannot run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rolloutlab import hostnet, kubectl, nodeconfig, pause
+from rolloutlab.errors import LabError
+from rolloutlab.nodeconfig import Node, NodeDirs
+from rolloutlab.paths import Paths
+from rolloutlab.procs import Daemon
+
+NODE_NAMES = ("node-1", "node-2", "node-3")
+READY_TIMEOUT = 120.0
+# What a real node needs from Debian: a command (or file) and the package that brings it.
+NODE_PACKAGES = (
+    ("containerd", "containerd"),
+    ("runc", "runc"),
+    ("containerd-shim-runc-v2", "containerd"),
+    ("/usr/lib/cni/bridge", "containernetworking-plugins"),
+    ("iptables", "iptables"),
+    ("conntrack", "conntrack"),
+    ("ip", "iproute2"),
+)
+# The kubelet and containerd call iptables, mount and runc; a non-login root shell may lack the sbin folders.
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@dataclass(frozen=True)
+class NodeBinaries:
+    kubelet: Path
+    kube_proxy: Path
+    pause: Path
+
+
+def missing_packages() -> list[str]:
+    search = os.pathsep.join((os.environ.get("PATH", ""), SYSTEM_PATH))
+    missing = []
+    for command, package in NODE_PACKAGES:
+        found = Path(command).exists() if command.startswith("/") else shutil.which(command, path=search)
+        if not found and package not in missing:
+            missing.append(package)
+    return missing
+
+
+def has_overlay() -> bool:
+    with contextlib.suppress(OSError):
+        if "overlay" in Path("/proc/filesystems").read_text():
+            return True
+    if shutil.which("modprobe"):
+        os.system("modprobe overlay >/dev/null 2>&1")
+    with contextlib.suppress(OSError):
+        return "overlay" in Path("/proc/filesystems").read_text()
+    return False
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether binding host:port fails because another program holds it (a listener on 0.0.0.0 counts)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def preflight() -> None:
+    """One clear line for each reason real nodes cannot run here."""
+    missing = missing_packages()
+    if os.geteuid() != 0:
+        extra = f"; also install {' '.join(missing)}" if missing else ""
+        raise LabError(
+            "the sandbox runs real kubelets and containerd, which need root (cgroups, mounts, bridges, iptables)",
+            fix=f"run it as root, for example `sudo -E .venv/bin/rolloutlab sandbox up`{extra}; or use a cluster "
+            "of your own with LAB_CONTEXT (docs/clusters.md)",
+        )
+    if missing:
+        raise LabError(f"the sandbox's nodes need Debian packages that are not installed: {', '.join(missing)}",
+                       fix=f"run ./scripts/setup as root, or `apt-get install {' '.join(missing)}`")  # fmt: skip
+    if not has_overlay():
+        raise LabError("this kernel has no overlay filesystem, which containerd keeps images with",
+                       fix="load it (`modprobe overlay`) or run on a kernel with OverlayFS")  # fmt: skip
+    if not hostnet.cgroup_hierarchies():
+        raise LabError("no cgroups are mounted under /sys/fs/cgroup, so no container can run",
+                       fix="mount cgroups (a container or VM may have to be started with them)")  # fmt: skip
+
+
+class RealNodes:
+    def __init__(self, *, paths: Paths, registry: str, say: Callable[[str], None]) -> None:
+        self.paths = paths
+        self.registry = registry
+        self.say = say
+        self.nodes = nodeconfig.nodes(NODE_NAMES)
+        self.dirs = {n.name: NodeDirs.of(n, sandbox_dir=paths.sandbox) for n in self.nodes}
+        self.containerd = {n.name: self._daemon(f"containerd-{n.name}") for n in self.nodes}
+        self.kubelet = {n.name: self._daemon(f"kubelet-{n.name}") for n in self.nodes}
+        self.proxy = self._daemon("kube-proxy")
+
+    def _daemon(self, name: str) -> Daemon:
+        return Daemon(name=name, run_dir=self.paths.run, log_dir=self.paths.logs)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes)
+
+    def running(self) -> dict[str, bool]:
+        found = {}
+        for node in self.nodes:
+            found[f"containerd ({node.name})"] = self.containerd[node.name].pid() is not None
+            found[f"kubelet ({node.name})"] = self.kubelet[node.name].pid() is not None
+        found["kube-proxy"] = self.proxy.pid() is not None
+        return found
+
+    # -- up -------------------------------------------------------------------------------------------------
+    def up(self, *, bins: NodeBinaries, pki: Path, server: str, admin_kubeconfig: Path, kubectl_path: str) -> None:
+        preflight()
+        sandbox_image = pause.push(binary=bins.pause, registry_address=self.registry)
+        hostnet.keep_ranges_local()
+        hostnet.ensure_boundary()
+        env = {**os.environ, "PATH": os.pathsep.join((os.environ.get("PATH", ""), SYSTEM_PATH))}
+        for node in self.nodes:
+            self._write_files(node, sandbox_image=sandbox_image, pki=pki, server=server)
+            hostnet.ensure_bridge(node.bridge, address=node.address)
+            hostnet.ensure_cgroup_root(node.cgroup_root)
+            self._containerd_up(node, env=env)
+        for node in self.nodes:
+            self._kubelet_up(node, bins=bins, env=env)
+        self._proxy_up(bins=bins, pki=pki, server=server, env=env)
+        self.wait_ready(admin_kubeconfig=admin_kubeconfig, kubectl_path=kubectl_path)
+
+    def _write_files(self, node: Node, *, sandbox_image: str, pki: Path, server: str) -> None:
+        dirs = self.dirs[node.name]
+        for folder in (dirs.state, dirs.run, dirs.cni_conf, dirs.cni_ipam, dirs.kubelet_root):
+            folder.mkdir(parents=True, exist_ok=True)
+        dirs.containerd_config.write_text(nodeconfig.containerd_config(dirs, sandbox_image=sandbox_image))
+        hosts = dirs.registry_hosts / self.registry / "hosts.toml"
+        hosts.parent.mkdir(parents=True, exist_ok=True)
+        hosts.write_text(nodeconfig.registry_hosts_toml(self.registry))
+        (dirs.cni_conf / "10-rolloutlab.conflist").write_text(nodeconfig.cni_config(node, dirs))
+        dirs.kubelet_config.write_text(nodeconfig.kubelet_config(node, dirs, pki=pki))
+        dirs.kubeconfig.write_text(nodeconfig.kubeconfig(server=server, pki=pki, user=f"kubelet-{node.name}"))
+        dirs.kubeconfig.chmod(0o600)
+
+    def _started(self, daemon: Daemon, *, what: str) -> None:
+        if daemon.exited_early(seconds=1.0):
+            raise LabError(f"{what} stopped as it started ({daemon.log_tail()})", fix=f"read {daemon.log_file}")
+
+    def _containerd_up(self, node: Node, *, env: dict[str, str]) -> None:
+        daemon, dirs = self.containerd[node.name], self.dirs[node.name]
+        if daemon.pid() is not None:
+            return
+        containerd = shutil.which("containerd", path=env["PATH"]) or "containerd"
+        daemon.start(argv=[containerd, "--config", str(dirs.containerd_config)], env=env)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                if sock.connect_ex(str(dirs.containerd_socket)) == 0:
+                    return
+            if daemon.pid() is None:
+                break
+            time.sleep(0.1)
+        raise LabError(f"containerd of {node.name} did not answer on {dirs.containerd_socket} "
+                       f"({daemon.log_tail()})", fix=f"read {daemon.log_file}")  # fmt: skip
+
+    def _kubelet_up(self, node: Node, *, bins: NodeBinaries, env: dict[str, str]) -> None:
+        daemon, dirs = self.kubelet[node.name], self.dirs[node.name]
+        if daemon.pid() is not None:
+            return
+        if port_taken(node.address, nodeconfig.KUBELET_PORT):
+            raise LabError(f"port {nodeconfig.KUBELET_PORT} is taken on {node.address}, so the kubelet of "
+                           f"{node.name} cannot serve there (another kubelet on this machine?)",
+                           fix=f"stop that program (`ss -ltnp 'sport = :{nodeconfig.KUBELET_PORT}'`)")  # fmt: skip
+        daemon.start(
+            argv=[str(bins.kubelet), "--config", str(dirs.kubelet_config), "--kubeconfig", str(dirs.kubeconfig),
+                  "--root-dir", str(dirs.kubelet_root), "--hostname-override", node.name,
+                  "--node-ip", node.address, "--node-labels", "rolloutlab.dev/node=real"],
+            env=env,
+        )  # fmt: skip
+        self._started(daemon, what=f"the kubelet of {node.name}")
+
+    def _proxy_up(self, *, bins: NodeBinaries, pki: Path, server: str, env: dict[str, str]) -> None:
+        if self.proxy.pid() is not None:
+            return
+        for address in (nodeconfig.PROXY_HEALTHZ, nodeconfig.PROXY_METRICS):
+            host, port = address.split(":")
+            if port_taken(host, int(port)):
+                raise LabError(f"port {port} on {host} is in use, and kube-proxy needs it",
+                               fix=f"stop that program (`ss -ltnp 'sport = :{port}'`)")  # fmt: skip
+        folder = self.paths.sandbox / "kube-proxy"
+        folder.mkdir(parents=True, exist_ok=True)
+        config_file, kubeconfig_file = folder / "config.yaml", folder / "kubeconfig"
+        kubeconfig_file.write_text(nodeconfig.kubeconfig(server=server, pki=pki, user="kube-proxy"))
+        kubeconfig_file.chmod(0o600)
+        config_file.write_text(nodeconfig.kube_proxy_config(kubeconfig=kubeconfig_file, hostname=self.nodes[0].name))
+        self.proxy.start(argv=[str(bins.kube_proxy), "--config", str(config_file)], env=env)
+        self._started(self.proxy, what="kube-proxy")
+
+    def ready_nodes(self, *, admin_kubeconfig: Path, kubectl_path: str) -> list[str]:
+        proc = kubectl.run(["get", "nodes", "-o", "json"], kubeconfig=admin_kubeconfig, kubectl=kubectl_path,
+                           timeout=15)  # fmt: skip
+        if proc.returncode != 0:
+            return []
+        ready = []
+        for item in json.loads(proc.stdout)["items"]:
+            conditions = {c["type"]: c["status"] for c in item["status"].get("conditions") or []}
+            if conditions.get("Ready") == "True" and item["metadata"]["name"] in self.names:
+                ready.append(item["metadata"]["name"])
+        return sorted(ready)
+
+    def wait_ready(self, *, admin_kubeconfig: Path, kubectl_path: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        ready: list[str] = []
+        while time.monotonic() < deadline:
+            ready = self.ready_nodes(admin_kubeconfig=admin_kubeconfig, kubectl_path=kubectl_path)
+            if len(ready) == len(self.nodes):
+                return
+            dead = [name for name, running in self.running().items() if not running]
+            if dead:
+                raise LabError(f"{', '.join(dead)} stopped while the nodes were starting",
+                               fix=f"read the logs in {self.paths.logs}")  # fmt: skip
+            time.sleep(0.5)
+        raise LabError(f"only {len(ready)} of {len(self.nodes)} nodes became Ready in {READY_TIMEOUT:.0f} s",
+                       fix=f"read the kubelet logs in {self.paths.logs}")  # fmt: skip
+
+    # -- down -----------------------------------------------------------------------------------------------
+    def down(self, *, kube_proxy: Path | None, delete: bool) -> list[str]:
+        """Stop the nodes' processes, then remove what they left on the machine (also after a kill)."""
+        stopped = []
+        if self.proxy.stop():
+            stopped.append("kube-proxy")
+        for node in self.nodes:
+            if self.kubelet[node.name].stop(grace=15):
+                stopped.append(f"kubelet ({node.name})")
+        for node in self.nodes:
+            if self.containerd[node.name].stop(grace=15):
+                stopped.append(f"containerd ({node.name})")
+        states = [self.dirs[n.name].state for n in self.nodes]
+        swept = hostnet.sweep(run_root=nodeconfig.RUN_ROOT, state_dirs=states, kube_proxy=kube_proxy)
+        for node in self.nodes:
+            # The pods were killed without their network being released: free their addresses.
+            shutil.rmtree(self.dirs[node.name].cni_ipam, ignore_errors=True)
+        if delete:
+            for folder in states:
+                shutil.rmtree(folder, ignore_errors=True)
+        if any(swept.values()):
+            stopped.append("node leftovers (" + ", ".join(f"{v} {k}" for k, v in swept.items() if v) + ")")
+        return stopped

@@ -1,0 +1,174 @@
+"""Reaching the lesson's app from this machine, and proving it keeps serving: real HTTP requests, counted.
+
+`app_url()` gives one URL on every kind of cluster. In the sandbox it is the Service's NodePort on 127.0.0.1,
+which goes through kube-proxy exactly as a request from outside would, to any ready pod. Elsewhere (kind,
+minikube, a class cluster) it is `kubectl port-forward service/first-app`, which works everywhere but reaches
+one pod chosen when it starts, not the Service's rotation: a rollout that removes that pod breaks the tunnel.
+Traffic only ever goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from rolloutlab.errors import LabError
+from rolloutlab.settings import DEPLOYMENT
+from rolloutlab.timeline import RequestSample
+
+REAL_NODE_LABEL = "rolloutlab.dev/node=real"
+# Bounds of a request loop: it stops by itself whatever its caller does.
+MAX_SECONDS = 900.0
+MAX_REQUESTS = 30_000
+
+
+@dataclass(frozen=True)
+class AppUrl:
+    url: str
+    via: str  # "nodeport" (through the Service, kube-proxy) or "port-forward" (one pod)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+_forwards: dict[str, tuple[subprocess.Popen[str], str]] = {}
+
+
+def _kubectl_json(*args: str) -> dict | None:
+    proc = subprocess.run(["kubectl", *args, "-o", "json"], capture_output=True, text=True, timeout=30, check=False)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def _on_sandbox() -> bool:
+    """The sandbox labels its real nodes; their NodePorts answer on this machine's 127.0.0.1."""
+    found = _kubectl_json("get", "nodes", "-l", REAL_NODE_LABEL)
+    return bool(found and found["items"])
+
+
+def app_url(service: str = DEPLOYMENT) -> AppUrl:
+    """The URL of the lesson's app from this machine (see the module's note on which way it goes)."""
+    found = _kubectl_json("get", "service", service)
+    if found is None:
+        raise LabError(f"there is no Service {service!r} in this lab's namespace",
+                       fix="apply the lesson's manifests first (the deploy cell)")  # fmt: skip
+    ports = found["spec"].get("ports") or [{}]
+    node_port = ports[0].get("nodePort")
+    if node_port and _on_sandbox():
+        return AppUrl(url=f"http://127.0.0.1:{node_port}", via="nodeport")
+    return AppUrl(url=port_forward(service), via="port-forward")
+
+
+def port_forward(service: str) -> str:
+    """`kubectl port-forward service/<service>` on a free loopback port, kept for the kernel's life."""
+    known = _forwards.get(service)
+    if known and known[0].poll() is None:
+        return known[1]
+    proc = subprocess.Popen(
+        ["kubectl", "port-forward", f"service/{service}", ":80", "--address", "127.0.0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    found = re.search(r"Forwarding from 127\.0\.0\.1:(\d+)", line)
+    if not found:
+        proc.kill()
+        raise LabError(f"`kubectl port-forward service/{service}` did not start: {line.strip() or 'no output'}",
+                       fix="check that a pod of the Service is Ready (`kubectl get pods`)")  # fmt: skip
+    # Keep reading its output, or kubectl blocks once the pipe is full.
+    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
+    url = f"http://127.0.0.1:{found.group(1)}"
+    _forwards[service] = (proc, url)
+    return url
+
+
+@atexit.register
+def _stop_forwards() -> None:
+    for proc, _ in _forwards.values():
+        proc.kill()
+    _forwards.clear()
+
+
+def fetch(url: str, *, origin: float, timeout: float = 2.0) -> RequestSample:
+    """One GET: the version that answered (its X-App-Version header), or what went wrong; `t` is seconds since
+    `origin` (a time.time() value)."""
+    t = round(time.time() - origin, 3)
+    try:
+        response = requests.get(url, timeout=timeout)
+    except requests.RequestException as exc:
+        return RequestSample(t=t, version=None, error=type(exc).__name__)
+    if response.status_code != 200:
+        return RequestSample(t=t, version=None, error=f"HTTP {response.status_code}")
+    return RequestSample(t=t, version=response.headers.get("X-App-Version", "?"))
+
+
+class RequestLoop:
+    """GET `url` every `interval` seconds in a thread until stopped (and never beyond MAX_SECONDS or MAX_REQUESTS).
+
+    Each request opens a new connection, so kube-proxy picks a pod for each: every ready pod gets its share.
+    """
+
+    def __init__(self, url: str, *, origin: float | None = None, interval: float = 0.05,
+                 on_answer: Callable[[RequestSample], None] | None = None) -> None:  # fmt: skip
+        self.url = url
+        self.origin = time.time() if origin is None else origin
+        self.interval = interval
+        self.on_answer = on_answer
+        self.answers: list[RequestSample] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="request-loop", daemon=True)
+
+    def start(self) -> RequestLoop:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[RequestSample]:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.answers
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        while not self._stop.is_set() and len(self.answers) < MAX_REQUESTS:
+            if time.monotonic() - started > MAX_SECONDS:
+                break
+            answer = fetch(self.url, origin=self.origin)
+            self.answers.append(answer)
+            if self.on_answer:
+                self.on_answer(answer)
+            self._stop.wait(self.interval)
+
+
+@dataclass(frozen=True)
+class Summary:
+    answered: int
+    failed: int
+    versions: dict[str, int]
+    errors: dict[str, int]
+
+    def __str__(self) -> str:
+        seen = ", ".join(f"{v} ({n})" for v, n in self.versions.items()) or "none"
+        text = (
+            f"{self.answered + self.failed} requests: {self.answered} answered, {self.failed} failed; versions: {seen}"
+        )
+        if self.errors:
+            text += "; errors: " + ", ".join(f"{e} ({n})" for e, n in self.errors.items())
+        return text
+
+
+def summarize(answers: list[RequestSample]) -> Summary:
+    versions: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    for answer in answers:
+        if answer.version is not None:
+            versions[answer.version] = versions.get(answer.version, 0) + 1
+        else:
+            errors[answer.error or "?"] = errors.get(answer.error or "?", 0) + 1
+    return Summary(answered=sum(versions.values()), failed=sum(errors.values()), versions=versions, errors=errors)

@@ -1,0 +1,54 @@
+"""Requests to the app, counted: the summary the labs print, and the loop's own bounds."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from rolloutlab import traffic
+from rolloutlab.timeline import RequestSample, Timeline
+
+
+def test_summary_counts_answers_versions_and_errors():
+    """Answered and failed requests are counted, versions and errors each with their number."""
+    answers = [RequestSample(0.1, "1.0.0"), RequestSample(0.2, "1.0.0"), RequestSample(0.3, "latest"),
+               RequestSample(0.4, None, "ConnectionError")]  # fmt: skip
+    summary = traffic.summarize(answers)
+    assert (summary.answered, summary.failed) == (3, 1)
+    assert summary.versions == {"1.0.0": 2, "latest": 1}
+    assert str(summary) == ("4 requests: 3 answered, 1 failed; versions: 1.0.0 (2), latest (1); "
+                            "errors: ConnectionError (1)")  # fmt: skip
+
+
+def test_request_loop_reads_the_version_header_and_sees_failures():
+    """The loop reports the X-App-Version of each answer, and a non-200 answer as a failure."""
+    codes = iter([200, 200, 500] + [200] * 1000)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(next(codes))
+            self.send_header("X-App-Version", "9.9.9")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        loop = traffic.RequestLoop(f"http://127.0.0.1:{server.server_address[1]}", interval=0.01).start()
+        threading.Event().wait(0.3)
+        answers = loop.stop()
+    finally:
+        server.shutdown()
+        server.server_close()
+    summary = traffic.summarize(answers)
+    assert summary.failed == 1
+    assert summary.errors == {"HTTP 500": 1}
+    assert set(summary.versions) == {"9.9.9"}
+    assert answers == sorted(answers, key=lambda a: a.t)
+
+
+def test_timelines_without_requests_still_load():
+    """Recordings saved before requests were recorded load with an empty request list."""
+    data = Timeline(namespace="n", deployment="d", started_at=0.0).to_dict()
+    del data["requests"]
+    assert Timeline.from_dict(data).requests == []

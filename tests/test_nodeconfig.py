@@ -20,7 +20,14 @@ def test_nodes_share_nothing_that_would_clash():
     nodes, dirs = _layout()
     for attribute in ("bridge", "subnet", "address", "cgroup_root"):
         assert len({getattr(n, attribute) for n in nodes}) == 3, attribute
-    for attribute in ("containerd_socket", "containerd_root", "containerd_state", "runc_root", "kubelet_root"):
+    for attribute in (
+        "containerd_socket",
+        "containerd_root",
+        "containerd_state",
+        "runc_root",
+        "kubelet_root",
+        "pod_logs",
+    ):
         assert len({getattr(d, attribute) for d in dirs.values()}) == 3, attribute
     assert all(len(n.bridge) <= 15 for n in nodes)
 

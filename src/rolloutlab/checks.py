@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass
 
 from rolloutlab import engine, registry, versions
+from rolloutlab.errors import LabError
 from rolloutlab.settings import LabSettings
 from rolloutlab.timeline import Timeline
 
@@ -273,3 +274,53 @@ def recorded_bounds(timeline: Timeline, *, peak: int, min_available: int) -> Che
                      f"{seen_min} available, the lesson says {peak} and {min_available}. Was the rollout "
                      "recorded from its start (the `with record(...)` cell)?")  # fmt: skip
     return Check("recording", True, f"at most {seen_peak} pods at once, never fewer than {seen_min} available")
+
+
+def page_shows(url: str, *, text: str, version: str) -> Check:
+    """The app's page, fetched through `url`, carries `text` and names `version`."""
+    from rolloutlab import traffic
+
+    try:
+        body = traffic.page_text(url)
+    except LabError as exc:
+        return Check("page", False, str(exc))
+    if version not in body or text not in body:
+        return Check("page", False, f"the page at {url} does not show version {version} with {text!r}; it says: "
+                     f"{' / '.join(body.splitlines()[:3])}. Has the rollout finished (`rollout status`)?")  # fmt: skip
+    return Check("page", True, f"{url} shows version {version}: {text!r}")
+
+
+def kept_serving(timeline: Timeline, *, via: str) -> Check:
+    """Every request during the recording was answered. Through a port-forward, which reaches one pod and not the
+    Service's rotation, failures are the tunnel's, so they are reported but do not fail the check."""
+    from rolloutlab import traffic
+
+    summary = traffic.summarize(timeline.requests)
+    if summary.answered == 0:
+        return Check("serving", False, "no request was answered during the recording: was the recording given the "
+                     "app's URL (`record(..., url=app.url)`), and is the Service there?")  # fmt: skip
+    if summary.failed and via == "nodeport":
+        return Check("serving", False, f"{summary}. Requests failed while the rollout ran: the Service sent some "
+                     "to a pod that could not answer. Check the readiness probe and the app's shutdown.")  # fmt: skip
+    note = " (through a port-forward to one pod: a failure there is the tunnel's)" if summary.failed else ""
+    return Check("serving", True, f"{summary}{note}")
+
+
+def restarted_after_error(settings: LabSettings, *, pod: str, restarts_before: int) -> Check:
+    """The pod that answered /error was restarted by its kubelet and is Ready again."""
+    from rolloutlab import lab
+
+    proc = lab.kubectl("get", "pod", pod, "-o", "json", check=False)
+    if proc.returncode != 0:
+        return Check("restart", False, f"there is no pod {pod} in namespace {settings.namespace!r}: copy the pod name "
+                     "from the /error answer.")  # fmt: skip
+    found = json.loads(proc.stdout)
+    statuses = (found.get("status") or {}).get("containerStatuses") or [{}]
+    restarts, ready = statuses[0].get("restartCount", 0), statuses[0].get("ready", False)
+    if restarts <= restarts_before:
+        return Check("restart", False, f"{pod} shows {restarts} restarts, as before: call /error first, then wait a "
+                     "few seconds for the kubelet to notice the exit.")  # fmt: skip
+    if not ready:
+        return Check("restart", False, f"{pod} restarted ({restarts}) but is not Ready yet: its readiness probe must "
+                     "pass first. Run this again in a few seconds.")  # fmt: skip
+    return Check("restart", True, f"{pod} was restarted by its kubelet ({restarts} restart) and is Ready again")

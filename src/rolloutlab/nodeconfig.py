@@ -103,6 +103,10 @@ class NodeDirs:
         return self.state / "kubelet"
 
     @property
+    def pod_logs(self) -> Path:
+        return self.state / "pod-logs"
+
+    @property
     def kubelet_config(self) -> Path:
         return self.state / "kubelet.yaml"
 
@@ -222,6 +226,8 @@ def kubelet_config(node: Node, dirs: NodeDirs, *, pki: Path) -> str:
         },
         "authorization": {"mode": "Webhook"},
         "containerRuntimeEndpoint": f"unix://{dirs.containerd_socket}",
+        # Not the shared /var/log/pods: each kubelet deletes the log folders of pods it does not run.
+        "podLogsDir": str(dirs.pod_logs),
         "cgroupDriver": "cgroupfs",
         "cgroupRoot": node.cgroup_root,
         # Kubernetes 1.33 runs on cgroup v1 with a warning; this machine has no cgroup v2 only.

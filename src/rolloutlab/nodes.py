@@ -144,7 +144,7 @@ class RealNodes:
 
     def _write_files(self, node: Node, *, sandbox_image: str, pki: Path, server: str) -> None:
         dirs = self.dirs[node.name]
-        for folder in (dirs.state, dirs.run, dirs.cni_conf, dirs.cni_ipam, dirs.kubelet_root):
+        for folder in (dirs.state, dirs.run, dirs.cni_conf, dirs.cni_ipam, dirs.kubelet_root, dirs.pod_logs):
             folder.mkdir(parents=True, exist_ok=True)
         dirs.containerd_config.write_text(nodeconfig.containerd_config(dirs, sandbox_image=sandbox_image))
         hosts = dirs.registry_hosts / self.registry / "hosts.toml"

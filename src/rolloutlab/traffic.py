@@ -146,6 +146,29 @@ class RequestLoop:
             self._stop.wait(self.interval)
 
 
+def page_text(url: str) -> str:
+    """The app's page as text lines (its HTML tags dropped), as a student reads it in a browser."""
+    try:
+        response = requests.get(url, timeout=5)
+    except requests.RequestException as exc:
+        raise LabError(f"nothing answers at {url} ({type(exc).__name__})",
+                       fix="check that the pods are Ready (`kubectl get pods`)") from exc  # fmt: skip
+    text = re.sub(r"<[^>]+>", "", response.text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip() and line.strip() != "first-app")
+
+
+def call_error(url: str) -> str:
+    """GET /error: the app answers 500 naming its pod, then exits. Returns that pod's name."""
+    response = requests.get(f"{url}/error", timeout=5)
+    found = re.search(r"\(pod ([\w.-]+)\)", response.text)
+    if not found:
+        raise LabError(
+            f"/error at {url} answered {response.status_code} without a pod name: {response.text.strip()}",
+            fix="rebuild and push the app's images (`lab.ensure_images`), older ones do not name their pod",
+        )
+    return found.group(1)
+
+
 @dataclass(frozen=True)
 class Summary:
     answered: int

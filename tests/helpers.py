@@ -8,9 +8,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rolloutlab.registry import push_scratch_image
+from rolloutlab import pause, versions
+from rolloutlab.paths import Paths
+from rolloutlab.registry import push_scratch_image as _push
 
 __all__ = ["Kubectl", "deployment_manifest", "push_scratch_image", "wait_for"]
+
+
+def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
+    """A small image the sandbox's real nodes can run: the sandbox's static pause program, plus a file naming it."""
+    program = pause.cached_binary(bin_dir=Paths.from_env().bin, kubernetes=versions.KUBERNETES)
+    return _push(registry=registry, repository=repository, tag=tag, program=program)
 
 
 class Kubectl:

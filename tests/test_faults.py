@@ -88,3 +88,34 @@ def test_env_prints_export_lines(tmp_path):
         f"export KUBECONFIG={tmp_path}/sandbox/kubeconfig",
         "export LAB_REGISTRY=localhost:5001",
     ]
+
+
+def test_real_nodes_without_root_say_so(monkeypatch):
+    """Not root: one line saying real nodes need root, and what to run instead."""
+    from rolloutlab import nodes
+
+    monkeypatch.setattr(nodes.os, "geteuid", lambda: 1000)
+    with pytest.raises(LabError, match="need root") as caught:
+        nodes.preflight()
+    assert "sudo" in str(caught.value)
+
+
+def test_real_nodes_name_the_missing_packages(monkeypatch):
+    """Root but no containerd: the line names the Debian packages to install."""
+    from rolloutlab import nodes
+
+    monkeypatch.setattr(nodes.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(nodes, "missing_packages", lambda: ["containerd", "runc"])
+    with pytest.raises(LabError, match="apt-get install containerd runc"):
+        nodes.preflight()
+
+
+def test_a_taken_port_is_seen(busy_port):
+    """A port another program listens on is reported as taken; a free one is not."""
+    from rolloutlab.nodes import port_taken
+
+    assert port_taken("127.0.0.1", busy_port)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    assert not port_taken("127.0.0.1", free)

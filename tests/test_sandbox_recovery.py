@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from helpers import wait_for
+from helpers import push_scratch_image, wait_for
 from rolloutlab.paths import Paths
-from rolloutlab.registry import list_tags, push_scratch_image
+from rolloutlab.registry import list_tags
 from rolloutlab.sandbox import Sandbox
 from rolloutlab.settings import LabSettings
 
@@ -30,15 +30,18 @@ def status_cli() -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
 
-def test_killed_pull_gate_is_reported_and_restarted(box):
-    """Without its pull gate the sandbox is not up (status exit 1); `up` restarts it."""
-    os.kill(box.pull_gate.pid(), signal.SIGKILL)
-    wait_for(lambda: box.pull_gate.pid() is None, timeout=10, what="the pull gate to die")
+def test_killed_node_processes_are_reported_and_restarted(box):
+    """A killed kubelet, containerd or kube-proxy: status names it (exit 1); `up` restarts it, nodes Ready again."""
+    for daemon in (box.nodes.kubelet["node-2"], box.nodes.containerd["node-3"], box.nodes.proxy):
+        os.kill(daemon.pid(), signal.SIGKILL)
+        wait_for(lambda d=daemon: d.pid() is None, timeout=10, what=f"{daemon.name} to die")
     proc = status_cli()
     assert proc.returncode == 1
-    assert "pull gate not running" in proc.stdout
-    box.up(build=False)
-    assert box.status().up
+    for name in ("kubelet (node-2)", "containerd (node-3)", "kube-proxy"):
+        assert f"{name}: stopped" in proc.stdout
+    status = box.up(build=False)
+    assert status.up
+    assert status.nodes_ready == 3
 
 
 def test_killed_controller_manager_is_restarted_by_up(box):

@@ -52,12 +52,17 @@ def warm_up_seconds(sandbox: Sandbox, *, runs: int) -> list[float]:
     return times
 
 
+def _program(sandbox: Sandbox) -> Path:
+    """Something the real nodes can run in the benchmarks' images (the sandbox's static pause)."""
+    return sandbox.binaries(build=False).nodes.pause
+
+
 def rollout_seconds(sandbox: Sandbox, *, runs: int) -> list[float]:
     """From `kubectl set image` to `rollout status` reporting success, 4 replicas, default strategy."""
     repository = f"bench/app-{uuid.uuid4().hex[:6]}"
     registry = sandbox.registry.address
     for tag in ("a", "b"):
-        push_scratch_image(registry=registry, repository=repository, tag=tag)
+        push_scratch_image(registry=registry, repository=repository, tag=tag, program=_program(sandbox))
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     _kubectl(sandbox, "create", "namespace", namespace)
     times = []
@@ -114,7 +119,7 @@ def recorder_lag_and_cost(sandbox: Sandbox, *, out: Path, changes: int, replicas
     registry = sandbox.registry.address
     repository = f"bench/rec-{uuid.uuid4().hex[:6]}"
     for tag in ("a", "b"):
-        push_scratch_image(registry=registry, repository=repository, tag=tag)
+        push_scratch_image(registry=registry, repository=repository, tag=tag, program=_program(sandbox))
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     _kubectl(sandbox, "create", "namespace", namespace)
     try:

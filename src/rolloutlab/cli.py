@@ -83,8 +83,9 @@ def cmd_record_samples(args: argparse.Namespace) -> int:
     status = box.status()
     if not status.up:
         raise LabError(f"the sandbox is not up ({box.describe(status)})", fix="run `rolloutlab sandbox up`")
+    bins = box.binaries(build=False)
     timelines = scenarios.run_all(
-        kubeconfig=str(status.kubeconfig), registry=box.registry.address, kubectl=box.binaries(build=False).kubectl
+        kubeconfig=str(status.kubeconfig), registry=box.registry.address, kubectl=bins.kubectl, program=bins.nodes.pause
     )
     for path in scenarios.save_all(timelines, out_dir=Path(args.out)):
         print(path)

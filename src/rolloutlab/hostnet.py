@@ -73,10 +73,16 @@ def ensure_boundary() -> None:
     run(["iptables", "-w", "-F", BOUNDARY_CHAIN], what=f"flush chain {BOUNDARY_CHAIN}")
     for rule in boundary_rules():
         run(["iptables", "-w", "-A", BOUNDARY_CHAIN, *rule], what=f"fill chain {BOUNDARY_CHAIN}")
-    hook = ["FORWARD", "-j", BOUNDARY_CHAIN]
-    if run(["iptables", "-w", "-C", *hook], what="read FORWARD", check=False).returncode != 0:
-        # First in FORWARD: before Docker's chains, whose policy drops what crosses bridges.
-        run(["iptables", "-w", "-I", *hook[:1], "1", *hook[1:]], what="hook the boundary chain into FORWARD")
+    # First in FORWARD, before Docker's chains (whose policy drops what crosses bridges); Docker puts its own
+    # hooks first whenever dockerd starts, so the hook is moved back to the top.
+    rules = run(["iptables", "-w", "-S", "FORWARD"], what="read FORWARD").stdout.splitlines()
+    hooks = [line for line in rules if line.startswith("-A FORWARD")]
+    if hooks[:1] != [f"-A FORWARD -j {BOUNDARY_CHAIN}"]:
+        while (
+            run(["iptables", "-w", "-D", "FORWARD", "-j", BOUNDARY_CHAIN], what="unhook", check=False).returncode == 0
+        ):
+            pass
+        run(["iptables", "-w", "-I", "FORWARD", "1", "-j", BOUNDARY_CHAIN], what="hook the boundary chain into FORWARD")
 
 
 def cgroup_hierarchies(*, root: Path = CGROUP_FS) -> list[Path]:

@@ -15,6 +15,11 @@ from rolloutlab.errors import LabError
 from rolloutlab.nodeconfig import PAUSE_REPOSITORY
 
 
+def cached_binary(*, bin_dir: Path, kubernetes: str) -> Path:
+    """Where the sandbox's build keeps the pause program of Kubernetes `kubernetes` (1.33.13)."""
+    return bin_dir / f"pause-v{kubernetes}" / "pause"
+
+
 def module_dir(*, go: str, version: str) -> Path:
     """Where Go keeps the source of k8s.io/kubernetes@version (downloaded by the Kubernetes build)."""
     out = subprocess.run([go, "env", "GOMODCACHE"], capture_output=True, text=True, check=True).stdout.strip()

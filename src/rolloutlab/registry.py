@@ -13,6 +13,7 @@ import re
 import tarfile
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 import requests
 
@@ -256,7 +257,12 @@ def push_files_image(
     return _digest(body)
 
 
-def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
-    """Push a small real OCI image (one layer holding a text file naming it); it has nothing to run."""
+def push_scratch_image(*, registry: str, repository: str, tag: str, program: Path | None = None) -> str:
+    """Push a small real OCI image: a text file naming it, and with `program` (a static binary such as the
+    sandbox's pause) something a node can run, so that its pods start and become Ready."""
     files = {"version.txt": (f"{repository}:{tag}\n".encode(), 0o644)}
-    return push_files_image(registry=registry, repository=repository, tag=tag, files=files)
+    if program is None:
+        return push_files_image(registry=registry, repository=repository, tag=tag, files=files)
+    files[program.name] = (program.read_bytes(), 0o755)
+    return push_files_image(registry=registry, repository=repository, tag=tag, files=files,
+                            entrypoint=[f"/{program.name}"])  # fmt: skip

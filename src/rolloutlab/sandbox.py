@@ -159,7 +159,7 @@ class Sandbox:
             pause.build(source=source, out_dir=self._pause_dir())
 
     def _pause_dir(self) -> Path:
-        return self.paths.bin / f"pause-v{versions.KUBERNETES}"
+        return pause.cached_binary(bin_dir=self.paths.bin, kubernetes=versions.KUBERNETES).parent
 
     # -- kwokctl ----------------------------------------------------------------------------------------
     def _kwokctl_env(self, bins: Binaries) -> dict[str, str]:
@@ -217,13 +217,14 @@ class Sandbox:
         bins = self.binaries(build=build)
         self.say(f"registry: {self._registry_line(self.registry.up())}")
         self._cluster_up(bins)
+        # Before the nodes: dockerd puts its iptables hooks first when it starts, the nodes' boundary goes above.
+        engine = self._engine_up()
+        self.say(f"docker engine: {self._engine_line(engine)}")
         self.say("nodes: starting " + ", ".join(self.nodes.names) + " (kubelet and containerd each) and kube-proxy")
         self.nodes.up(
             bins=bins.nodes, pki=self.pki_dir, server=self._apiserver_url(),
             admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl,
         )  # fmt: skip
-        engine = self._engine_up()
-        self.say(f"docker engine: {self._engine_line(engine)}")
         status = self.status()
         if not status.up:
             raise LabError(f"the sandbox is only half up ({self.describe(status)})", fix=self._half_up_fix())

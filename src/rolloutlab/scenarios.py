@@ -72,11 +72,13 @@ def _short(command: tuple[str, ...]) -> list[str]:
             for part in command]  # fmt: skip
 
 
-def run_all(*, kubeconfig: str, registry: str, kubectl: str = "kubectl", deadline: int = 15) -> dict[str, Timeline]:
+def run_all(
+    *, kubeconfig: str, registry: str, program: Path, kubectl: str = "kubectl", deadline: int = 15
+) -> dict[str, Timeline]:
     """Update (latest -> 1.0.0), failed rollout (-> 2.0.0, never pushed), rollback (undo): three timelines."""
     repository = f"rolloutlab-samples/first-app-{uuid.uuid4().hex[:6]}"
     for tag in ("latest", "1.0.0"):
-        push_scratch_image(registry=registry, repository=repository, tag=tag)
+        push_scratch_image(registry=registry, repository=repository, tag=tag, program=program)
     namespace = f"samples-{uuid.uuid4().hex[:6]}"
     scenario = Scenario(kubeconfig=kubeconfig, namespace=namespace, registry=registry, repository=repository,
                         kubectl=kubectl)  # fmt: skip

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rolloutlab import engine, registry, versions
@@ -324,3 +326,13 @@ def restarted_after_error(settings: LabSettings, *, pod: str, restarts_before: i
         return Check("restart", False, f"{pod} restarted ({restarts}) but is not Ready yet: its readiness probe must "
                      "pass first. Run this again in a few seconds.")  # fmt: skip
     return Check("restart", True, f"{pod} was restarted by its kubelet ({restarts} restart) and is Ready again")
+
+
+def soon(check: Callable[[], Check], *, seconds: float = 30.0) -> Check:
+    """Run `check` until it passes, for `seconds` at most: for what the cluster does a moment later (a restart)."""
+    deadline = time.monotonic() + seconds
+    result = check()
+    while not result.ok and time.monotonic() < deadline:
+        time.sleep(0.5)
+        result = check()
+    return result

@@ -145,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
     groups = top.add_subparsers(dest="group", required=True)
 
-    sandbox = groups.add_parser("sandbox", help="the local cluster: real control plane, simulated nodes")
+    sandbox = groups.add_parser("sandbox", help="the local cluster: real control plane, three real nodes, a registry")
     verbs = sandbox.add_subparsers(dest="verb", required=True)
     up = verbs.add_parser("up", help="start the sandbox (builds its binaries the first time)")
     up.add_argument("--no-build", action="store_true", help="fail instead of building missing binaries")
@@ -157,7 +157,7 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser("env", help="shell export lines for KUBECONFIG and LAB_REGISTRY").set_defaults(
         func=cmd_sandbox_env
     )
-    verbs.add_parser("build", help="build the Kubernetes, etcd and kwok binaries").set_defaults(func=cmd_sandbox_build)
+    verbs.add_parser("build", help="build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries").set_defaults(func=cmd_sandbox_build)
 
     check = groups.add_parser("validate", help="run the labs with nbclient and write a report")
     check.add_argument("--labs", help="comma-separated lab numbers, for example 00,03 (default: all)")

@@ -157,7 +157,9 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser("env", help="shell export lines for KUBECONFIG and LAB_REGISTRY").set_defaults(
         func=cmd_sandbox_env
     )
-    verbs.add_parser("build", help="build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries").set_defaults(func=cmd_sandbox_build)
+    verbs.add_parser(
+        "build", help="build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries"
+    ).set_defaults(func=cmd_sandbox_build)
 
     check = groups.add_parser("validate", help="run the labs with nbclient and write a report")
     check.add_argument("--labs", help="comma-separated lab numbers, for example 00,03 (default: all)")

@@ -40,6 +40,14 @@ def sandbox() -> SandboxInfo:
 
 
 @pytest.fixture
+def box(sandbox: SandboxInfo) -> Iterator[Sandbox]:
+    """The sandbox itself, for tests that stop or kill parts of it; brought back up afterwards whatever happened."""
+    instance = Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env({}), say=lambda _: None)
+    yield instance
+    instance.up(build=False)
+
+
+@pytest.fixture
 def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
     """kubectl in a namespace of its own, deleted after the test whatever its outcome."""
     name = f"t-{uuid.uuid4().hex[:8]}"

@@ -12,19 +12,8 @@ import requests
 
 from helpers import deployment_manifest, push_scratch_image, wait_for
 from rolloutlab import hostnet, nodeconfig
-from rolloutlab.paths import Paths
-from rolloutlab.sandbox import Sandbox
-from rolloutlab.settings import LabSettings
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def box(sandbox):
-    """The sandbox, brought back up after the test whatever it did."""
-    instance = Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env({}), say=lambda _: None)
-    yield instance
-    instance.up(build=False)
 
 
 def _route_device(address: str) -> str:

@@ -9,20 +9,9 @@ import uuid
 import pytest
 
 from helpers import push_scratch_image, wait_for
-from rolloutlab.paths import Paths
 from rolloutlab.registry import list_tags
-from rolloutlab.sandbox import Sandbox
-from rolloutlab.settings import LabSettings
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def box(sandbox):
-    """The sandbox, brought back up after the test whatever it killed."""
-    instance = Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env({}), say=lambda _: None)
-    yield instance
-    instance.up(build=False)
 
 
 def status_cli() -> subprocess.CompletedProcess:

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from rolloutlab import scenarios
+from rolloutlab import pause, scenarios, versions
+from rolloutlab.paths import Paths
 
 pytestmark = pytest.mark.sandbox
 
@@ -14,7 +15,10 @@ SCALED = re.compile(r"Scaled (?:up|down) replica set (\S+) (?:from \d+ )?to (\d+
 @pytest.fixture(scope="module")
 def recorded(sandbox):
     """The lesson's three rollouts, recorded live on the sandbox."""
-    return scenarios.run_all(kubeconfig=str(sandbox.kubeconfig), registry=sandbox.registry, kubectl=sandbox.kubectl)
+    program = pause.cached_binary(bin_dir=Paths.from_env().bin, kubernetes=versions.KUBERNETES)
+    return scenarios.run_all(
+        kubeconfig=str(sandbox.kubeconfig), registry=sandbox.registry, kubectl=sandbox.kubectl, program=program
+    )
 
 
 def test_update_peak_is_replicas_plus_max_surge(recorded):

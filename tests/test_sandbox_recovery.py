@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,22 @@ def test_down_delete_gives_a_fresh_cluster_and_keeps_images(box):
     assert "NotFound" in gone.stderr
     assert list_tags(registry=box.registry.address, repository=repository) == ["1.0.0"]
     assert _default_serviceaccount_seconds(box) < 10
+
+
+def test_a_killed_component_left_as_a_zombie_is_started_again(box):
+    """A dead component whose pid is still a zombie: status says stopped, and `up` starts it (kwokctl alone would
+    count the zombie as running)."""
+    import time
+
+    pid_file = box.cluster_dir / "pids" / "kube-scheduler.pid"
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    zombie = subprocess.Popen(["true"])  # not waited for: it stays a zombie while the test holds it
+    time.sleep(0.5)
+    assert Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1].startswith("Z")
+    pid_file.write_text(str(zombie.pid))
+    try:
+        assert not box.component_running()["kube-scheduler"]
+        status = box.up(build=False)
+        assert status.components["kube-scheduler"]
+    finally:
+        zombie.wait()

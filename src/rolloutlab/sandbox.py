@@ -262,6 +262,11 @@ class Sandbox:
                 self.say("cluster: already running")
             else:
                 self.say("cluster: starting the stopped components")
+                # kwokctl counts a killed component that is still a zombie (not yet reaped) as running, and
+                # would not start it again: its pid file goes, so kwokctl sees it stopped, as we do.
+                for name, running in self.component_running().items():
+                    if not running:
+                        (self.cluster_dir / "pids" / f"{name}.pid").unlink(missing_ok=True)
                 proc = self._kwokctl(bins, "start", "cluster", "--name", CLUSTER)
                 self._check(proc, what="kwokctl start cluster")
         else:

@@ -24,9 +24,15 @@ MISSING_TAG = "2.0.0"
 BUILD_DIR = Path(__file__).resolve().parents[2] / "build"
 
 
-def kubectl(*args: str, input_text: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """kubectl as the notebook's `!kubectl` runs it (KUBECONFIG set by `settings.apply_to_kubectl()`)."""
-    proc = subprocess.run(["kubectl", *args], input=input_text, capture_output=True, text=True, check=False)
+def kubectl(
+    *args: str, input_text: str | None = None, check: bool = True, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """kubectl as the notebook's `!kubectl` runs it (KUBECONFIG set by `settings.apply_to_kubectl()`).
+
+    No timeout by default: `rollout status` waits as long as the Deployment's own deadline says."""
+    proc = subprocess.run(
+        ["kubectl", *args], input=input_text, capture_output=True, text=True, check=False, timeout=timeout
+    )
     if check and proc.returncode != 0:
         raise LabError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}", fix="read the message above")
     return proc

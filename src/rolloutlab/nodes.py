@@ -13,7 +13,6 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,10 +99,9 @@ def preflight() -> None:
 
 
 class RealNodes:
-    def __init__(self, *, paths: Paths, registry: str, say: Callable[[str], None]) -> None:
+    def __init__(self, *, paths: Paths, registry: str) -> None:
         self.paths = paths
         self.registry = registry
-        self.say = say
         self.nodes = nodeconfig.nodes(NODE_NAMES)
         self.dirs = {n.name: NodeDirs.of(n, sandbox_dir=paths.sandbox) for n in self.nodes}
         self.containerd = {n.name: self._daemon(f"containerd-{n.name}") for n in self.nodes}

@@ -84,7 +84,7 @@ class Sandbox:
         self.builder = gobuild.Builder(paths=paths, say=say)
         self.registry = LocalRegistry(paths=paths, port=self._registry_port())
         self.engine = Engine(paths=paths)
-        self.nodes = RealNodes(paths=paths, registry=self.registry.address, say=say)
+        self.nodes = RealNodes(paths=paths, registry=self.registry.address)
 
     def _registry_port(self) -> int:
         host = self.settings.registry.rpartition(":")[0]

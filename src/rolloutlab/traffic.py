@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import requests
 
+from rolloutlab import lab
 from rolloutlab.errors import LabError
 from rolloutlab.settings import DEPLOYMENT
 from rolloutlab.timeline import RequestSample
@@ -43,7 +44,8 @@ _forwards: dict[str, tuple[subprocess.Popen[str], str]] = {}
 
 
 def _kubectl_json(*args: str) -> dict | None:
-    proc = subprocess.run(["kubectl", *args, "-o", "json"], capture_output=True, text=True, timeout=30, check=False)
+    """`kubectl get ... -o json` through the labs' kubectl runner; None when kubectl says no."""
+    proc = lab.kubectl(*args, "-o", "json", check=False, timeout=30)
     return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 

@@ -161,3 +161,17 @@ def tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:
 
 def tag_exists(*, settings: LabSettings, tag: str, repository: str | None = None) -> bool:
     return tag in tags(settings=settings, repository=repository)
+
+
+def local_tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:
+    """The tags of the app's repository in the local Docker engine (built, pushed or not); none without Docker."""
+    base = f"{settings.registry}/{repository or settings.repository}:"
+    try:
+        api = engine.client(timeout=10)
+    except LabError:
+        return []
+    try:
+        found = [t for image in api.images.list() for t in image.tags if t.startswith(base)]
+    finally:
+        api.close()
+    return sorted(t[len(base) :] for t in found)

@@ -1,12 +1,12 @@
-"""What the lab notebooks call besides kubectl: reset, catch-up to a lab's starting point, and reading state.
+"""The bookkeeping around the lesson's commands: reset, catch-up to a lab's starting point, images, manifests.
 
-Students type the lesson's kubectl commands themselves; these helpers do the bookkeeping around them, so that
-each lab can be run on its own, again and again, in any namespace.
+Students type the lesson's kubectl commands themselves; these helpers let each lab run on its own, again and
+again, in any namespace. kubectl here is the one runner (`rolloutlab.kubectl`), pointed by $KUBECONFIG at the
+lab's private kubeconfig, as the notebook's `!kubectl` is.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from pathlib import Path
@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from rolloutlab import images, manifests
+from rolloutlab import images, manifests, observe
+from rolloutlab import kubectl as runner
 from rolloutlab.errors import LabError
 from rolloutlab.settings import CONTAINER, DEPLOYMENT, LabSettings
 
@@ -27,24 +28,17 @@ BUILD_DIR = Path(__file__).resolve().parents[2] / "build"
 def kubectl(
     *args: str, input_text: str | None = None, check: bool = True, timeout: float | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """kubectl as the notebook's `!kubectl` runs it (KUBECONFIG set by `settings.apply_to_kubectl()`).
-
-    No timeout by default: `rollout status` waits as long as the Deployment's own deadline says."""
-    proc = subprocess.run(
-        ["kubectl", *args], input=input_text, capture_output=True, text=True, check=False, timeout=timeout
-    )
-    if check and proc.returncode != 0:
-        raise LabError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}", fix="read the message above")
-    return proc
+    """kubectl as the notebook's `!kubectl` runs it. No timeout by default: `rollout status` waits as long as the
+    Deployment's own deadline says."""
+    return runner.run(args, input_text=input_text, check=check, timeout=timeout)
 
 
 def get_json(*args: str) -> dict[str, Any]:
-    return json.loads(kubectl("get", *args, "-o", "json").stdout)
+    return runner.get_json(["get", *args])
 
 
-def deployment() -> dict[str, Any] | None:
-    proc = kubectl("get", "deployment", DEPLOYMENT, "-o", "json", check=False)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
+def deployment(name: str = DEPLOYMENT) -> dict[str, Any] | None:
+    return observe.get("deployment", name)
 
 
 def write_manifest(*, settings: LabSettings, tag: str) -> Path:
@@ -56,11 +50,13 @@ def write_manifest(*, settings: LabSettings, tag: str) -> Path:
 
 
 def reset() -> None:
-    """Delete the lesson's Deployment and Service (and so their ReplicaSets and pods) to start the lab afresh."""
+    """Delete the lesson's Deployments and Service (and so their ReplicaSets and pods) to start the lab afresh."""
+    kubectl("delete", "deployment,service", "-l", "rolloutlab.dev/lesson=first-app", "--ignore-not-found",
+            "--wait=true", "--timeout=120s")  # fmt: skip
     kubectl("delete", "deployment,service", DEPLOYMENT, "--ignore-not-found", "--wait=true", "--timeout=120s")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if not get_json("pods", "-l", f"app={DEPLOYMENT}")["items"]:
+        if not observe.items("pods", "-l", "rolloutlab.dev/lesson=first-app") and not pods():
             return
         time.sleep(0.5)
     raise LabError("old pods of first-app are still terminating after 2 minutes", fix="run the cell again")
@@ -71,28 +67,42 @@ def ensure_images(*, settings: LabSettings) -> list[str]:
     pushed = []
     for tag, message in VERSIONS.items():
         if not images.tag_exists(settings=settings, tag=tag):
-            images.build(settings=settings, tag=tag, message=message)
-            images.push(settings=settings, tag=tag, say=lambda _: None)
+            push_version(settings=settings, tag=tag, message=message)
             pushed.append(tag)
     return pushed
 
 
-def rollout_timeout() -> str:
+def push_version(*, settings: LabSettings, tag: str, message: str) -> None:
+    images.build(settings=settings, tag=tag, message=message)
+    images.push(settings=settings, tag=tag, say=lambda _: None)
+
+
+def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
+    """`<series>.N` with the smallest N >= `first` the registry does not have: a new version, never an existing
+    tag."""
+    have = set(images.tags(settings=settings))
+    n = first
+    while f"{series}.{n}" in have:
+        n += 1
+    return f"{series}.{n}"
+
+
+def rollout_timeout(name: str = DEPLOYMENT) -> str:
     """A `--timeout` for `kubectl rollout status` taken from the Deployment's own progress deadline."""
-    found = deployment()
+    found = deployment(name)
     deadline = int((found or {}).get("spec", {}).get("progressDeadlineSeconds") or 600)
     return f"--timeout={deadline + 30}s"
 
 
-def wait_rolled_out() -> None:
-    kubectl("rollout", "status", f"deployment/{DEPLOYMENT}", rollout_timeout())
+def wait_rolled_out(name: str = DEPLOYMENT) -> None:
+    kubectl("rollout", "status", f"deployment/{name}", rollout_timeout(name))
 
 
 def catch_up(*, settings: LabSettings, through: str) -> None:
     """Bring the namespace to where lab `through` left it, so the next lab can run on its own.
 
-    "02": first-app rolled from latest to 1.0.0 (revisions 1, 2). "03": then set to the missing 2.0.0
-    (revision 3), without waiting for the progress deadline.
+    "02": first-app rolled from latest to 1.0.0 (revisions 1, 2). "03": then scaled to 5 replicas and set to the
+    missing 2.0.0 (revision 3), without waiting for the progress deadline.
     """
     ensure_images(settings=settings)
     reset()
@@ -101,25 +111,13 @@ def catch_up(*, settings: LabSettings, through: str) -> None:
     kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image('1.0.0')}")
     wait_rolled_out()
     if through == "03":
+        kubectl("scale", f"deployment/{DEPLOYMENT}", "--replicas=5")
+        wait_rolled_out()
         kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image(MISSING_TAG)}")
 
 
-def pods() -> list[dict[str, Any]]:
-    return get_json("pods", "-l", f"app={DEPLOYMENT}")["items"]
-
-
-def history() -> list[int]:
-    """The revision numbers `kubectl rollout history` lists."""
-    out = kubectl("rollout", "history", f"deployment/{DEPLOYMENT}").stdout
-    return [int(line.split()[0]) for line in out.splitlines() if line[:1].isdigit()]
-
-
-def revision_image(revision: int) -> str:
-    out = kubectl("rollout", "history", f"deployment/{DEPLOYMENT}", f"--revision={revision}").stdout
-    for line in out.splitlines():
-        if line.strip().startswith("Image:"):
-            return line.split(":", 1)[1].strip()
-    raise LabError(f"revision {revision} shows no image", fix="check `kubectl rollout history` for its number")
+def pods(name: str = DEPLOYMENT) -> list[dict[str, Any]]:
+    return observe.items("pods", "-l", f"app={name}")
 
 
 def strategy_manifest(*, settings: LabSettings, name: str, max_surge: str, max_unavailable: str, tag: str) -> Path:
@@ -127,9 +125,9 @@ def strategy_manifest(*, settings: LabSettings, name: str, max_surge: str, max_u
     objects = [o for o in manifests.lesson_objects(settings=settings, tag=tag) if o["kind"] == "Deployment"]
     deployment = objects[0]
     deployment["metadata"]["name"] = name
-    deployment["metadata"]["labels"] = {"app": name}
+    deployment["metadata"]["labels"] = {"app": name, "rolloutlab.dev/lesson": "first-app"}
     deployment["spec"]["selector"]["matchLabels"] = {"app": name}
-    deployment["spec"]["template"]["metadata"]["labels"] = {"app": name}
+    deployment["spec"]["template"]["metadata"]["labels"] = {"app": name, "rolloutlab.dev/lesson": "first-app"}
     # A bound is a pod count (an integer) or a percentage (a string ending in %), never a numeric string.
     bounds = {"maxSurge": max_surge, "maxUnavailable": max_unavailable}
     deployment["spec"]["strategy"]["rollingUpdate"] = {k: int(v) if v.isdigit() else v for k, v in bounds.items()}
@@ -140,4 +138,4 @@ def strategy_manifest(*, settings: LabSettings, name: str, max_surge: str, max_u
 
 
 def replicasets_of(name: str = DEPLOYMENT) -> list[dict[str, Any]]:
-    return get_json("replicasets", "-l", f"app={name}")["items"]
+    return observe.items("replicasets", "-l", f"app={name}")

@@ -266,6 +266,62 @@ def _same_pod_state(a: PodSample, b: PodSample) -> bool:
     return (a.replicaset, a.node, a.state, a.image, a.deleted) == (b.replicaset, b.node, b.state, b.image, b.deleted)
 
 
+class Recording:
+    """A recorder (and, with `url`, a request loop) started now and stopped by `stop()`: for a recording that spans
+    notebook cells. `record(...)` is the same around one block."""
+
+    def __init__(
+        self,
+        *,
+        namespace: str,
+        deployment: str,
+        selector: str | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        live: bool | LiveView = False,
+        url: str | None = None,
+    ) -> None:
+        self.view: LiveView | None = None
+        if live is True:
+            from rolloutlab.plot import LiveView as _LiveView  # matplotlib only when a picture is wanted
+
+            self.view = _LiveView()
+        elif live:
+            self.view = live
+        self.recorder = Recorder(
+            namespace=namespace,
+            deployment=deployment,
+            selector=selector,
+            api=api_client(kubeconfig=kubeconfig, context=context),
+            on_change=self.view.changed if self.view else None,
+        )
+        self.recorder.start()
+        self.loop = None
+        if url:
+            from rolloutlab.traffic import RequestLoop
+
+            timeline = self.recorder.timeline
+            self.loop = RequestLoop(url, origin=timeline.started_at, on_answer=timeline.requests.append)
+            self.loop.start()
+        if self.view:
+            self.view.start(self.recorder.timeline)
+        self.stopped = False
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.recorder.timeline
+
+    def stop(self) -> Timeline:
+        if not self.stopped:
+            self.stopped = True
+            self.recorder.stop()
+            if self.loop:
+                self.loop.stop()
+            if self.view:
+                self.view.stop()
+        return self.recorder.timeline
+
+
 @contextmanager
 def record(
     *,
@@ -282,34 +338,9 @@ def record(
     With `live=True` (in a notebook) the rollout figure redraws in place while the block runs. With `url`,
     requests go to the app all along, and the timeline holds which version answered each (or that it failed).
     """
-    view: LiveView | None = None
-    if live is True:
-        from rolloutlab.plot import LiveView as _LiveView  # matplotlib only when a picture is wanted
-
-        view = _LiveView()
-    elif live:
-        view = live
-    recorder = Recorder(
-        namespace=namespace,
-        deployment=deployment,
-        selector=selector,
-        api=api_client(kubeconfig=kubeconfig, context=context),
-        on_change=view.changed if view else None,
-    )
-    recorder.start()
-    loop = None
-    if url:
-        from rolloutlab.traffic import RequestLoop
-
-        loop = RequestLoop(url, origin=recorder.timeline.started_at, on_answer=recorder.timeline.requests.append)
-        loop.start()
-    if view:
-        view.start(recorder.timeline)
+    recording = Recording(namespace=namespace, deployment=deployment, selector=selector, kubeconfig=kubeconfig,
+                          context=context, live=live, url=url)  # fmt: skip
     try:
-        yield recorder
+        yield recording.recorder
     finally:
-        recorder.stop()
-        if loop:
-            loop.stop()
-        if view:
-            view.stop()
+        recording.stop()

@@ -7,12 +7,12 @@ several at once. The student's notebooks are only read: executed copies go to th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import os
 import platform
 import re
-import subprocess
 import threading
 import time
 import uuid
@@ -26,7 +26,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from rolloutlab import versions
+from rolloutlab import exercises, kubectl, versions
 from rolloutlab.errors import LabError
 from rolloutlab.settings import LabSettings
 
@@ -46,6 +46,7 @@ class LabResult:
     error: str | None
     executed: str
     checks: list[dict[str, Any]] = field(default_factory=list)
+    proofs: list[dict[str, Any]] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     timelines: list[str] = field(default_factory=list)
 
@@ -70,8 +71,8 @@ def find_labs(*, labs_dir: Path, chosen: Sequence[str] | None) -> list[Path]:
 class Namespaces:
     """The namespaces this run made, so that every one of them is deleted whatever happens."""
 
-    def __init__(self, *, kubectl: list[str], fixed: str | None = None) -> None:
-        self.kubectl = kubectl
+    def __init__(self, *, settings: LabSettings, fixed: str | None = None) -> None:
+        self.settings = settings
         self.fixed = fixed  # a student's own namespace: used as it is, never created or deleted
         self.made: set[str] = set()
         self.lock = threading.Lock()
@@ -80,7 +81,8 @@ class Namespaces:
         if self.fixed:
             return self.fixed
         name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-        proc = subprocess.run([*self.kubectl, "create", "namespace", name], capture_output=True, text=True)
+        proc = kubectl.run(["create", "namespace", name], kubeconfig=self.settings.kubeconfig,
+                           context=self.settings.context, timeout=60)  # fmt: skip
         if proc.returncode != 0:
             raise LabError(
                 f"cannot create namespace {name}: {proc.stderr.strip()}",
@@ -93,7 +95,8 @@ class Namespaces:
     def delete(self, name: str) -> None:
         if name == self.fixed:
             return
-        subprocess.run([*self.kubectl, "delete", "namespace", name, "--wait=false"], capture_output=True)
+        kubectl.run(["delete", "namespace", name, "--wait=false"], kubeconfig=self.settings.kubeconfig,
+                    context=self.settings.context, timeout=60)  # fmt: skip
         with self.lock:
             self.made.discard(name)
 
@@ -102,8 +105,26 @@ class Namespaces:
             self.delete(name)
 
 
-def run_lab(path: Path, *, out_dir: Path, env: Mapping[str, str], namespaces: Namespaces) -> LabResult:
-    """Execute one lab in a namespace of its own; the executed copy is written even when it fails."""
+@dataclass
+class Proof:
+    """A check run where it must fail: before its step (or, for a set-up check, with its environment broken)."""
+
+    step: str
+    seen_failing: bool
+    message: str
+
+
+def run_lab(
+    path: Path,
+    *,
+    out_dir: Path,
+    env: Mapping[str, str],
+    namespaces: Namespaces,
+    answers: Mapping[str, str] | None = None,
+) -> LabResult:
+    """Execute one lab in a namespace of its own, exercises filled with their solutions (or with `answers`, as a
+    student would type them), each check first run where it must fail. The executed copy is written even when
+    the lab fails."""
     nb = nbformat.read(path, as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / path.name
@@ -113,17 +134,21 @@ def run_lab(path: Path, *, out_dir: Path, env: Mapping[str, str], namespaces: Na
     kernel_env = {**os.environ, **env, "LAB_NAMESPACE": namespace, "LAB_ARTIFACTS": str(artifacts.resolve())}
     started = time.monotonic()
     failed_cell = error = None
+    proofs: list[Proof] = []
     try:
         client = NotebookClient(
             nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
         )
-        asyncio.run(client.async_execute(env=kernel_env))
+        asyncio.run(_execute(client, nb, env=kernel_env, answers=answers or {}, proofs=proofs))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
     finally:
         nbformat.write(nb, executed)
         namespaces.delete(namespace)
     expected = (nb.metadata.get("rolloutlab") or {}).get("expected_seconds")
+    unproved = [p.step for p in proofs if not p.seen_failing]
+    if error is None and unproved:
+        error = f"checks never seen failing: {', '.join(unproved)} (a check that cannot fail is a bug)"
     return LabResult(
         lab=path.stem,
         ok=error is None,
@@ -134,9 +159,66 @@ def run_lab(path: Path, *, out_dir: Path, env: Mapping[str, str], namespaces: Na
         error=error,
         executed=executed.name,
         checks=_checks(nb),
+        proofs=[asdict(p) for p in proofs],
         plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
         timelines=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.json")),
     )
+
+
+def step_of(cell: nbformat.NotebookNode) -> str | None:
+    return (cell.get("metadata", {}).get("rolloutlab") or {}).get("step")
+
+
+def check_of(cell: nbformat.NotebookNode) -> str | None:
+    return (cell.get("metadata", {}).get("rolloutlab") or {}).get("check")
+
+
+async def _execute(
+    client: NotebookClient,
+    nb: nbformat.NotebookNode,
+    *,
+    env: Mapping[str, str],
+    answers: Mapping[str, str],
+    proofs: list[Proof],
+) -> None:
+    """nbclient's execute, cell by cell, with each step's proof run just before the step is done."""
+    client.reset_execution_trackers()
+    async with client.async_setup_kernel(env=env):
+        for index, cell in enumerate(nb.cells):
+            step_id = step_of(cell)
+            if step_id and cell.cell_type == "code":
+                step = exercises.STEPS[step_id]
+                if step_id in answers:
+                    cell.source = answers[step_id]
+                elif step.exercise:
+                    await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                    proofs.append(await _prove(client, nb, step_id))
+                    cell.source = step.solution
+                else:
+                    proofs.append(await _prove(client, nb, step_id))
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+
+
+async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str) -> Proof:
+    """Run the step's check cell now, where it must fail; the proof is that it stops with CheckFailed."""
+    found = [(i, c) for i, c in enumerate(nb.cells) if check_of(c) == step_id]
+    if not found:
+        return Proof(step=step_id, seen_failing=False, message="no check cell for this step")
+    index, check_cell = found[0]
+    body = "\n".join("    " + line for line in check_cell.source.splitlines())
+    probe = nbformat.v4.new_code_cell(f"with lab.probing({step_id!r}):\n{body}")
+    with contextlib.suppress(CellExecutionError):
+        await client.async_execute_cell(probe, index, store_history=False)
+    errors = [o for o in probe.outputs if o.get("output_type") == "error"]
+    if errors and errors[0].get("ename") == "CheckFailed":
+        return Proof(step=step_id, seen_failing=True, message=str(errors[0].get("evalue")))
+    if errors:
+        return Proof(
+            step=step_id,
+            seen_failing=False,
+            message=f"the check broke instead of failing: {errors[0].get('ename')}: {errors[0].get('evalue')}",
+        )
+    return Proof(step=step_id, seen_failing=False, message="the check passed where it must fail")
 
 
 def _failure(nb: nbformat.NotebookNode, exc: Exception) -> tuple[int | None, str]:
@@ -165,7 +247,7 @@ def _checks(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
 
 def environment(settings: LabSettings) -> dict[str, Any]:
     """Kubernetes and tool versions for the report."""
-    proc = subprocess.run([*settings.kubectl(), "version", "-o", "json"], capture_output=True, text=True)
+    proc = kubectl.run(["version", "-o", "json"], kubeconfig=settings.kubeconfig, context=settings.context, timeout=30)
     try:
         info = json.loads(proc.stdout)
     except ValueError:
@@ -186,7 +268,7 @@ def validate(
     """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`) and
     write `report.json` and `report.html` into `out_dir`."""
     settings = LabSettings.from_env({**os.environ, **env})
-    namespaces = Namespaces(kubectl=settings.kubectl(), fixed=namespace)
+    namespaces = Namespaces(settings=settings, fixed=namespace)
     if namespace:
         jobs = 1  # the labs share the namespace: one at a time
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,188 @@
+"""Every step of the labs in one place: its hint, its solution and the check that judges it.
+
+A step is an exercise (the stored notebook has an empty or template cell the student fills in) or a
+demonstration (the stored cell already holds the solution; a test keeps the two the same). `rolloutlab validate`
+fills exercises with these solutions, and first runs each check where it must fail. `lab.solve(step)` runs the
+same solution. Solutions are notebook code: `!` lines are shell commands, `{...}` is filled in by IPython.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rolloutlab import judge
+from rolloutlab.checks import Check
+
+if TYPE_CHECKING:
+    from rolloutlab.student import Lab
+
+Judging = Callable[["Lab", Mapping[str, Any]], Check]
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str  # "02.3": lab 02, step 3
+    exercise: bool
+    hint: str
+    solution: str
+    check: Judging
+    # For set-up checks that no step of the student's can break: the environment in which the check must fail.
+    broken_env: Mapping[str, str] = field(default_factory=dict)
+    wait: float = 0.0  # seconds the check keeps looking for what the cluster does a moment later
+
+    @property
+    def lab(self) -> str:
+        return self.id.split(".")[0]
+
+
+def both(*checks: Callable[[], Check]) -> Check:
+    """The first failing check, else one passing line with every message."""
+    done = []
+    for check in checks:
+        result = check()
+        if not result.ok:
+            return result
+        done.append(result)
+    return Check(done[0].name, True, "; ".join(c.message for c in done))
+
+
+def _rolled_to_1(lab: Lab) -> Check:
+    seen, timeline = lab.seen(), lab.timeline("02-set-image")
+    return both(
+        lambda: judge.rolled_out(seen, tag="1.0.0"),
+        lambda: judge.replicaset_sizes(seen, desired=[0, 4]),
+        lambda: judge.page(lab.page(), url=lab.app.url, text="!!! Hola is new version !!!", version="1.0.0"),
+        lambda: judge.recorded_bounds(timeline, peak=5, min_available=3),
+        lambda: judge.kept_serving(timeline, via=lab.app.via),
+    )
+
+
+def _edited_back(lab: Lab) -> Check:
+    seen = lab.seen()
+    return both(
+        lambda: judge.rolled_out(seen, tag="latest"), lambda: judge.history(seen, runs={2: "1.0.0", 3: "latest"})
+    )
+
+
+STATUS = "!kubectl rollout status deployment/first-app"
+H01 = {1: "latest"}
+H_THREE = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
+H_FIVE = {3: "2.0.0", 4: "1.0.0", 5: "latest"}
+H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
+
+_STEPS = [
+    # -- lab 00: set-up -----------------------------------------------------------------------------------------
+    Step("00.1", False, "`kubectl version --client` must print a version.", "!kubectl version --client",
+         lambda lab, a: lab.setup_check("kubectl"), broken_env={"PATH": "/nonexistent"}),
+    Step("00.2", False, "`kubectl version` asks the cluster too.", "!kubectl version",
+         lambda lab, a: lab.setup_check("cluster"), broken_env={"KUBECONFIG": "{nowhere}"}),
+    Step("00.3", False, "`kubectl get nodes` lists them with STATUS Ready.", "!kubectl get nodes",
+         lambda lab, a: lab.setup_check("nodes"), broken_env={"KUBECONFIG": "{nowhere}"}),
+    Step("00.4", False, "The registry answers on LAB_REGISTRY.", "print(lab.registry_tags())",
+         lambda lab, a: lab.setup_check("registry"), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
+    Step("00.5", False, "`docker version` shows a Server part.", "!docker version",
+         lambda lab, a: lab.setup_check("docker"), broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
+    # -- lab 01: build and push ----------------------------------------------------------------------------------
+    Step("01.1", True,
+         "Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
+         "`docker push` of the same name. The tag must be one the registry does not have yet: the cell above "
+         "prints one.",
+         "!docker build --build-arg BASE_IMAGE={lab.base_image} --build-arg APP_VERSION={lab.new_tag} "
+         "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../app\n"
+         "!docker push {lab.image(lab.new_tag)}",
+         lambda lab, a: judge.new_tag_pushed(before=lab.tags_at_start, now=lab.registry_tags(),
+                                            built=lab.built_tags())),
+    # -- lab 02: deploy and set image ----------------------------------------------------------------------------
+    Step("02.1", False, "`kubectl apply -f` the manifest, then `kubectl rollout status`.",
+         f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
+         lambda lab, a: judge.rolled_out(lab.seen(), tag="latest")),
+    Step("02.2", True,
+         "`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "
+         "it is not the Deployment's name.",
+         "!kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'\n"
+         'container = "first-app-k8s"',
+         lambda lab, a: judge.container_answer(lab.seen(), answer=a.get("container"))),
+    Step("02.3", True,
+         "`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:1.0.0`, then "
+         "`kubectl rollout status deployment/first-app` to wait for the end of the rollout.",
+         f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('1.0.0')}}\n{STATUS}",
+         lambda lab, a: _rolled_to_1(lab)),
+    Step("02.4", False, "Call /error on the app's URL, then wait for RESTARTS to go up.", "lab.crash_app()",
+         lambda lab, a: lab.crash_check(), wait=30),
+    # -- lab 03: a failed rollout --------------------------------------------------------------------------------
+    Step("03.1", False, "`kubectl scale deployment/first-app --replicas=5`.",
+         f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n!kubectl rollout history deployment/first-app",
+         lambda lab, a: judge.scaled(lab.seen(), replicas=5, history=[1, 2])),
+    Step("03.2", True,
+         "maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
+         "rounded down: 1 pod may be missing.",
+         "most_pods = 7\nfewest_available = 4",
+         lambda lab, a: judge.prediction(lab.timeline("03-failed-rollout"), most_pods=a.get("most_pods"),
+                                         fewest_available=a.get("fewest_available"))),
+    Step("03.3", True,
+         "The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
+         "(it gives up when the progress deadline passes).",
+         f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('2.0.0')}}\n{STATUS}",
+         lambda lab, a: both(
+             lambda: judge.failed_rollout(lab.seen(), tag="2.0.0", pods_total=7, failing=3, serving=4),
+             lambda: judge.kept_serving(lab.timeline("03-failed-rollout"), via=lab.app.via))),
+    Step("03.4", True,
+         "`kubectl get pods -l app=first-app` shows it in the STATUS column; `kubectl describe pod <name>` ends "
+         "with the events that explain it.",
+         "!kubectl get pods -l app=first-app\n"
+         "!kubectl get events --field-selector reason=Failed --sort-by=.lastTimestamp | tail -n 3\n"
+         'reason = "ImagePullBackOff"',
+         lambda lab, a: judge.waiting_reason(lab.seen(), answer=a.get("reason"))),
+    # -- lab 04: rollback ----------------------------------------------------------------------------------------
+    Step("04.1", True, "`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`.",
+         f"!kubectl rollout undo deployment/first-app\n{STATUS}",
+         lambda lab, a: both(
+             lambda: judge.undone_to(lab.seen(), tag="1.0.0", runs=H_THREE),
+             lambda: judge.kept_serving(lab.timeline("04-undo"), via=lab.app.via))),
+    Step("04.2", True, "`kubectl rollout history deployment/first-app --revision=3` shows its Image line.",
+         '!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
+         lambda lab, a: judge.revision_answer(lab.seen(), revision=3, answer=a.get("tag_of_revision_3"))),
+    Step("04.3", True, "`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`.",
+         f"!kubectl rollout undo deployment/first-app --to-revision=1\n{STATUS}",
+         lambda lab, a: both(
+             lambda: judge.undone_to(lab.seen(), tag="latest", runs=H_FIVE),
+             lambda: judge.recorded_bounds(lab.timeline("04-to-revision-1"), peak=7, min_available=4),
+             lambda: judge.kept_serving(lab.timeline("04-to-revision-1"), via=lab.app.via))),
+    Step("04.4", False, "Two `kubectl rollout undo`, each followed by `kubectl rollout status`.",
+         f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
+         f"{STATUS}\n!kubectl rollout history deployment/first-app",
+         lambda lab, a: judge.undone_to(lab.seen(), tag="latest", runs=H_SWAPPED)),
+    Step("04.5", False, "set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`.",
+         "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
+         "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
+         "lab.push_version(lab.fix_tag, message='fixed forward')\n" + STATUS,
+         lambda lab, a: lab.fixed_forward_check()),
+    # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
+    Step("05.1", False, "", "lab.roll_strategies()", lambda lab, a: lab.strategies_check()),
+    Step("05.2", True,
+         "`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\" --overwrite` "
+         "(the Deployment already has a cause: without `--overwrite`, kubectl refuses to replace it).",
+         '!kubectl annotate deployment/first-app kubernetes.io/change-cause="roll to 1.0.0: new greeting" --overwrite\n'
+         "!kubectl rollout history deployment/first-app",
+         lambda lab, a: judge.change_cause(lab.seen())),
+    Step("05.3", True,
+         "Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
+         "deployment/first-app`, then `kubectl rollout status`.",
+         "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
+         f"deployment/first-app\n{STATUS}",
+         lambda lab, a: _edited_back(lab)),
+    Step("05.4", False, "", "!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
+         f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
+         lambda lab, a: judge.trimmed(lab.seen(), kept=[3, 4], gone=2), wait=30),
+    Step("05.5", True, "`kubectl delete deployment,service first-app` (one command, two kinds).",
+         "!kubectl delete deployment,service first-app",
+         lambda lab, a: judge.deleted(lab.seen(), service_left=lab.service_exists()), wait=30),
+]  # fmt: skip
+
+STEPS: dict[str, Step] = {s.id: s for s in _STEPS}
+
+
+def steps_of(lab: str) -> list[Step]:
+    return [s for s in _STEPS if s.lab == lab]

@@ -1,0 +1,337 @@
+"""What a lab notebook holds: `lab = open_lab("02")`, then `lab.check(step)`, `lab.hint(step)`,
+`lab.solution(step)`, `lab.solve(step)`, recordings and drawings. The steps themselves are in `exercises.py`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rolloutlab import checks, exercises, images, judge, observe, traffic
+from rolloutlab import lab as helpers
+from rolloutlab.checks import Check, CheckFailed
+from rolloutlab.errors import LabError
+from rolloutlab.record import Recording
+from rolloutlab.settings import DEPLOYMENT, LabSettings
+from rolloutlab.timeline import PULL_ERRORS, Timeline, pod_state
+
+STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
+STRATEGY_BOUNDS = {"surge-1-unavail-0": (5, 4), "surge-0-unavail-1": (4, 3), "surge-25-unavail-25": (5, 3)}
+
+
+def open_lab(number: str) -> Lab:
+    """Point kubectl at the lab's cluster and namespace (a private kubeconfig; yours is not changed), and say
+    where everything goes."""
+    settings = LabSettings.from_env()
+    settings.apply_to_kubectl()
+    artifacts = Path(os.environ.get("LAB_ARTIFACTS") or helpers.BUILD_DIR / "labs" / "artifacts")
+    artifacts.mkdir(parents=True, exist_ok=True)
+    lab = Lab(number, settings=settings, artifacts=artifacts, context=observe.current_context())
+    print(f"lab {number}: context {lab.context}, namespace {settings.namespace}, registry {settings.registry}; "
+          f"pictures and recordings go to {artifacts}")  # fmt: skip
+    return lab
+
+
+class Lab:
+    def __init__(self, number: str, *, settings: LabSettings, artifacts: Path, context: str) -> None:
+        self.number = number
+        self.settings = settings
+        self.artifacts = artifacts
+        self.context = context
+        self.recordings: dict[str, Recording] = {}
+        self.tags_at_start: list[str] = []
+        self.new_tag = ""
+        self.fix_tag = ""
+        self.crashed: tuple[str, int] | None = None
+        self._app: traffic.AppUrl | None = None
+        self.patient = True  # checks wait `Step.wait` for the cluster; validate's proof does not
+
+    # -- what the solutions and the prose name -------------------------------------------------------------------
+    def image(self, tag: str) -> str:
+        return self.settings.image(tag)
+
+    @property
+    def manifest(self) -> Path:
+        return helpers.write_manifest(settings=self.settings, tag="latest")
+
+    @property
+    def base_image(self) -> str:
+        from rolloutlab import baseimage
+
+        return baseimage.pick_base(say=lambda _: None)
+
+    @property
+    def app(self) -> traffic.AppUrl:
+        if self._app is None:
+            self._app = traffic.app_url()
+        return self._app
+
+    # -- where each lab starts ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Bring the namespace to the state this lab starts from, whatever was there."""
+        if self.number == "01":
+            helpers.ensure_images(settings=self.settings)
+            self.tags_at_start = self.registry_tags() or []
+            self.new_tag = helpers.next_free_tag(settings=self.settings, series="1.1")
+            print(f"the registry has {', '.join(self.tags_at_start)}; a new tag it does not have: {self.new_tag}")
+        elif self.number in ("02", "05"):
+            helpers.reset()
+            pushed = helpers.ensure_images(settings=self.settings)
+            print(f"clean namespace; images pushed now: {', '.join(pushed) or 'none, latest and 1.0.0 were there'}")
+        elif self.number in ("03", "04"):
+            helpers.catch_up(settings=self.settings, through="02" if self.number == "03" else "03")
+            if self.number == "04":
+                # Never 2.0.0 itself: it must stay missing for labs 03 and 04 to run again.
+                self.fix_tag = helpers.next_free_tag(settings=self.settings, series="2.0", first=1)
+            where = {"03": "latest then 1.0.0 (revisions 1, 2)", "04": "5 replicas stuck on 2.0.0 (revision 3)"}
+            print(f"first-app is where the last lab left it: {where[self.number]}")
+        if self.number in ("03", "04"):
+            found = self.registry_tags() or []
+            if helpers.MISSING_TAG in found:
+                raise LabError(f"tag {helpers.MISSING_TAG} is in the registry, and this lab needs it missing",
+                               fix=f"delete it from {self.settings.registry}, or use a fresh registry")  # fmt: skip
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+    def seen(self, name: str = DEPLOYMENT) -> observe.Seen:
+        return observe.seen(self.settings, lab_context=self.context, name=name)
+
+    def registry_tags(self) -> list[str] | None:
+        return observe.registry_tags(self.settings)
+
+    def built_tags(self) -> list[str]:
+        return images.local_tags(settings=self.settings)
+
+    def page(self) -> str | None:
+        try:
+            return traffic.page_text(self.app.url)
+        except LabError:
+            return None
+
+    def service_exists(self) -> bool:
+        return observe.get("service", DEPLOYMENT) is not None
+
+    def show_replicasets(self, name: str = DEPLOYMENT) -> None:
+        for rs in sorted(helpers.replicasets_of(name), key=lambda r: r["metadata"]["creationTimestamp"]):
+            revision = (rs["metadata"].get("annotations") or {}).get(judge.REVISION, "?")
+            print(f"{rs['metadata']['name']}  revision {revision}  replicas {rs['spec']['replicas']}  "
+                  f"{judge.template_image(rs)}")  # fmt: skip
+
+    def setup_check(self, name: str) -> Check:
+        readers = {
+            "kubectl": checks.kubectl_installed,
+            "cluster": lambda: checks.cluster_reachable(self.settings),
+            "nodes": lambda: checks.nodes_ready(self.settings),
+            "registry": lambda: checks.registry_reachable(self.settings),
+            "docker": checks.docker_running,
+        }
+        return readers[name]()  # fmt: skip
+
+    # -- steps ------------------------------------------------------------------------------------------------------
+    def _step(self, step: str) -> exercises.Step:
+        found = exercises.STEPS.get(step)
+        if found is None:
+            raise LabError(f"there is no step {step!r}", fix=f"steps of this lab: {', '.join(self.steps())}")
+        return found
+
+    def steps(self) -> list[str]:
+        return [s.id for s in exercises.steps_of(self.number)]
+
+    def judge(self, step: str, **answers: Any) -> Check:
+        """The step's check, without printing or stopping: for tests and for `solve`."""
+        found = self._step(step)
+        try:
+            result = checks.soon(lambda: found.check(self, answers), seconds=found.wait if self.patient else 0)
+        except LabError as exc:
+            result = Check("error", False, str(exc))
+        return Check(f"{step} {result.name}", result.ok, result.message)
+
+    def check(self, step: str, **answers: Any) -> None:
+        """Judge the step on the cluster: one OK line, or stop here with what is wrong and how to get help."""
+        result = self.judge(step, **answers)
+        if not result.ok:
+            more = f' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)'
+            raise CheckFailed(str(result) + more)
+        print(result)
+
+    def hint(self, step: str) -> None:
+        print(f"hint for {step}: {self._step(step).hint}")
+
+    def solution(self, step: str) -> None:
+        print(self._step(step).solution)
+
+    def solve(self, step: str) -> None:
+        """Run the step's solution in this notebook; if its check still fails (an earlier step went another way),
+        start the lab afresh and run every step up to this one."""
+        shell = _ipython()
+        found = self._step(step)
+        shell.run_cell(found.solution, store_history=False)
+        if self.judge(step, **_answers(shell)).ok:
+            print(f"solved {step}: the cluster is where the next step expects it")
+            return
+        print(f"{step} was not enough on its own: starting lab {self.number} afresh and running its steps")
+        self.start()
+        for earlier in exercises.steps_of(self.number):
+            shell.run_cell(earlier.solution, store_history=False)
+            if earlier.id == step:
+                break
+        self.check(step, **_answers(shell))
+
+    @contextlib.contextmanager
+    def probing(self, step: str) -> Iterator[None]:
+        """For `validate`'s proof that a check can fail: no waiting for the cluster, and a set-up step's
+        environment broken the way its check must notice."""
+        changes = dict(self._step(step).broken_env)
+        saved, settings = dict(os.environ), self.settings
+        self.patient = False
+        with tempfile.TemporaryDirectory(prefix="rolloutlab-broken-") as folder:
+            nowhere = Path(folder) / "kubeconfig"
+            nowhere.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "nowhere",
+                "clusters": [{"name": "nowhere", "cluster": {"server": "https://127.0.0.1:9"}}],
+                "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
+                "users": [{"name": "nobody", "user": {}}]}))  # fmt: skip
+            os.environ.update({k: v.format(nowhere=nowhere) for k, v in changes.items()})
+            self.settings = LabSettings.from_env() if changes else settings
+            try:
+                yield
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+                self.settings = settings
+                self.patient = True
+
+    # -- recordings and pictures ----------------------------------------------------------------------------------
+    def record(self, name: str, *, deployment: str = DEPLOYMENT, requests: bool = True, live: bool = True) -> None:
+        """Start recording Deployment `deployment` (and, with `requests`, the app's answers) until `draw(name)`."""
+        if name in self.recordings:
+            self.recordings.pop(name).stop()
+        url = self.app.url if requests else None
+        self.recordings[name] = Recording(namespace=self.settings.namespace, deployment=deployment, live=live,
+                                          url=url)  # fmt: skip
+
+    def timeline(self, name: str) -> Timeline | None:
+        found = self.recordings.get(name)
+        return found.timeline if found else None
+
+    def stop(self, name: str) -> Timeline:
+        found = self.recordings.get(name)
+        if found is None:
+            raise LabError(f"nothing was recorded as {name!r}", fix="run the cell that starts the recording first")
+        timeline = found.stop()
+        timeline.save(self.artifacts / f"{name}.json")
+        return timeline
+
+    def draw(self, name: str, *, title: str, nodes: int = 4) -> None:
+        """Stop the recording `name`, save it, and draw it: the rollout figure, then the pods on the nodes."""
+        from rolloutlab import plot
+
+        timeline = self.stop(name)
+        fig = plot.rollout_figure(timeline, title=title)
+        plot.save(fig, self.artifacts / f"{name}.png")
+        plot.show(fig)
+        if nodes:
+            strip = plot.filmstrip(timeline, frames=nodes)
+            plot.save(strip, self.artifacts / f"{name}-nodes.png")
+            plot.show(strip)
+
+    # -- the demonstrations' helpers ----------------------------------------------------------------------------
+    def crash_app(self) -> str:
+        pod = traffic.call_error(self.app.url)
+        self.crashed = (pod, 0)  # the lab's pods are fresh: none has restarted before
+        print(f"the app in pod {pod} answered /error and exited")
+        return pod
+
+    @property
+    def crashed_pod(self) -> str:
+        if self.crashed is None:
+            raise LabError("no pod has crashed yet", fix="run the /error cell first")
+        return self.crashed[0]
+
+    def crash_check(self) -> Check:
+        if self.crashed is None:
+            return Check("restart", False, "no pod has crashed yet: call /error first (the cell above).")
+        pod, before = self.crashed
+        return judge.restarted(observe.get("pod", pod), pod=pod, restarts_before=before)
+
+    def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
+        def failing() -> Check:
+            bad = [p for p in helpers.pods() if pod_state(p) in PULL_ERRORS]
+            return Check("pull", bool(bad), f"{len(bad)} pods cannot pull their image")
+
+        print(checks.soon(failing, seconds=seconds).message)
+
+    def push_version(self, tag: str, *, message: str) -> None:
+        helpers.push_version(settings=self.settings, tag=tag, message=message)
+        print(f"pushed {self.image(tag)}")
+
+    def fixed_forward_check(self) -> Check:
+        if not self.fix_tag:
+            return Check("fix forward", False, "no fix tag chosen: run the lab's first cells (lab.start()).")
+        return judge.rolled_out(self.seen(), tag=self.fix_tag)
+
+    def roll_strategies(self) -> None:
+        """Deploy the three strategies at `latest`, then set all three to 1.0.0 at once, each one recorded."""
+        for name, (surge, unavailable) in STRATEGIES.items():
+            path = helpers.strategy_manifest(settings=self.settings, name=name, max_surge=surge,
+                                             max_unavailable=unavailable, tag="latest")  # fmt: skip
+            helpers.kubectl("apply", "-f", str(path))
+        for name in STRATEGIES:
+            helpers.wait_rolled_out(name)
+        for name in STRATEGIES:
+            self.record(f"05-{name}", deployment=name, requests=False, live=False)
+        for name in STRATEGIES:
+            print(helpers.kubectl("set", "image", f"deployment/{name}", f"first-app-k8s={self.image('1.0.0')}")
+                  .stdout.strip())  # fmt: skip
+        for name in STRATEGIES:
+            helpers.wait_rolled_out(name)
+
+    def compare_strategies(self) -> None:
+        """Stop the three strategies' recordings; draw them side by side, then the slides' one step by step."""
+        from IPython.display import HTML, display
+
+        from rolloutlab import plot
+
+        timelines = [self.stop(f"05-{name}") for name in STRATEGIES]
+        fig = plot.compare(timelines, titles=list(STRATEGIES))
+        plot.save(fig, self.artifacts / "05-strategies.png")
+        plot.show(fig)
+        strip = plot.filmstrip(timelines[0], frames=5)
+        plot.save(strip, self.artifacts / "05-step-by-step-nodes.png")
+        plot.show(strip)
+        display(HTML(plot.animation(timelines[0], frames=30).to_jshtml()))
+
+    def show_reuse_refused(self) -> None:
+        """Push a demo tag, then other content under the same tag: the helper refuses, and says why."""
+        images.build(settings=self.settings, tag="reuse-demo", message="first content")
+        images.push(settings=self.settings, tag="reuse-demo", force=True, say=lambda _: None)
+        images.build(settings=self.settings, tag="reuse-demo", message="changed content, same tag")
+        try:
+            images.push(settings=self.settings, tag="reuse-demo", say=lambda _: None)
+        except LabError as refused:
+            print(f"refused: {refused}")
+            return
+        raise LabError("other content under an existing tag was pushed without a word", fix="report this bug")
+
+    def strategies_check(self) -> Check:
+        results = [lambda n=n, b=b: judge.recorded_bounds(self.timeline(f"05-{n}"), peak=b[0], min_available=b[1])
+                   for n, b in STRATEGY_BOUNDS.items()]  # fmt: skip
+        return exercises.both(*results)
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    if shell is None:
+        raise LabError("lab.solve runs a step's solution in a notebook", fix="call it from a lab notebook")
+    return shell
+
+
+def _answers(shell: Any) -> dict[str, Any]:
+    names = ("container", "most_pods", "fewest_available", "reason", "tag_of_revision_3")
+    return {n: shell.user_ns[n] for n in names if n in shell.user_ns}

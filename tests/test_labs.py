@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rolloutlab import validate
+from rolloutlab import exercises, validate
 from rolloutlab.timeline import Timeline
 
 LABS = sorted(validate.LABS_DIR.glob("[0-9][0-9]-*.ipynb"))
@@ -27,12 +27,49 @@ def test_lab_is_stored_without_outputs(path: Path):
 
 
 @pytest.mark.parametrize("path", LABS, ids=IDS)
-def test_lab_starts_with_a_parameters_cell(path: Path):
-    """The first code cell is tagged `parameters` and reads its settings from the environment."""
+def test_lab_opens_in_one_line(path: Path):
+    """The first code cell is the one line that opens the lab (settings, kubectl's target, artifacts)."""
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert "parameters" in first.metadata.get("tags", [])
-    assert 'os.environ.get("LAB_NAMESPACE"' in first.source
+    assert first.source == f'from rolloutlab.student import open_lab\n\nlab = open_lab("{path.stem[:2]}")'
+
+
+@pytest.mark.parametrize("path", LABS, ids=IDS)
+def test_every_step_has_its_cell_and_its_check(path: Path):
+    """Each step of the lab in `exercises.py` has one step cell, then one check cell after it, and nothing else."""
+    nb = nbformat.read(path, as_version=4)
+    steps = [validate.step_of(c) for c in nb.cells if validate.step_of(c)]
+    checked = [validate.check_of(c) for c in nb.cells if validate.check_of(c)]
+    expected = [s.id for s in exercises.steps_of(path.stem[:2])]
+    assert steps == expected
+    assert sorted(checked) == expected
+    for step in expected:
+        where = [i for i, c in enumerate(nb.cells) if validate.step_of(c) == step]
+        there = [i for i, c in enumerate(nb.cells) if validate.check_of(c) == step]
+        assert where[0] < there[0], f"{step}: its check comes before its step"
+
+
+@pytest.mark.parametrize("path", LABS, ids=IDS)
+def test_demonstrations_are_their_solution_and_exercises_are_left_to_do(path: Path):
+    """A demonstration cell holds exactly its step's solution; an exercise cell holds no part of it."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        step_id = validate.step_of(cell)
+        if not step_id:
+            continue
+        step = exercises.STEPS[step_id]
+        if step.exercise:
+            assert not (set(cell.source.splitlines()) & set(step.solution.splitlines())), step_id
+            assert "!kubectl" not in cell.source, step_id
+            assert "!docker" not in cell.source, step_id
+        else:
+            assert cell.source == step.solution, step_id
+
+
+def test_every_step_has_a_hint_unless_it_only_shows():
+    """An exercise always has a hint; the student can ask for it."""
+    assert all(s.hint for s in exercises.STEPS.values() if s.exercise)
 
 
 def timeline(out: Path, name: str) -> Timeline:
@@ -48,7 +85,8 @@ def claims_02(out: Path) -> None:
 def claims_03(out: Path) -> None:
     t = timeline(out, "03-failed-rollout/03-failed-rollout.json")
     end = t.state_counts(t.end)
-    assert (sum(end.values()), end["ImagePullBackOff"] + end["ErrImagePull"], end["Ready"]) == (5, 2, 3)
+    assert (sum(end.values()), end["ImagePullBackOff"] + end["ErrImagePull"], end["Ready"]) == (7, 3, 4)
+    assert (t.peak_desired(), t.min_available()) == (7, 4)
     assert "ProgressDeadlineExceeded" in {reason for *_, reason in t.condition_changes()}
 
 
@@ -59,7 +97,7 @@ def claims_04(out: Path) -> None:
     }
     to_1 = timeline(out, "04-rollback/04-to-revision-1.json")
     assert max(r.revision or 0 for r in to_1.replicasets) == 5
-    assert to_1.min_available() == 3
+    assert to_1.min_available() == 4
 
 
 def claims_05(out: Path) -> None:
@@ -87,6 +125,8 @@ def test_lab_runs_green_on_the_sandbox(path: Path, validated):
     assert not errors
     assert result.checks, "a lab proves its steps with checks"
     assert all(c["ok"] for c in result.checks), [c for c in result.checks if not c["ok"]]
+    proved = {p["step"] for p in result.proofs if p["seen_failing"]}
+    assert proved == {s.id for s in exercises.steps_of(path.stem[:2])}, result.proofs
     claims = CLAIMS.get(path.stem[:2])
     if claims:
         claims(out)
@@ -114,3 +154,22 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
         return
     phases = admin("get", "namespaces", *left, "-o", "jsonpath={.items[*].status.phase}")
     assert set(phases) <= {"Terminating"}
+
+
+@pytest.mark.sandbox
+def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path):
+    """Lab 02 played with `1.0.1` typed in `set image`: the check names the typed tag and the registry's tags."""
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
+    typed = f"!kubectl set image deployment/first-app first-app-k8s={sandbox.registry}/first-app-k8s:1.0.1\n"
+    typed += "!kubectl rollout status deployment/first-app --timeout=10s"
+    lab02 = next(p for p in LABS if p.stem.startswith("02"))
+    result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces, answers={"02.3": typed})
+    assert not result.ok
+    failed = [c for c in result.checks if not c["ok"]]
+    assert [c["name"] for c in failed] == ["02.3 rollout"]
+    message = failed[0]["message"]
+    assert "'1.0.1', which is not in the registry" in message
+    assert "latest" in message
+    assert "1.0.0" in message
+    assert "(expected '1.0.0')" in message

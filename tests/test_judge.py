@@ -1,0 +1,351 @@
+"""The lesson's checks judged on recorded cluster reads: each check's pass and each of its failure messages."""
+
+import copy
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from rolloutlab import judge
+from rolloutlab.observe import Seen
+from rolloutlab.timeline import RequestSample, Timeline
+
+SEEN = Path(__file__).parent / "data" / "seen"
+
+
+def seen(name: str, **changes: object) -> Seen:
+    loaded = Seen.load(SEEN / f"{name}.json")
+    return dataclasses.replace(loaded, **changes) if changes else loaded
+
+
+def test_recorded_states_are_what_their_names_say():
+    """The recordings hold the states the tests rely on (guards against re-recording them wrongly)."""
+    assert seen("nothing-deployed").deployment is None
+    assert judge.template_image(seen("stuck-on-2.0.0").deployment).endswith(":2.0.0")
+    assert list(judge.revisions(seen("undone-to-1.0.0"))) == [1, 3, 4]
+
+
+# -- where kubectl points -------------------------------------------------------------------------------------
+def test_nothing_deployed_says_nothing_done_yet():
+    """No Deployment anywhere: the check says nothing was done yet, in the lab's namespace."""
+    result = judge.rolled_out(seen("nothing-deployed"), tag="latest")
+    assert not result.ok
+    assert "nothing done yet" in result.message
+    assert "'lab'" in result.message
+
+
+def test_deployment_in_another_namespace_is_named():
+    """The Deployment exists only in another namespace: the check names it and blames the `-n` typed."""
+    result = judge.rolled_out(seen("nothing-deployed", elsewhere=["default"]), tag="latest")
+    assert not result.ok
+    assert "one in default" in result.message
+    assert "--namespace" in result.message
+
+
+def test_switched_context_is_caught_first():
+    """kubectl switched to another context: the check says which, and how to switch back."""
+    result = judge.rolled_out(seen("rolled-to-1.0.0", current_context="kind-kind"), tag="1.0.0")
+    assert not result.ok
+    assert "'kind-kind'" in result.message
+    assert "kubectl config use-context" in result.message
+
+
+# -- set image -------------------------------------------------------------------------------------------------
+def test_rolled_out_passes_when_every_replica_runs_the_tag():
+    """Rolled to 1.0.0 and finished: OK with the replica count."""
+    result = judge.rolled_out(seen("rolled-to-1.0.0"), tag="1.0.0")
+    assert result.ok
+    assert "all 4 replicas run 1.0.0" in result.message
+
+
+def test_a_mistyped_tag_names_the_tag_and_the_registry_tags():
+    """`set image` with 1.0.1: the message names the typed tag, the expected one and the tags that exist."""
+    result = judge.rolled_out(seen("typed-1.0.1"), tag="1.0.0")
+    assert not result.ok
+    assert "'1.0.1', which is not in the registry" in result.message
+    assert "latest" in result.message
+    assert "1.0.0" in result.message
+    assert "(expected '1.0.0')" in result.message
+
+
+def test_unchanged_image_hints_at_a_wrong_container_name():
+    """Still on latest: nothing changed, and a wrong container name is the likely cause."""
+    result = judge.rolled_out(seen("deployed-latest"), tag="1.0.0")
+    assert not result.ok
+    assert "nothing changed yet" in result.message
+    assert "unable to find container" in result.message
+
+
+def test_another_registry_in_the_image_is_named():
+    """An image from another registry (docker.io, as in the course notes) is named as such."""
+    state = seen("rolled-to-1.0.0")
+    deployment = copy.deepcopy(state.deployment)
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"] = "rhannachi1991/first-app-k8s:1.0.0"
+    result = judge.rolled_out(dataclasses.replace(state, deployment=deployment), tag="1.0.0")
+    assert not result.ok
+    assert "registry and repository" in result.message
+
+
+def test_a_rollout_still_running_says_wait():
+    """Template right but replicas not all updated: wait for rollout status."""
+    state = seen("rolled-to-1.0.0")
+    deployment = copy.deepcopy(state.deployment)
+    deployment["status"]["updatedReplicas"] = 2
+    result = judge.rolled_out(dataclasses.replace(state, deployment=deployment), tag="1.0.0")
+    assert not result.ok
+    assert "still running (2 of 4 updated" in result.message
+
+
+def test_a_failed_rollout_is_not_a_finished_one():
+    """Stuck on 2.0.0: the rollout check says it failed and where to look."""
+    result = judge.rolled_out(seen("stuck-on-2.0.0"), tag="2.0.0")
+    assert not result.ok
+    assert "progress deadline exceeded" in result.message
+
+
+# -- container name --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("answer", "ok", "words"),
+    [
+        ("first-app-k8s", True, "the container is first-app-k8s"),
+        ("", False, "not written the container's name"),
+        ("first-app", False, "'first-app' is not a container"),
+    ],
+)
+def test_container_answer(answer: str, ok: bool, words: str):
+    """The container name is judged against the Deployment's template: right, missing, or the Deployment's name."""
+    result = judge.container_answer(seen("deployed-latest"), answer=answer)
+    assert result.ok is ok
+    assert words in result.message
+
+
+# -- scale, failed rollout, reason ----------------------------------------------------------------------------
+def test_scaled_without_a_new_revision():
+    """Scaled to 5: OK, and the history is unchanged; before scaling, the count is named."""
+    assert judge.scaled(seen("scaled-to-5"), replicas=5, history=[1, 2]).ok
+    result = judge.scaled(seen("rolled-to-1.0.0"), replicas=5, history=[1, 2])
+    assert not result.ok
+    assert "asks for 4 replicas, not 5" in result.message
+    result = judge.scaled(seen("scaled-to-5"), replicas=5, history=[1, 2, 3])
+    assert not result.ok
+    assert "changed the pod template" in result.message
+
+
+def test_failed_rollout_counts_pods_endpoints_and_the_deadline():
+    """Stuck with 5 replicas: 7 pods, 3 failing, 4 serving behind the Service, deadline exceeded."""
+    result = judge.failed_rollout(seen("stuck-on-2.0.0"), tag="2.0.0", pods_total=7, failing=3, serving=4)
+    assert result.ok, result.message
+    assert "maxSurge 2 allow 7 pods" in result.message
+
+
+def test_failed_rollout_with_other_counts_explains_the_bounds():
+    """Counts that differ from the expected ones are named with the bounds that explain them."""
+    result = judge.failed_rollout(seen("stuck-on-2.0.0"), tag="2.0.0", pods_total=5, failing=2, serving=3)
+    assert not result.ok
+    assert "found 7 (3 failing, 4 Ready)" in result.message
+
+
+def test_failed_rollout_before_the_deadline_says_it_will_be_marked():
+    """Pods as expected but the condition not yet ProgressDeadlineExceeded: say when it will be."""
+    state = seen("stuck-on-2.0.0")
+    deployment = copy.deepcopy(state.deployment)
+    for condition in deployment["status"]["conditions"]:
+        if condition["type"] == "Progressing":
+            condition["reason"] = "ReplicaSetUpdated"
+    result = judge.failed_rollout(dataclasses.replace(state, deployment=deployment), tag="2.0.0", pods_total=7,
+                                  failing=3, serving=4)  # fmt: skip
+    assert not result.ok
+    assert "not marked failed yet" in result.message
+
+
+def test_failed_rollout_without_the_service_says_so():
+    """No ready endpoint (the Service missing): the check asks whether it is applied."""
+    result = judge.failed_rollout(seen("stuck-on-2.0.0", slices=[]), tag="2.0.0", pods_total=7, failing=3,
+                                  serving=4)  # fmt: skip
+    assert not result.ok
+    assert "0 ready endpoints" in result.message
+
+
+@pytest.mark.parametrize(
+    ("state", "answer", "ok", "words"),
+    [
+        ("stuck-on-2.0.0", "ImagePullBackOff", True, "cannot pull the image"),
+        ("stuck-on-2.0.0", "ErrImagePull", True, "cannot pull the image"),
+        ("stuck-on-2.0.0", "", False, "not written the reason"),
+        ("stuck-on-2.0.0", "CrashLoopBackOff", False, "'CrashLoopBackOff' is not what"),
+        ("rolled-to-1.0.0", "ImagePullBackOff", False, "no pod of first-app is failing"),
+    ],
+)
+def test_waiting_reason(state: str, answer: str, ok: bool, words: str):
+    """The reason read for the failing pods: either pull error passes; empty, wrong, or too early fail."""
+    result = judge.waiting_reason(seen(state), answer=answer)
+    assert result.ok is ok
+    assert words in result.message
+
+
+# -- undo and history ------------------------------------------------------------------------------------------
+def test_undo_passes_with_the_reused_revision():
+    """Undone to 1.0.0: revisions 1, 3, 4, revision 2 reused as 4."""
+    result = judge.undone_to(seen("undone-to-1.0.0"), tag="1.0.0", runs={1: "latest", 3: "2.0.0", 4: "1.0.0"})
+    assert result.ok, result.message
+
+
+def test_undo_to_the_wrong_revision_names_what_runs():
+    """Expected latest after --to-revision=1 but 1.0.0 runs: the message names the tag and its revision."""
+    result = judge.undone_to(seen("undone-to-1.0.0"), tag="latest", runs={3: "2.0.0", 4: "1.0.0", 5: "latest"})
+    assert not result.ok
+    assert "runs 1.0.0 (revision 4), not latest" in result.message
+
+
+def test_history_with_other_revisions_says_which():
+    """A history that differs lists what it found and what was expected."""
+    result = judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 2: "1.0.0"})
+    assert not result.ok
+    assert "lists revisions [1, 3, 4], expected [1, 2]" in result.message
+    result = judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 3: "1.0.0", 4: "1.0.0"})
+    assert not result.ok
+    assert "revision 3 runs 2.0.0, expected 1.0.0" in result.message
+
+
+@pytest.mark.parametrize(
+    ("revision", "answer", "ok", "words"),
+    [(3, "2.0.0", True, "revision 3 runs 2.0.0"), (3, "", False, "not written"), (3, "1.0.0", False,
+     "does not run '1.0.0'"), (2, "1.0.0", False, "there is no revision 2")],
+)  # fmt: skip
+def test_revision_answer(revision: int, answer: str, ok: bool, words: str):
+    """The tag read for a revision: right, missing, wrong, or a revision that no longer exists."""
+    result = judge.revision_answer(seen("undone-to-1.0.0"), revision=revision, answer=answer)
+    assert result.ok is ok
+    assert words in result.message
+
+
+def test_replicaset_sizes():
+    """After set image: one ReplicaSet at 4, the old one at 0; while stuck, the sizes are named."""
+    assert judge.replicaset_sizes(seen("rolled-to-1.0.0"), desired=[0, 4]).ok
+    result = judge.replicaset_sizes(seen("stuck-on-2.0.0"), desired=[0, 5])
+    assert not result.ok
+    assert "has the rollout finished" in result.message
+
+
+# -- change-cause, history limit, delete ----------------------------------------------------------------------
+def _with_causes(state: Seen, causes: dict[int, str | None]) -> Seen:
+    sets = copy.deepcopy(state.replicasets)
+    for rs in sets:
+        number = int(rs["metadata"]["annotations"][judge.REVISION])
+        rs["metadata"]["annotations"].pop(judge.CHANGE_CAUSE, None)
+        if causes.get(number):
+            rs["metadata"]["annotations"][judge.CHANGE_CAUSE] = causes[number]
+    return dataclasses.replace(state, replicasets=sets)
+
+
+def test_change_cause():
+    """A cause of its own passes; none, or the previous revision's copied cause, fail with what to do."""
+    state = seen("rolled-to-1.0.0")
+    assert judge.change_cause(_with_causes(state, {1: "first", 2: "why 1.0.0"})).ok
+    result = judge.change_cause(_with_causes(state, {1: "first"}))
+    assert not result.ok
+    assert "has no CHANGE-CAUSE" in result.message
+    result = judge.change_cause(_with_causes(state, {1: "first", 2: "first"}))
+    assert not result.ok
+    assert "carries revision 1's cause 'first'" in result.message
+    assert "--overwrite" in result.message
+
+
+def test_trimmed():
+    """revisionHistoryLimit: OK when the trimmed revision is gone; otherwise it is named."""
+    state = seen("undone-to-1.0.0")
+    result = judge.trimmed(state, kept=[3, 4], gone=1)
+    assert not result.ok
+    assert "revision 1's ReplicaSet is still there" in result.message
+    kept = [rs for rs in state.replicasets if rs["metadata"]["annotations"][judge.REVISION] != "1"]
+    assert judge.trimmed(dataclasses.replace(state, replicasets=kept), kept=[3, 4], gone=1).ok
+    assert not judge.trimmed(dataclasses.replace(state, replicasets=kept), kept=[4], gone=1).ok
+
+
+def test_deleted():
+    """Clean-up: what is left is named; pods still terminating say wait; all gone passes."""
+    result = judge.deleted(seen("rolled-to-1.0.0"), service_left=True)
+    assert not result.ok
+    assert "Deployment and Service still exist" in result.message
+    result = judge.deleted(seen("rolled-to-1.0.0", deployment=None), service_left=False)
+    assert not result.ok
+    assert "still terminating" in result.message
+    assert judge.deleted(seen("nothing-deployed"), service_left=False).ok
+
+
+# -- build and push, page, recordings --------------------------------------------------------------------------
+def test_new_tag_pushed():
+    """A new tag passes; built but not pushed, nothing new, or no registry, each fail with their own message."""
+    assert judge.new_tag_pushed(before=["latest"], now=["latest", "1.1.0"], built=[]).ok
+    result = judge.new_tag_pushed(before=["latest"], now=["latest"], built=["latest", "1.1.0"])
+    assert not result.ok
+    assert "1.1.0 built, but it is not in the registry" in result.message
+    result = judge.new_tag_pushed(before=["latest"], now=["latest"], built=["latest"])
+    assert not result.ok
+    assert "no new tag" in result.message
+    result = judge.new_tag_pushed(before=["latest"], now=None, built=[])
+    assert not result.ok
+    assert "does not answer" in result.message
+
+
+def test_page():
+    """The page must show the version and its message; nothing answering is said as such."""
+    url = "http://127.0.0.1:30000"
+    assert judge.page("version 1.0.0\n!!! Hola !!!", url=url, text="!!! Hola !!!", version="1.0.0").ok
+    assert "does not show" in judge.page("version latest", url=url, text="!!! Hola !!!", version="1.0.0").message
+    assert "nothing answers" in judge.page(None, url=url, text="x", version="1.0.0").message
+
+
+def _timeline(peak: int, least: int, requests: list[RequestSample] | None = None) -> Timeline:
+    from rolloutlab.timeline import DeploymentSample, ReplicaSetSample
+
+    t = Timeline(namespace="lab", deployment="first-app", started_at=0.0)
+    t.replicasets.append(ReplicaSetSample(t=0.0, name="a", revision=1, image="x:1", desired=peak, current=0,
+                                          ready=0, available=0))  # fmt: skip
+    for at, available in ((0.0, 5), (1.0, least)):
+        t.deployments.append(DeploymentSample(t=at, replicas=5, updated=0, ready=available, available=available,
+                                              unavailable=5 - available, revision=1, image="x:1", max_surge=2,
+                                              max_unavailable=1, progress_deadline=60, conditions={}))  # fmt: skip
+    t.requests.extend(requests or [])
+    return t
+
+
+def test_prediction():
+    """The prediction is graded against the recording; missing numbers or recording are named."""
+    assert judge.prediction(_timeline(7, 4), most_pods=7, fewest_available=4).ok
+    result = judge.prediction(_timeline(7, 4), most_pods=6, fewest_available=4)
+    assert not result.ok
+    assert "you predicted at most 6" in result.message
+    assert "rounds up" in result.message
+    assert "write your prediction" in judge.prediction(_timeline(7, 4), most_pods=None, fewest_available=4).message
+    assert "nothing recorded" in judge.prediction(None, most_pods=7, fewest_available=4).message
+
+
+def test_recorded_bounds():
+    """Bounds as the prose says pass; others are named; no recording says so."""
+    assert judge.recorded_bounds(_timeline(5, 3), peak=5, min_available=3).ok
+    assert "shows at most 6" in judge.recorded_bounds(_timeline(6, 3), peak=5, min_available=3).message
+    assert "nothing recorded" in judge.recorded_bounds(None, peak=5, min_available=3).message
+
+
+def test_kept_serving():
+    """All answered passes; a failure through the NodePort fails; through a port-forward it is only noted."""
+    ok = RequestSample(t=0.1, version="1.0.0")
+    bad = RequestSample(t=0.2, version=None, error="ConnectionError")
+    assert judge.kept_serving(_timeline(5, 3, [ok]), via="nodeport").ok
+    assert not judge.kept_serving(_timeline(5, 3, [ok, bad]), via="nodeport").ok
+    assert "tunnel's" in judge.kept_serving(_timeline(5, 3, [ok, bad]), via="port-forward").message
+    assert "no request was sent" in judge.kept_serving(_timeline(5, 3), via="nodeport").message
+    assert "0 answered" in judge.kept_serving(_timeline(5, 3, [bad]), via="nodeport").message
+
+
+def test_restarted():
+    """After /error: restarted and Ready passes; no pod, no restart yet, or not Ready yet fail."""
+
+    def pod(restarts: int, ready: bool) -> dict:
+        return {"status": {"containerStatuses": [{"restartCount": restarts, "ready": ready}]}}
+
+    assert judge.restarted(pod(1, True), pod="p", restarts_before=0).ok
+    assert "no pod 'p'" in judge.restarted(None, pod="p", restarts_before=0).message
+    assert "as before" in judge.restarted(pod(0, True), pod="p", restarts_before=0).message
+    assert "not Ready yet" in judge.restarted(pod(1, False), pod="p", restarts_before=0).message

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -49,6 +51,19 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
     sandbox.build()
     print(f"binaries ready in {sandbox.paths.bin}")
     return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from rolloutlab import jupyter
+
+    built = None
+    if not (os.environ.get("LAB_CONTEXT") or os.environ.get("LAB_KUBECONFIG")):
+        with contextlib.suppress(LabError):
+            built = Path(_sandbox().binaries(build=False).kubectl)
+    kubectl_path = jupyter.which_kubectl(built=built)
+    log = Path(jupyter.LABS_DIR).parent / "build" / "jupyter-lab.log"
+    return jupyter.launch(env=os.environ, kubectl_path=kubectl_path, port=args.port, open_browser=not args.no_browser,
+                          log=log)  # fmt: skip
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -160,6 +175,11 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser(
         "build", help="build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries"
     ).set_defaults(func=cmd_sandbox_build)
+
+    course = groups.add_parser("lab", help="open the labs in JupyterLab (127.0.0.1, with a token)")
+    course.add_argument("--port", type=int, help=f"port to serve on (default: {8888}, or the next free one)")
+    course.add_argument("--no-browser", action="store_true", help="print the URL only, for a machine without a screen")
+    course.set_defaults(func=cmd_lab)
 
     check = groups.add_parser("validate", help="run the labs with nbclient and write a report")
     check.add_argument("--labs", help="comma-separated lab numbers, for example 00,03 (default: all)")

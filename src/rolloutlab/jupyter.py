@@ -1,0 +1,102 @@
+"""Open the course: JupyterLab on `labs/`, on 127.0.0.1 with a token, its kernels pointed at the lab's cluster
+and given a kubectl within the cluster's supported skew."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from rolloutlab.errors import LabError
+
+LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
+FIRST_PORT = 8888
+
+
+def free_port(first: int, *, tries: int = 50) -> int:
+    """`first` if nothing listens there on 127.0.0.1, else the next free port after it."""
+    for port in range(first, first + tries):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise LabError(f"ports {first} to {first + tries - 1} are all in use on 127.0.0.1",
+                   fix="stop an old JupyterLab (`jupyter server list`) or pass --port")  # fmt: skip
+
+
+def kernel_path(*, kubectl_path: str, path: str) -> str:
+    """PATH with the chosen kubectl's folder first, so a notebook's `!kubectl` is that one."""
+    folder = str(Path(kubectl_path).parent)
+    return os.pathsep.join([folder, *[p for p in path.split(os.pathsep) if p and p != folder]])
+
+
+def command(*, labs_dir: Path, port: int, token: str, open_browser: bool) -> list[str]:
+    jupyter = Path(sys.executable).parent / "jupyter-lab"
+    if not jupyter.exists():
+        raise LabError("JupyterLab is not installed in this environment", fix="run ./scripts/setup")
+    # The sandbox runs as root (its kubelets need it); JupyterLab refuses root unless told.
+    as_root = ["--allow-root"] if os.geteuid() == 0 else []
+    return [
+        str(jupyter), *as_root, f"--ServerApp.root_dir={labs_dir}", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+        f"--ServerApp.open_browser={open_browser}",
+        # Nothing leaves the machine: no news feed, no update check (both fetch from the internet by default).
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+
+
+def quiet_news() -> None:
+    """Settle JupyterLab's "notified about news?" question with no: news are off on the server anyway."""
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    found = json.loads(overrides.read_text()) if overrides.exists() else {}
+    found.setdefault("@jupyterlab/apputils-extension:notification", {})["fetchNews"] = "false"
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    overrides.write_text(json.dumps(found, indent=1))
+
+
+def launch(*, env: Mapping[str, str], kubectl_path: str, port: int | None, open_browser: bool, log: Path) -> int:
+    """Run JupyterLab in the foreground until it is stopped; print the URL to open first; its log goes to `log`."""
+    if not LABS_DIR.is_dir():
+        raise LabError(f"no labs folder at {LABS_DIR}", fix="run from a clone of the repository")
+    chosen = free_port(port or FIRST_PORT) if port is None else port
+    if port is not None and free_port(port, tries=1) != port:
+        raise LabError(f"port {port} is in use on 127.0.0.1", fix="pick another with --port, or leave it out")
+    if chosen != FIRST_PORT and port is None:
+        print(f"port {FIRST_PORT} is in use: using {chosen}")
+    quiet_news()
+    token = secrets.token_urlsafe(24)
+    server_env = {**env, "PATH": kernel_path(kubectl_path=kubectl_path, path=env.get("PATH", ""))}
+    url = f"http://127.0.0.1:{chosen}/lab?token={token}"
+    print(f"the course: {url}", flush=True)
+    print("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/ as you work)", flush=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(command(labs_dir=LABS_DIR, port=chosen, token=token, open_browser=open_browser),
+                                env=server_env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait(timeout=30)
+            return 130
+    if proc.returncode not in (0, -15):
+        lines = [line for line in log.read_text().splitlines() if line.strip()]
+        raise LabError(f"JupyterLab stopped with exit {proc.returncode}: {lines[-1] if lines else 'no message'}",
+                       fix=f"read {log}")  # fmt: skip
+    return 0
+
+
+def which_kubectl(*, built: Path | None) -> str:
+    from rolloutlab import kubectl
+
+    found = kubectl.find_kubectl(built=built)
+    if found is None:
+        have = shutil.which("kubectl") or "none"
+        raise LabError(f"no kubectl within one minor version of Kubernetes 1.33 (on PATH: {have})",
+                       fix="run ./scripts/setup, which builds one")  # fmt: skip
+    return found.path

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rolloutlab import pause, versions
+from rolloutlab import kubectl, pause, versions
 from rolloutlab.paths import Paths
 from rolloutlab.registry import push_scratch_image as _push
 
@@ -31,10 +31,8 @@ class Kubectl:
 
     def __call__(self, *args: str, input_text: str | None = None, timeout: float = 180,
                  check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
-        proc = subprocess.run(
-            [self.path, "--kubeconfig", str(self.kubeconfig), "-n", self.namespace, *args],
-            input=input_text, capture_output=True, text=True, timeout=timeout, check=False,
-        )  # fmt: skip
+        proc = kubectl.run(args, kubeconfig=self.kubeconfig, namespace=self.namespace, kubectl=self.path,
+                           input_text=input_text, timeout=timeout)  # fmt: skip
         if check and proc.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
         return proc

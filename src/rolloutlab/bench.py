@@ -10,14 +10,13 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 from kubernetes import client
 
-from rolloutlab import versions
+from rolloutlab import kubectl, versions
 from rolloutlab.record import Recorder, api_client
 from rolloutlab.registry import push_scratch_image
 from rolloutlab.sandbox import Sandbox
@@ -37,8 +36,8 @@ spec:
 
 def _kubectl(sandbox: Sandbox, *args: str, input_text: str | None = None) -> None:
     bins = sandbox.binaries(build=False)
-    cmd = [bins.kubectl, "--kubeconfig", str(sandbox.paths.kubeconfig), *args]
-    subprocess.run(cmd, input=input_text, capture_output=True, text=True, check=True, timeout=300)
+    kubectl.run(args, kubeconfig=sandbox.paths.kubeconfig, kubectl=bins.kubectl, input_text=input_text, check=True,
+                timeout=300)  # fmt: skip
 
 
 def warm_up_seconds(sandbox: Sandbox, *, runs: int) -> list[float]:

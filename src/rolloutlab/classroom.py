@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from rolloutlab import kubectl
 from rolloutlab.errors import LabError
 
 LABEL = "rolloutlab.dev/class"
@@ -76,21 +77,14 @@ def student_names(*, students: int | None, names_file: Path | None, prefix: str 
 
 class Classroom:
     def __init__(self, *, context: str | None, kubeconfig: str | None) -> None:
-        self.base = ["kubectl"]
-        if kubeconfig:
-            self.base += ["--kubeconfig", kubeconfig]
-        if context:
-            self.base += ["--context", context]
         self.context = context
         self.kubeconfig = kubeconfig
 
     def _kubectl(
         self, *args: str, input_text: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([*self.base, *args], input=input_text, capture_output=True, text=True, check=False)
-        if check and proc.returncode != 0:
-            raise LabError(f"kubectl {args[0]} failed: {proc.stderr.strip()}", fix="check the cluster and your rights")
-        return proc
+        return kubectl.run(args, kubeconfig=self.kubeconfig, context=self.context, input_text=input_text, check=check,
+                           fix="check the cluster and your rights")  # fmt: skip
 
     def _cluster_access(self) -> dict[str, Any]:
         """The instructor's cluster entry (server, CA), flattened; an unknown context is refused here."""

@@ -6,11 +6,12 @@ by the tests that check the recorder against the sandbox.
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from rolloutlab import kubectl
+from rolloutlab import kubectl as kubectl_runner
 from rolloutlab.record import Recorder, api_client
 from rolloutlab.registry import push_scratch_image
 from rolloutlab.timeline import Timeline
@@ -42,12 +43,8 @@ class Scenario:
         return f"{self.registry}/{self.repository}:{tag}"
 
     def kubectl_run(self, *args: str, input_text: str | None = None, check: bool = True) -> str:
-        proc = subprocess.run(
-            [self.kubectl, "--kubeconfig", self.kubeconfig, "-n", self.namespace, *args],
-            input=input_text, capture_output=True, text=True, timeout=600, check=False,
-        )  # fmt: skip
-        if check and proc.returncode != 0:
-            raise RuntimeError(f"kubectl {' '.join(args)}: {proc.stderr.strip()}")
+        proc = kubectl.run(args, kubeconfig=self.kubeconfig, namespace=self.namespace, kubectl=self.kubectl,
+                           input_text=input_text, timeout=600, check=check)  # fmt: skip
         return proc.stdout + proc.stderr
 
     def recorded(self, label: str, *commands: tuple[str, ...]) -> Timeline:
@@ -82,8 +79,7 @@ def run_all(
     namespace = f"samples-{uuid.uuid4().hex[:6]}"
     scenario = Scenario(kubeconfig=kubeconfig, namespace=namespace, registry=registry, repository=repository,
                         kubectl=kubectl)  # fmt: skip
-    subprocess.run([kubectl, "--kubeconfig", kubeconfig, "create", "namespace", namespace],
-                   capture_output=True, check=True)  # fmt: skip
+    kubectl_runner.run(["create", "namespace", namespace], kubeconfig=kubeconfig, kubectl=kubectl, check=True)
     try:
         manifest = DEPLOYMENT.format(replicas=4, deadline=deadline, surge="25%", unavailable="25%",
                                      image=scenario.image("latest"))  # fmt: skip
@@ -97,8 +93,7 @@ def run_all(
             "rollback": scenario.recorded("rollback", ("rollout", "undo", "deployment/first-app"), status),
         }
     finally:
-        subprocess.run([kubectl, "--kubeconfig", kubeconfig, "delete", "namespace", namespace, "--wait=false"],
-                       capture_output=True, check=False)  # fmt: skip
+        kubectl_runner.run(["delete", "namespace", namespace, "--wait=false"], kubeconfig=kubeconfig, kubectl=kubectl)
 
 
 def save_all(timelines: dict[str, Timeline], *, out_dir: Path) -> list[Path]:

@@ -173,3 +173,15 @@ def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_p
     assert "latest" in message
     assert "1.0.0" in message
     assert "(expected '1.0.0')" in message
+
+
+@pytest.mark.sandbox
+def test_a_stuck_student_solves_a_step_and_goes_on(sandbox, tmp_path):
+    """Lab 02 with only `lab.solve("02.3")` typed in the set-image exercise: the step is done and the lab ends green."""
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
+    lab02 = next(p for p in LABS if p.stem.startswith("02"))
+    result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces,
+                              answers={"02.3": 'lab.solve("02.3")'})  # fmt: skip
+    assert result.ok, result.error
+    assert any(c["name"] == "02.3 rollout" and c["ok"] for c in result.checks)

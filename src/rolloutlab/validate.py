@@ -309,12 +309,19 @@ def report_html(report: dict[str, Any]) -> str:
             f"{e(c['message'])}</li>"
             for c in lab["checks"]
         )
+        proofs = "".join(
+            f"<li class='{'ok' if p['seen_failing'] else 'fail'}'>{e(p['step'])}: "
+            f"{'seen failing' if p['seen_failing'] else 'NEVER seen failing'}: {e(p['message'])}</li>"
+            for p in lab.get("proofs") or []
+        )
+        proofs = f"<details><summary>each check run first where it must fail</summary><ul>{proofs}</ul></details>"
         plots = "".join(f"<figure><img src='{e(p)}' alt='{e(p)}'><figcaption>{e(p)}</figcaption></figure>"
                         for p in lab["plots"])  # fmt: skip
         rows.append(
             f"<section><h2 class='{status.lower()}'>{status} {e(lab['lab'])}</h2>"
             f"<p>{lab['seconds']:.0f} s{expected} · namespace {e(lab['namespace'])} · "
-            f"<a href='{e(lab['executed'])}'>executed notebook</a></p>{failure}<ul>{checks}</ul>{plots}</section>"
+            f"<a href='{e(lab['executed'])}'>executed notebook</a></p>{failure}<ul>{checks}</ul>{proofs}"
+            f"{plots}</section>"
         )
     env = "".join(f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in report["environment"].items())
     overall = "all labs passed" if report["ok"] else "some labs failed"

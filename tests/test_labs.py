@@ -185,3 +185,34 @@ def test_a_stuck_student_solves_a_step_and_goes_on(sandbox, tmp_path):
                               answers={"02.3": 'lab.solve("02.3")'})  # fmt: skip
     assert result.ok, result.error
     assert any(c["name"] == "02.3 rollout" and c["ok"] for c in result.checks)
+
+
+def _prose(stem: str) -> str:
+    path = next(p for p in LABS if p.stem.startswith(stem))
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+
+
+def test_the_labs_correct_what_the_course_notes_get_wrong():
+    """Each error of the notes or slides is quoted and corrected where the lab meets it."""
+    assert "rollback automatisé" in _prose("03")
+    assert "does **not** roll back by" in _prose("03")
+    assert "répartis entre différents" in _prose("03")
+    assert "**one** ReplicaSet" in _prose("03")
+    assert "zéro downtime" in _prose("03")
+    assert "readiness probe" in _prose("03")
+    assert "supprime automatiquement" in _prose("04")
+    assert "**reused**" in _prose("04")
+    assert "acts on **every** Deployment" in _prose("05")
+
+
+def test_the_labs_say_true_things_about_kubernetes():
+    """The statements the issue found loose or wrong are now said the way Kubernetes behaves."""
+    assert "imagePullPolicy: Always" in _prose("02")
+    assert "grace period" in _prose("02")
+    assert "an instant" not in _prose("02")
+    assert "25% of 4 is exactly 1: no rounding" in _prose("02")
+    assert "rounded up" not in _prose("02")
+    assert "rolls out when its pod template changes" in _prose("01")
+    assert "**unsupported**" in _prose("00")
+    assert "cannot talk" not in _prose("00")
+    assert "simulated" not in _prose("00")

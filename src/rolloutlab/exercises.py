@@ -157,7 +157,7 @@ _STEPS = [
     Step("04.5", False, "set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`.",
          "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
          "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
-         "lab.push_version(lab.fix_tag, message='fixed forward')\n" + STATUS,
+         "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
          lambda lab, a: lab.fixed_forward_check()),
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
     Step("05.1", False, "", "lab.roll_strategies()", lambda lab, a: lab.strategies_check()),

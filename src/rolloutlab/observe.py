@@ -59,8 +59,13 @@ def current_context() -> str:
 
 
 def namespaces_with(name: str) -> list[str]:
-    found = items("deployments", "--all-namespaces", "--field-selector", f"metadata.name={name}")
-    return sorted(d["metadata"]["namespace"] for d in found)
+    """Other namespaces holding a Deployment `name`; none known when the user may not list across namespaces (a
+    student's own namespace on a class cluster)."""
+    proc = kubectl.run(["get", "deployments", "--all-namespaces", "--field-selector", f"metadata.name={name}", "-o",
+                        "json"], timeout=READ_TIMEOUT)  # fmt: skip
+    if proc.returncode != 0:
+        return []
+    return sorted(d["metadata"]["namespace"] for d in json.loads(proc.stdout).get("items") or [])
 
 
 def registry_tags(settings: LabSettings) -> list[str] | None:

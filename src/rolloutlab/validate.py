@@ -183,20 +183,35 @@ async def _execute(
 ) -> None:
     """nbclient's execute, cell by cell, with each step's proof run just before the step is done."""
     client.reset_execution_trackers()
-    async with client.async_setup_kernel(env=env):
-        for index, cell in enumerate(nb.cells):
-            step_id = step_of(cell)
-            if step_id and cell.cell_type == "code":
-                step = exercises.STEPS[step_id]
-                if step_id in answers:
-                    cell.source = answers[step_id]
-                elif step.exercise:
-                    await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-                    proofs.append(await _prove(client, nb, step_id))
-                    cell.source = step.solution
-                else:
-                    proofs.append(await _prove(client, nb, step_id))
-            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+    cells = list(nb.cells)
+    try:
+        async with client.async_setup_kernel(env=env):
+            await _execute_cells(client, nb, cells, answers=answers, proofs=proofs)
+    finally:
+        nb.cells = cells  # the proofs' cells go: they were appended only so that late outputs had a home
+
+
+async def _execute_cells(
+    client: NotebookClient,
+    nb: nbformat.NotebookNode,
+    cells: list[Any],
+    *,
+    answers: Mapping[str, str],
+    proofs: list[Proof],
+) -> None:
+    for index, cell in enumerate(cells):
+        step_id = step_of(cell)
+        if step_id and cell.cell_type == "code":
+            step = exercises.STEPS[step_id]
+            if step_id in answers:
+                cell.source = answers[step_id]
+            elif step.exercise:
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                proofs.append(await _prove(client, nb, step_id))
+                cell.source = step.solution
+            else:
+                proofs.append(await _prove(client, nb, step_id))
+        await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
 
 
 async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str) -> Proof:
@@ -204,11 +219,14 @@ async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str
     found = [(i, c) for i, c in enumerate(nb.cells) if check_of(c) == step_id]
     if not found:
         return Proof(step=step_id, seen_failing=False, message="no check cell for this step")
-    index, check_cell = found[0]
+    _, check_cell = found[0]
     body = "\n".join("    " + line for line in check_cell.source.splitlines())
     probe = nbformat.v4.new_code_cell(f"with lab.probing({step_id!r}):\n{body}")
+    # Appended, not run in the check cell's place: a live figure's display updates arriving later are routed by
+    # cell index, and must find this cell's outputs there until the lab ends.
+    nb.cells.append(probe)
     with contextlib.suppress(CellExecutionError):
-        await client.async_execute_cell(probe, index, store_history=False)
+        await client.async_execute_cell(probe, len(nb.cells) - 1, store_history=False)
     errors = [o for o in probe.outputs if o.get("output_type") == "error"]
     if errors and errors[0].get("ename") == "CheckFailed":
         return Proof(step=step_id, seen_failing=True, message=str(errors[0].get("evalue")))

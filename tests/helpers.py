@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rolloutlab import kubectl, pause, versions
 from rolloutlab.paths import Paths
@@ -39,6 +41,19 @@ class Kubectl:
 
     def json(self, *args: str) -> dict:
         return json.loads(self(*args, "-o", "json").stdout)
+
+
+def chromium(*, window: str) -> Any:
+    """Headless Chromium driven through Debian's chromedriver (nothing is downloaded)."""
+    os.environ["SE_OFFLINE"] = "true"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={window}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
 
 def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, interval: float = 0.25) -> object:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import chromium
 from rolloutlab import jupyter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,19 +58,12 @@ def test_the_url_is_loopback_with_a_token(course):
 @pytest.mark.sandbox
 def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
     """In headless Chromium: JupyterLab loads, lab 02 opens, its first cell runs and prints where kubectl points."""
-    os.environ["SE_OFFLINE"] = "true"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+    driver = chromium(window="1400,1000")
     try:
         token = course.split("token=")[1]
         base = course.split("/lab?")[0]

@@ -2,7 +2,6 @@
 
 import functools
 import http.server
-import os
 import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -10,6 +9,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 import requests
 
+from helpers import chromium
 from rolloutlab import site
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "site-screenshots"
@@ -37,15 +37,7 @@ def served(validated, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven through Debian's chromedriver (nothing is downloaded)."""
-    os.environ["SE_OFFLINE"] = "true"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,2000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+    driver = chromium(window="1300,2000")
     yield driver
     driver.quit()
 

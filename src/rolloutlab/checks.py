@@ -32,13 +32,6 @@ class CheckFailed(AssertionError):
     """A notebook cell stops here with the check's teaching message."""
 
 
-def require(check: Check) -> None:
-    """Print a passing check; stop the notebook cell with the check's message when it fails."""
-    if not check.ok:
-        raise CheckFailed(str(check))
-    print(check)
-
-
 def soon(check: Callable[[], Check], *, seconds: float = 30.0) -> Check:
     """Run `check` until it passes, for `seconds` at most: for what the cluster does a moment later (a restart)."""
     deadline = time.monotonic() + seconds

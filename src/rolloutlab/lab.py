@@ -33,10 +33,6 @@ def kubectl(
     return runner.run(args, input_text=input_text, check=check, timeout=timeout)
 
 
-def get_json(*args: str) -> dict[str, Any]:
-    return runner.get_json(["get", *args])
-
-
 def deployment(name: str = DEPLOYMENT) -> dict[str, Any] | None:
     return observe.get("deployment", name)
 

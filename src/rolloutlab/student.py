@@ -46,7 +46,7 @@ class Lab:
         self.tags_at_start: list[str] = []
         self.new_tag = ""
         self.fix_tag = ""
-        self.crashed: tuple[str, int] | None = None
+        self.crashed: str | None = None  # the pod that answered /error
         self._app: traffic.AppUrl | None = None
         self.patient = True  # checks wait `Step.wait` for the cluster; validate's proof does not
 
@@ -240,7 +240,7 @@ class Lab:
     # -- the demonstrations' helpers ----------------------------------------------------------------------------
     def crash_app(self) -> str:
         pod = traffic.call_error(self.app.url)
-        self.crashed = (pod, 0)  # the lab's pods are fresh: none has restarted before
+        self.crashed = pod
         print(f"the app in pod {pod} answered /error and exited")
         return pod
 
@@ -248,13 +248,13 @@ class Lab:
     def crashed_pod(self) -> str:
         if self.crashed is None:
             raise LabError("no pod has crashed yet", fix="run the /error cell first")
-        return self.crashed[0]
+        return self.crashed
 
     def crash_check(self) -> Check:
         if self.crashed is None:
             return Check("restart", False, "no pod has crashed yet: call /error first (the cell above).")
-        pod, before = self.crashed
-        return judge.restarted(observe.get("pod", pod), pod=pod, restarts_before=before)
+        # The lab's pods are fresh (lab.start() redeploys): none had restarted before /error.
+        return judge.restarted(observe.get("pod", self.crashed), pod=self.crashed, restarts_before=0)
 
     def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
         def failing() -> Check:

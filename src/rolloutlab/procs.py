@@ -34,6 +34,9 @@ class Daemon:
         self.name = name
         self.pid_file = run_dir / f"{name}.pid"
         self.log_file = log_dir / f"{name}.log"
+        # Where this object's last start began writing in the (appended) log: a failed start's tail must not
+        # show what the previous run of the same daemon said.
+        self._log_offset = 0
 
     def pid(self) -> int | None:
         """The pid of the running process, or None. A pid reused by another program does not count."""
@@ -60,6 +63,7 @@ class Daemon:
         launch = 'exec "$@" </dev/null >>"$ROLLOUTLAB_DAEMON_LOG" 2>&1 & echo $!'
         child_env = dict(env if env is not None else os.environ)
         child_env["ROLLOUTLAB_DAEMON_LOG"] = str(self.log_file)
+        self._log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         proc = subprocess.run(
             ["/bin/sh", "-c", launch, "sh", *argv],
             env=child_env,
@@ -70,7 +74,19 @@ class Daemon:
         )
         pid = int(proc.stdout.strip())
         self.pid_file.write_text(f"{pid} {argv[0]}\n")
+        self._wait_for_exec(pid, program=argv[0])
         return pid
+
+    @staticmethod
+    def _wait_for_exec(pid: int, *, program: str, timeout: float = 10.0) -> None:
+        """Until the shell's child has become `program` (or died): before its exec it is still `sh`, and `pid()`
+        would take it for dead. On a busy machine that window is long enough to be seen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            cmdline = _cmdline(pid)
+            if not cmdline or program in cmdline[:3]:
+                return
+            time.sleep(0.02)
 
     def exited_early(self, *, seconds: float) -> bool:
         """Wait up to `seconds` and tell whether the process died in that time (a bad start)."""
@@ -99,8 +115,11 @@ class Daemon:
         return True
 
     def log_tail(self, *, lines: int = 3) -> str:
+        """The last lines written since this object last started the daemon (the whole log if it did not)."""
         try:
-            text = self.log_file.read_text(errors="replace").strip().splitlines()
+            with self.log_file.open("rb") as log:
+                log.seek(self._log_offset)
+                text = log.read().decode(errors="replace").strip().splitlines()
         except OSError:
             return ""
-        return " | ".join(text[-lines:])
+        return " | ".join(text[-lines:]) if text else "it wrote nothing"

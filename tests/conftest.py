@@ -13,8 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import Kubectl, wait_for
-from rolloutlab.paths import Paths
-from rolloutlab.sandbox import Sandbox
+from rolloutlab.paths import Paths, repository
+from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
 
@@ -65,9 +65,9 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
 @pytest.fixture(scope="session")
 def validated(sandbox, tmp_path_factory):
     """Every lab run by `validate`, 3 at a time, each in a fresh namespace of the sandbox."""
-    from rolloutlab import validate
+    from rolloutlab.course import validate
 
-    labs = sorted(validate.LABS_DIR.glob("[0-9][0-9]-*.ipynb"))
+    labs = sorted(repository().labs.glob("[0-9][0-9]-*.ipynb"))
     out = tmp_path_factory.mktemp("labs")
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
     results = validate.validate(labs=labs, out_dir=out, env=env, jobs=3)

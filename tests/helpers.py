@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rolloutlab import kubectl, pause, versions
+from rolloutlab import kubectl, versions
 from rolloutlab.paths import Paths
-from rolloutlab.registry import push_scratch_image as _push
+from rolloutlab.sandbox import pause
+from rolloutlab.sandbox.registry import push_scratch_image as _push
 
 __all__ = ["Kubectl", "deployment_manifest", "push_scratch_image", "wait_for"]
 

@@ -3,7 +3,7 @@
 import docker
 import pytest
 
-from rolloutlab import baseimage
+from rolloutlab.sandbox import baseimage
 
 
 def test_mirror_from_deb822_sources(tmp_path):

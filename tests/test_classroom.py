@@ -8,8 +8,9 @@ import uuid
 
 import pytest
 
-from rolloutlab import classroom, validate
+from rolloutlab.course import classroom, validate
 from rolloutlab.errors import LabError
+from rolloutlab.paths import repository
 
 pytestmark = pytest.mark.sandbox
 
@@ -19,7 +20,7 @@ def as_user(kubeconfig, *args):
 
 
 def rolloutlab(*args, env):
-    return subprocess.run([sys.executable, "-m", "rolloutlab.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=300)  # fmt: skip
 
 
@@ -66,7 +67,7 @@ def test_student_may_work_in_own_namespace_only(klass):
 def test_student_runs_the_labs_with_own_kubeconfig(klass, sandbox, tmp_path):
     """`validate --kubeconfig A --namespace A` runs every lab green in A's namespace, with A's rights only."""
     a = klass["out"] / klass["a"] / "kubeconfig"
-    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=None)
+    labs = validate.find_labs(labs_dir=repository().labs, chosen=None)
     env = {"LAB_KUBECONFIG": str(a), "KUBECONFIG": str(a), "LAB_REGISTRY": sandbox.registry}
     results = validate.validate(labs=labs, out_dir=tmp_path, env=env, jobs=2, namespace=klass["a"])
     for result in results:

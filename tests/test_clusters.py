@@ -6,7 +6,7 @@ import sys
 
 import yaml
 
-from rolloutlab import clusters
+from rolloutlab.course import clusters
 
 
 def test_kind_config_follows_the_local_registry_recipe():
@@ -47,7 +47,7 @@ def test_minikube_plan_uses_the_registry_addon():
 
 def run_cli(*args, path):
     env = {**os.environ, "PATH": path}
-    return subprocess.run([sys.executable, "-m", "rolloutlab.cli", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True, env=env)
 
 
 def test_dry_run_prints_the_plan():

@@ -8,18 +8,18 @@ import sys
 import pytest
 
 from rolloutlab import kubectl
-from rolloutlab.engine import Engine
 from rolloutlab.errors import LabError
-from rolloutlab.localregistry import LocalRegistry
 from rolloutlab.paths import Paths
-from rolloutlab.sandbox import Sandbox
+from rolloutlab.sandbox.engine import Engine
+from rolloutlab.sandbox.lifecycle import Sandbox
+from rolloutlab.sandbox.localregistry import LocalRegistry
 from rolloutlab.settings import LabSettings
 
 
 def rolloutlab(*args, home):
     env = {**os.environ, "ROLLOUTLAB_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "rolloutlab.cli", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 
@@ -52,7 +52,7 @@ def test_missing_kubectl_is_one_line():
 def test_no_root_no_engine_says_what_to_do(monkeypatch):
     """Without a Docker engine and without root, the message asks to start Docker rather than failing obscurely."""
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    monkeypatch.setattr("rolloutlab.engine.shutil.which", lambda name: "/usr/sbin/dockerd")
+    monkeypatch.setattr("rolloutlab.sandbox.engine.shutil.which", lambda name: "/usr/sbin/dockerd")
     problem = Engine(paths=Paths(cache=__import__("pathlib").Path("/nonexistent")))._why_not()
     assert "start Docker" in problem
 
@@ -92,7 +92,7 @@ def test_env_prints_export_lines(tmp_path):
 
 def test_real_nodes_without_root_say_so(monkeypatch):
     """Not root: one line saying real nodes need root, and what to run instead."""
-    from rolloutlab import nodes
+    from rolloutlab.sandbox import nodes
 
     monkeypatch.setattr(nodes.os, "geteuid", lambda: 1000)
     with pytest.raises(LabError, match="need root") as caught:
@@ -102,7 +102,7 @@ def test_real_nodes_without_root_say_so(monkeypatch):
 
 def test_real_nodes_name_the_missing_packages(monkeypatch):
     """Root but no containerd: the line names the Debian packages to install."""
-    from rolloutlab import nodes
+    from rolloutlab.sandbox import nodes
 
     monkeypatch.setattr(nodes.os, "geteuid", lambda: 0)
     monkeypatch.setattr(nodes, "missing_packages", lambda: ["containerd", "runc"])
@@ -112,7 +112,7 @@ def test_real_nodes_name_the_missing_packages(monkeypatch):
 
 def test_a_taken_port_is_seen(busy_port):
     """A port another program listens on is reported as taken; a free one is not."""
-    from rolloutlab.nodes import port_taken
+    from rolloutlab.sandbox.nodes import port_taken
 
     assert port_taken("127.0.0.1", busy_port)
     with socket.socket() as probe:

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlab import gobuild, versions
+from rolloutlab import versions
 from rolloutlab.errors import LabError
+from rolloutlab.sandbox import gobuild
 
 RECORDED_GO_MOD = (Path(__file__).parent / "data" / "kubernetes-v1.33.13.go.mod").read_text()
 

@@ -7,8 +7,8 @@ import docker
 import pytest
 import requests
 
-from rolloutlab import images
 from rolloutlab.errors import LabError
+from rolloutlab.lab import images
 from rolloutlab.settings import LabSettings
 
 pytestmark = pytest.mark.sandbox

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlab import judge
-from rolloutlab.observe import Seen
-from rolloutlab.timeline import RequestSample, Timeline
+from rolloutlab.lab import judge
+from rolloutlab.lab.observe import Seen
+from rolloutlab.recording.timeline import RequestSample, Timeline
 
 SEEN = Path(__file__).parent / "data" / "seen"
 
@@ -297,7 +297,7 @@ def test_page():
 
 
 def _timeline(peak: int, least: int, requests: list[RequestSample] | None = None) -> Timeline:
-    from rolloutlab.timeline import DeploymentSample, ReplicaSetSample
+    from rolloutlab.recording.timeline import DeploymentSample, ReplicaSetSample
 
     t = Timeline(namespace="lab", deployment="first-app", started_at=0.0)
     t.replicasets.append(ReplicaSetSample(t=0.0, name="a", revision=1, image="x:1", desired=peak, current=0,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import chromium
-from rolloutlab import jupyter
+from rolloutlab.course import jupyter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ def course(sandbox) -> Iterator[str]:
     """`rolloutlab lab --no-browser` as `./scripts/lab` runs it after its set-up, on a free port; its URL."""
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
     port = jupyter.free_port(18888)
-    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab.cli", "lab", "--no-browser", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
     assert proc.stdout is not None
     line = proc.stdout.readline()

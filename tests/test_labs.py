@@ -6,10 +6,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rolloutlab import exercises, validate
-from rolloutlab.timeline import Timeline
+from rolloutlab.course import validate
+from rolloutlab.lab import exercises
+from rolloutlab.paths import repository
+from rolloutlab.recording.timeline import Timeline
 
-LABS = sorted(validate.LABS_DIR.glob("[0-9][0-9]-*.ipynb"))
+LABS = sorted(repository().labs.glob("[0-9][0-9]-*.ipynb"))
 IDS = [p.stem for p in LABS]
 
 
@@ -32,7 +34,7 @@ def test_lab_opens_in_one_line(path: Path):
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert "parameters" in first.metadata.get("tags", [])
-    assert first.source == f'from rolloutlab.student import open_lab\n\nlab = open_lab("{path.stem[:2]}")'
+    assert first.source == f'from rolloutlab.lab import open_lab\n\nlab = open_lab("{path.stem[:2]}")'
 
 
 @pytest.mark.parametrize("path", LABS, ids=IDS)

@@ -6,8 +6,8 @@ import uuid
 import pytest
 
 from helpers import wait_for
-from rolloutlab import images
-from rolloutlab.manifests import lesson_yaml
+from rolloutlab.lab import images
+from rolloutlab.lab.manifests import lesson_yaml
 from rolloutlab.settings import LabSettings
 
 pytestmark = pytest.mark.sandbox

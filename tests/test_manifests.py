@@ -1,6 +1,6 @@
 """The lesson's manifests: the names and numbers the lesson relies on, and the image set from the settings."""
 
-from rolloutlab.manifests import lesson_objects
+from rolloutlab.lab.manifests import lesson_objects
 from rolloutlab.settings import LabSettings
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from rolloutlab import nodeconfig
-from rolloutlab.nodeconfig import NodeDirs
+from rolloutlab.sandbox import nodeconfig
+from rolloutlab.sandbox.nodeconfig import NodeDirs
 
 
 def _layout():

@@ -4,7 +4,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from rolloutlab import pki
+from rolloutlab.sandbox import pki
 
 
 def _load(folder, name):

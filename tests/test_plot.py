@@ -8,8 +8,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from rolloutlab import plot
-from rolloutlab.timeline import Timeline
+from rolloutlab.recording import plot
+from rolloutlab.recording.timeline import Timeline
 
 SAMPLES = resources.files("rolloutlab").joinpath("data/timelines")
 
@@ -60,7 +60,7 @@ def test_animation_renders_frames():
 
 def test_requests_panel_shows_versions_and_failures(tmp_path):
     """With requests recorded, a third panel names each version that answered and counts the failures."""
-    from rolloutlab.timeline import RequestSample
+    from rolloutlab.recording.timeline import RequestSample
 
     timeline = sample("failed")
     timeline.requests = [RequestSample(t=i / 10, version="1.0.0") for i in range(50)]

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from rolloutlab.procs import Daemon
+from rolloutlab.sandbox.procs import Daemon
 
 
 def test_daemon_start_find_stop(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from helpers import deployment_manifest, push_scratch_image, wait_for
-from rolloutlab import hostnet, nodeconfig
+from rolloutlab.sandbox import hostnet, nodeconfig
 
 pytestmark = pytest.mark.sandbox
 

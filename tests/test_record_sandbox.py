@@ -4,8 +4,10 @@ import re
 
 import pytest
 
-from rolloutlab import pause, scenarios, versions
+from rolloutlab import versions
+from rolloutlab.course import scenarios
 from rolloutlab.paths import Paths
+from rolloutlab.sandbox import pause
 
 pytestmark = pytest.mark.sandbox
 
@@ -70,8 +72,8 @@ def test_rollback_renumbers_the_reused_replicaset(recorded):
 def test_live_view_redraws_while_recording(sandbox, kube):
     """With a live view, the figure is redrawn during the rollout, not only at the end."""
     from helpers import deployment_manifest, push_scratch_image
-    from rolloutlab.plot import LiveView
-    from rolloutlab.record import record
+    from rolloutlab.recording.plot import LiveView
+    from rolloutlab.recording.record import record
 
     push_scratch_image(registry=sandbox.registry, repository="rolloutlab-tests/live", tag="1")
     frames: list[bytes] = []

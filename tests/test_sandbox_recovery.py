@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from helpers import push_scratch_image, wait_for
-from rolloutlab.registry import list_tags
+from rolloutlab.sandbox.registry import list_tags
 
 pytestmark = pytest.mark.sandbox
 
 
 def status_cli() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rolloutlab.cli", "sandbox", "status"],
+    return subprocess.run([sys.executable, "-m", "rolloutlab", "sandbox", "status"],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
 

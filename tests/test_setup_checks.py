@@ -1,6 +1,6 @@
 """Lab 00's set-up checks judged on recorded answers: each one's pass and each of its failure messages."""
 
-from rolloutlab import checks
+from rolloutlab.lab import checks
 
 CLIENT_132 = {"major": "1", "minor": "32", "gitVersion": "v1.32.3"}
 SERVER_133 = {"major": "1", "minor": "33", "gitVersion": "v1.33.13"}

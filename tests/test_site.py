@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from helpers import chromium
-from rolloutlab import site
+from rolloutlab.course import site
+from rolloutlab.paths import repository
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "site-screenshots"
 
@@ -95,9 +96,7 @@ def test_site_builds_from_relative_or_absolute_folders(tmp_path, monkeypatch, re
     """`rolloutlab site` with relative folders (as run-labs calls it) builds the same site, one page per lab."""
     import shutil
 
-    from rolloutlab import validate
-
-    shutil.copytree(validate.LABS_DIR, tmp_path / "labs")
+    shutil.copytree(repository().labs, tmp_path / "labs")
     monkeypatch.chdir(tmp_path)
     base = Path() if relative else tmp_path
     built = site.build(labs_dir=base / "labs", out=base / "build" / "site", work=base / "build" / "site-src")

@@ -4,7 +4,7 @@ from importlib import resources
 
 import pytest
 
-from rolloutlab.timeline import Timeline, image_tag, pod_state, resolve_bound
+from rolloutlab.recording.timeline import Timeline, image_tag, pod_state, resolve_bound
 
 SAMPLES = resources.files("rolloutlab").joinpath("data/timelines")
 

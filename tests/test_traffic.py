@@ -3,8 +3,8 @@
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from rolloutlab import traffic
-from rolloutlab.timeline import RequestSample, Timeline
+from rolloutlab.recording import traffic
+from rolloutlab.recording.timeline import RequestSample, Timeline
 
 
 def test_summary_counts_answers_versions_and_errors():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -11,11 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rolloutlab import baseimage, bench, classroom, clusters, scenarios, site, validate
+from rolloutlab.course import bench, classroom, clusters, scenarios, site, validate
 from rolloutlab.errors import LabError
-from rolloutlab.gobuild import say_to_stderr
-from rolloutlab.paths import Paths
-from rolloutlab.sandbox import Sandbox
+from rolloutlab.paths import Paths, repository
+from rolloutlab.sandbox import baseimage
+from rolloutlab.sandbox.gobuild import say_to_stderr
+from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
 
@@ -54,20 +56,20 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    from rolloutlab import jupyter
+    from rolloutlab.course import jupyter
 
     built = None
     if not (os.environ.get("LAB_CONTEXT") or os.environ.get("LAB_KUBECONFIG")):
         with contextlib.suppress(LabError):
             built = Path(_sandbox().binaries(build=False).kubectl)
     kubectl_path = jupyter.which_kubectl(built=built)
-    log = Path(jupyter.LABS_DIR).parent / "build" / "jupyter-lab.log"
+    log = repository().build / "jupyter-lab.log"
     return jupyter.launch(env=os.environ, kubectl_path=kubectl_path, port=args.port, open_browser=not args.no_browser,
                           log=log)  # fmt: skip
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=args.labs.split(",") if args.labs else None)
+    labs = validate.find_labs(labs_dir=repository().labs, chosen=args.labs.split(",") if args.labs else None)
     env = {}
     if args.context:
         env["LAB_CONTEXT"] = args.context
@@ -156,8 +158,16 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("rolloutlab")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed: run ./scripts/setup)"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
+    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     groups = top.add_subparsers(dest="group", required=True)
 
     sandbox = groups.add_parser("sandbox", help="the local cluster: real control plane, three real nodes, a registry")
@@ -254,7 +264,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rolloutlab: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

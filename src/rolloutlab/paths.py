@@ -1,8 +1,73 @@
-"""Where rolloutlab keeps what it builds and runs, all under one folder of the user's cache."""
+"""The two places rolloutlab knows: the course's folders in the repository (labs/, app/, docs/, build/) and what it
+builds and runs, all under one folder of the user's cache. No other module works out a path on its own."""
 
+from __future__ import annotations
+
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from rolloutlab.errors import LabError
+
+# What makes a folder the course's repository: the labs and the app the labs build.
+_MARKERS = ("labs", "app", "docs")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A clone of rollout labs: the notebooks, the app, the site's pages, and build/ for what runs produce."""
+
+    root: Path
+
+    @property
+    def labs(self) -> Path:
+        return self.root / "labs"
+
+    @property
+    def app(self) -> Path:
+        return self.root / "app"
+
+    @property
+    def manifests(self) -> Path:
+        return self.app / "k8s"
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+
+def _is_repository(folder: Path) -> bool:
+    return all((folder / name).is_dir() for name in _MARKERS) and (folder / "pyproject.toml").is_file()
+
+
+@functools.cache
+def repository() -> Repository:
+    """The clone the package runs from: `$ROLLOUTLAB_REPO`, else the one holding this package (an editable
+    install), else the working folder or one of its parents (a wheel installed next to a clone)."""
+    chosen = os.environ.get("ROLLOUTLAB_REPO")
+    if chosen:
+        folder = Path(chosen).expanduser().resolve()
+        if not _is_repository(folder):
+            raise LabError(f"ROLLOUTLAB_REPO={chosen} is not a clone of rollout labs (no labs/, app/ and docs/ there)",
+                           fix="point ROLLOUTLAB_REPO at your clone, or unset it")  # fmt: skip
+        return Repository(root=folder)
+    here, cwd = Path(__file__).resolve(), Path.cwd().resolve()
+    for folder in [*here.parents, cwd, *cwd.parents]:
+        if _is_repository(folder):
+            return Repository(root=folder)
+    raise LabError(
+        "rolloutlab cannot find the course's folders (labs/, app/, docs/): it runs from a clone of the repository",
+        fix="cd into your clone of rollout labs, or set ROLLOUTLAB_REPO=/path/to/the/clone",
+    )
 
 
 @dataclass(frozen=True)
@@ -12,7 +77,7 @@ class Paths:
     cache: Path
 
     @classmethod
-    def from_env(cls) -> "Paths":
+    def from_env(cls) -> Paths:
         home = os.environ.get("ROLLOUTLAB_HOME")
         if home:
             return cls(cache=Path(home).expanduser())

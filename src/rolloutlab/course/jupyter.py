@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rolloutlab.errors import LabError
+from rolloutlab.paths import repository
 
-LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
 FIRST_PORT = 8888
 
 
@@ -61,8 +61,7 @@ def quiet_news() -> None:
 
 def launch(*, env: Mapping[str, str], kubectl_path: str, port: int | None, open_browser: bool, log: Path) -> int:
     """Run JupyterLab in the foreground until it is stopped; print the URL to open first; its log goes to `log`."""
-    if not LABS_DIR.is_dir():
-        raise LabError(f"no labs folder at {LABS_DIR}", fix="run from a clone of the repository")
+    labs_dir = repository().labs
     chosen = free_port(port or FIRST_PORT) if port is None else port
     if port is not None and free_port(port, tries=1) != port:
         raise LabError(f"port {port} is in use on 127.0.0.1", fix="pick another with --port, or leave it out")
@@ -76,7 +75,7 @@ def launch(*, env: Mapping[str, str], kubectl_path: str, port: int | None, open_
     print("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/ as you work)", flush=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
-        proc = subprocess.Popen(command(labs_dir=LABS_DIR, port=chosen, token=token, open_browser=open_browser),
+        proc = subprocess.Popen(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser),
                                 env=server_env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
         try:
             proc.wait()

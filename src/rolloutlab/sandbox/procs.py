@@ -27,6 +27,13 @@ def _cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
+
+
 class Daemon:
     """One background process known by name; its pid file lives in `run_dir`, its log in `log_dir`."""
 
@@ -50,10 +57,7 @@ class Daemon:
         cmdline = _cmdline(pid)
         if not cmdline or program not in cmdline[:3]:
             return None
-        with contextlib.suppress(OSError):
-            if Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
-                return None
-        return pid
+        return None if _zombie(pid) else pid
 
     def start(self, *, argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
         """Start `argv` in a session of its own, orphaned at once, so it outlives the command that started it
@@ -83,8 +87,8 @@ class Daemon:
         would take it for dead. On a busy machine that window is long enough to be seen."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            cmdline = _cmdline(pid)
-            if not cmdline or program in cmdline[:3]:
+            # An empty cmdline is also what a process shows in the middle of its exec: only a gone pid is dead.
+            if program in _cmdline(pid)[:3] or not Path(f"/proc/{pid}").exists() or _zombie(pid):
                 return
             time.sleep(0.02)
 

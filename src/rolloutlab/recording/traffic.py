@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import requests
 
-from rolloutlab import lab
+from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.recording.timeline import RequestSample
 from rolloutlab.settings import DEPLOYMENT
-from rolloutlab.timeline import RequestSample
 
 REAL_NODE_LABEL = "rolloutlab.dev/node=real"
 # Bounds of a request loop: it stops by itself whatever its caller does.
@@ -44,8 +44,8 @@ _forwards: dict[str, tuple[subprocess.Popen[str], str]] = {}
 
 
 def _kubectl_json(*args: str) -> dict | None:
-    """`kubectl get ... -o json` through the labs' kubectl runner; None when kubectl says no."""
-    proc = lab.kubectl(*args, "-o", "json", check=False, timeout=30)
+    """`kubectl get ... -o json` through the one kubectl runner; None when kubectl says no."""
+    proc = kubectl.run([*args, "-o", "json"], timeout=30)
     return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rolloutlab import checks, exercises, images, judge, observe, traffic
-from rolloutlab import lab as helpers
-from rolloutlab.checks import Check, CheckFailed
 from rolloutlab.errors import LabError
-from rolloutlab.record import Recording
+from rolloutlab.lab import checks, exercises, helpers, images, judge, observe
+from rolloutlab.lab.checks import Check, CheckFailed
+from rolloutlab.paths import repository
+from rolloutlab.recording import traffic
+from rolloutlab.recording.record import Recording
+from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, pod_state
 from rolloutlab.settings import DEPLOYMENT, LabSettings
-from rolloutlab.timeline import PULL_ERRORS, Timeline, pod_state
 
 STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
 STRATEGY_BOUNDS = {"surge-1-unavail-0": (5, 4), "surge-0-unavail-1": (4, 3), "surge-25-unavail-25": (5, 3)}
@@ -28,7 +29,7 @@ def open_lab(number: str) -> Lab:
     where everything goes."""
     settings = LabSettings.from_env()
     settings.apply_to_kubectl()
-    artifacts = Path(os.environ.get("LAB_ARTIFACTS") or helpers.BUILD_DIR / "labs" / "artifacts")
+    artifacts = Path(os.environ.get("LAB_ARTIFACTS") or repository().build / "labs" / "artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
     lab = Lab(number, settings=settings, artifacts=artifacts, context=observe.current_context())
     print(f"lab {number}: context {lab.context}, namespace {settings.namespace}, registry {settings.registry}; "
@@ -60,7 +61,7 @@ class Lab:
 
     @property
     def base_image(self) -> str:
-        from rolloutlab import baseimage
+        from rolloutlab.sandbox import baseimage
 
         return baseimage.pick_base(say=lambda _: None)
 
@@ -226,7 +227,7 @@ class Lab:
 
     def draw(self, name: str, *, title: str, nodes: int = 4) -> None:
         """Stop the recording `name`, save it, and draw it: the rollout figure, then the pods on the nodes."""
-        from rolloutlab import plot
+        from rolloutlab.recording import plot
 
         timeline = self.stop(name)
         fig = plot.rollout_figure(timeline, title=title)
@@ -292,7 +293,7 @@ class Lab:
         """Stop the three strategies' recordings; draw them side by side, then the slides' one step by step."""
         from IPython.display import HTML, display
 
-        from rolloutlab import plot
+        from rolloutlab.recording import plot
 
         timelines = [self.stop(f"05-{name}") for name in STRATEGIES]
         fig = plot.compare(timelines, titles=list(STRATEGIES))

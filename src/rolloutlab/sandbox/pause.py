@@ -10,9 +10,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rolloutlab import registry
 from rolloutlab.errors import LabError
-from rolloutlab.nodeconfig import PAUSE_REPOSITORY
+from rolloutlab.sandbox import registry
+from rolloutlab.sandbox.nodeconfig import PAUSE_REPOSITORY
 
 
 def cached_binary(*, bin_dir: Path, kubernetes: str) -> Path:

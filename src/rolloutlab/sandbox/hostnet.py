@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rolloutlab.errors import LabError
-from rolloutlab.nodeconfig import BRIDGE_PREFIX, CGROUP_PARENT, POD_RANGE, SERVICE_RANGE, VOID_BRIDGE
+from rolloutlab.sandbox.nodeconfig import BRIDGE_PREFIX, CGROUP_PARENT, POD_RANGE, SERVICE_RANGE, VOID_BRIDGE
 
 CGROUP_FS = Path("/sys/fs/cgroup")
 BOUNDARY_CHAIN = "ROLLOUTLAB-BOUNDARY"

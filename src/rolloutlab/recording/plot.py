@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from rolloutlab.timeline import POD_STATES, Timeline, image_tag
+from rolloutlab.recording.timeline import POD_STATES, Timeline, image_tag
 
 STATE_COLORS = {
     "Pending": "#bdbdbd",

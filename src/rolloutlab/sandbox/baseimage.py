@@ -14,8 +14,8 @@ from pathlib import Path
 
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from rolloutlab import engine
 from rolloutlab.errors import LabError
+from rolloutlab.sandbox import engine
 
 PUBLIC_BASE = "python:3.12-slim"
 LOCAL_BASE = "rolloutlab/python-base:bookworm"

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import yaml
 
-from rolloutlab import gobuild, kubectl, nodeconfig, pause, pki, versions
-from rolloutlab.engine import Engine, EngineState
+from rolloutlab import kubectl, versions
 from rolloutlab.errors import LabError
-from rolloutlab.localregistry import LocalRegistry, RegistryState
-from rolloutlab.nodes import NodeBinaries, RealNodes
 from rolloutlab.paths import Paths
+from rolloutlab.sandbox import gobuild, nodeconfig, pause, pki
+from rolloutlab.sandbox.engine import Engine, EngineState
+from rolloutlab.sandbox.localregistry import LocalRegistry, RegistryState
+from rolloutlab.sandbox.nodes import NodeBinaries, RealNodes
 from rolloutlab.settings import LabSettings
 
 CLUSTER = "rolloutlab"

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from kubernetes import client, config
 
 from rolloutlab.errors import LabError
-from rolloutlab.follow import LISTED, follow
-from rolloutlab.timeline import (
+from rolloutlab.recording.follow import LISTED, follow
+from rolloutlab.recording.timeline import (
     DeploymentSample,
     EventSample,
     Mark,
@@ -33,7 +33,7 @@ from rolloutlab.timeline import (
 )
 
 if TYPE_CHECKING:
-    from rolloutlab.plot import LiveView
+    from rolloutlab.recording.plot import LiveView
 
 WATCH_SECONDS = 20
 REVISION = "deployment.kubernetes.io/revision"
@@ -283,7 +283,7 @@ class Recording:
     ) -> None:
         self.view: LiveView | None = None
         if live is True:
-            from rolloutlab.plot import LiveView as _LiveView  # matplotlib only when a picture is wanted
+            from rolloutlab.recording.plot import LiveView as _LiveView  # matplotlib only when a picture is wanted
 
             self.view = _LiveView()
         elif live:
@@ -298,7 +298,7 @@ class Recording:
         self.recorder.start()
         self.loop = None
         if url:
-            from rolloutlab.traffic import RequestLoop
+            from rolloutlab.recording.traffic import RequestLoop
 
             timeline = self.recorder.timeline
             self.loop = RequestLoop(url, origin=timeline.started_at, on_answer=timeline.requests.append)

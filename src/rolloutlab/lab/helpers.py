@@ -14,15 +14,15 @@ from typing import Any
 
 import yaml
 
-from rolloutlab import images, manifests, observe
 from rolloutlab import kubectl as runner
 from rolloutlab.errors import LabError
+from rolloutlab.lab import images, manifests, observe
+from rolloutlab.paths import repository
 from rolloutlab.settings import CONTAINER, DEPLOYMENT, LabSettings
 
 # The lesson's versions: what each tag says on its page.
 VERSIONS = {"latest": "", "1.0.0": "!!! Hola is new version !!!"}
 MISSING_TAG = "2.0.0"
-BUILD_DIR = Path(__file__).resolve().parents[2] / "build"
 
 
 def kubectl(
@@ -39,7 +39,7 @@ def deployment(name: str = DEPLOYMENT) -> dict[str, Any] | None:
 
 def write_manifest(*, settings: LabSettings, tag: str) -> Path:
     """The lesson's manifests with the image in the lab's registry, as a file `kubectl apply -f` can take."""
-    path = BUILD_DIR / "manifests" / f"first-app-{settings.namespace}.yaml"
+    path = repository().build / "manifests" / f"first-app-{settings.namespace}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(manifests.lesson_yaml(settings=settings, tag=tag))
     return path
@@ -127,7 +127,7 @@ def strategy_manifest(*, settings: LabSettings, name: str, max_surge: str, max_u
     # A bound is a pod count (an integer) or a percentage (a string ending in %), never a numeric string.
     bounds = {"maxSurge": max_surge, "maxUnavailable": max_unavailable}
     deployment["spec"]["strategy"]["rollingUpdate"] = {k: int(v) if v.isdigit() else v for k, v in bounds.items()}
-    path = BUILD_DIR / "manifests" / f"{name}-{settings.namespace}.yaml"
+    path = repository().build / "manifests" / f"{name}-{settings.namespace}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(deployment, sort_keys=False))
     return path

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
-from rolloutlab.procs import Daemon, port_open
-from rolloutlab.registry import is_registry
+from rolloutlab.sandbox.procs import Daemon, port_open
+from rolloutlab.sandbox.registry import is_registry
 
 CONTAINER = "rolloutlab-registry"
 

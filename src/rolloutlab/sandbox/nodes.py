@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolloutlab import hostnet, kubectl, nodeconfig, pause
+from rolloutlab import kubectl
 from rolloutlab.errors import LabError
-from rolloutlab.nodeconfig import Node, NodeDirs
 from rolloutlab.paths import Paths
-from rolloutlab.procs import Daemon
+from rolloutlab.sandbox import hostnet, nodeconfig, pause
+from rolloutlab.sandbox.nodeconfig import Node, NodeDirs
+from rolloutlab.sandbox.procs import Daemon
 
 NODE_NAMES = ("node-1", "node-2", "node-3")
 READY_TIMEOUT = 120.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolloutlab.checks import Check
-from rolloutlab.observe import Seen
-from rolloutlab.timeline import PULL_ERRORS, Timeline, image_tag, pod_state, resolve_bound
+from rolloutlab.lab.checks import Check
+from rolloutlab.lab.observe import Seen
+from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, image_tag, pod_state, resolve_bound
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -333,7 +333,7 @@ def recorded_bounds(timeline: Timeline | None, *, peak: int, min_available: int)
 def kept_serving(timeline: Timeline | None, *, via: str) -> Check:
     """Every request during the recording was answered. Through a port-forward, which reaches one pod and not the
     Service's rotation, failures are the tunnel's, so they are reported but do not fail the check."""
-    from rolloutlab import traffic
+    from rolloutlab.recording import traffic
 
     if timeline is None or not timeline.requests:
         return Check("serving", False, "no request was sent: nothing recorded yet, or no URL given to the recording.")

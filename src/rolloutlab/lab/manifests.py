@@ -7,15 +7,14 @@ from typing import Any
 
 import yaml
 
+from rolloutlab.paths import repository
 from rolloutlab.settings import CONTAINER, LabSettings
 
-MANIFESTS_DIR = Path(__file__).resolve().parents[2] / "app" / "k8s"
 
-
-def lesson_objects(*, settings: LabSettings, tag: str, manifests_dir: Path = MANIFESTS_DIR) -> list[dict[str, Any]]:
+def lesson_objects(*, settings: LabSettings, tag: str, manifests_dir: Path | None = None) -> list[dict[str, Any]]:
     """The Deployment and Service of the lesson, the container's image set to `tag` in the lab's registry."""
     objects = []
-    for path in sorted(manifests_dir.glob("*.yaml")):
+    for path in sorted((manifests_dir or repository().manifests).glob("*.yaml")):
         objects += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
     for obj in objects:
         if obj["kind"] == "Deployment":

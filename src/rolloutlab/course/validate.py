@@ -26,11 +26,11 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from rolloutlab import exercises, kubectl, versions
+from rolloutlab import kubectl, versions
 from rolloutlab.errors import LabError
+from rolloutlab.lab import exercises
 from rolloutlab.settings import LabSettings
 
-LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
 CELL_TIMEOUT = 900
 CHECK_LINE = re.compile(r"^(OK  |FAIL) ([^:]+): (.*)$", re.MULTILINE)
 

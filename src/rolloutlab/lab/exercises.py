@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rolloutlab import judge
-from rolloutlab.checks import Check
+from rolloutlab.lab import judge
+from rolloutlab.lab.checks import Check
 
 if TYPE_CHECKING:
-    from rolloutlab.student import Lab
+    from rolloutlab.lab.student import Lab
 
 Judging = Callable[["Lab", Mapping[str, Any]], Check]
 

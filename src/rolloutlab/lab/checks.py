@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rolloutlab import engine, kubectl, registry, versions
+from rolloutlab import kubectl, versions
 from rolloutlab.errors import LabError
+from rolloutlab.sandbox import engine, registry
 from rolloutlab.settings import LabSettings
 
 

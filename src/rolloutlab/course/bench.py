@@ -17,9 +17,10 @@ from pathlib import Path
 from kubernetes import client
 
 from rolloutlab import kubectl, versions
-from rolloutlab.record import Recorder, api_client
-from rolloutlab.registry import push_scratch_image
-from rolloutlab.sandbox import Sandbox
+from rolloutlab.paths import repository
+from rolloutlab.recording.record import Recorder, api_client
+from rolloutlab.sandbox.lifecycle import Sandbox
+from rolloutlab.sandbox.registry import push_scratch_image
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
@@ -186,9 +187,9 @@ def _rss_mib() -> float:
 
 def validate_wall_times(*, out: Path, env: dict[str, str], parallel_jobs: int) -> dict[str, object]:
     """`validate` of every lab, serial then parallel, beside each lab's own duration (its Kubernetes waits)."""
-    from rolloutlab import validate
+    from rolloutlab.course import validate
 
-    labs = validate.find_labs(labs_dir=validate.LABS_DIR, chosen=None)
+    labs = validate.find_labs(labs_dir=repository().labs, chosen=None)
     runs = {}
     for jobs in (1, parallel_jobs):
         started = time.monotonic()

@@ -15,11 +15,11 @@ from pathlib import Path
 import requests
 from docker.errors import APIError, BuildError, ImageNotFound
 
-from rolloutlab import baseimage, engine, registry
+from rolloutlab import paths
 from rolloutlab.errors import LabError
+from rolloutlab.sandbox import baseimage, engine, registry
 from rolloutlab.settings import LabSettings
 
-APP_DIR = Path(__file__).resolve().parents[2] / "app"
 REUSED_TAG_WHY = (
     "a tag is a promise that its content never changes: nodes that already pulled it keep the old image, "
     "and a Deployment whose template still says the same tag sees no change, so it does not roll. "
@@ -59,7 +59,7 @@ def build(
     tag: str,
     message: str,
     base_image: str | None = None,
-    app_dir: Path = APP_DIR,
+    app_dir: Path | None = None,
     repository: str | None = None,
 ) -> str:
     """Build the app as version `tag` with `message`; returns the full image name. Nothing is pushed.
@@ -67,6 +67,7 @@ def build(
     Without `base_image`, the public Python base where it can be had, else one built from Debian packages.
     """
     name = image_name(settings=settings, tag=tag, repository=repository)
+    app_dir = app_dir or paths.repository().app
     if base_image is None:
         base_image = baseimage.pick_base(say=print)
     args = {"APP_VERSION": tag, "APP_MESSAGE": message, "BASE_IMAGE": base_image}

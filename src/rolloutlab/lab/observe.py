@@ -69,7 +69,7 @@ def namespaces_with(name: str) -> list[str]:
 
 
 def registry_tags(settings: LabSettings) -> list[str] | None:
-    from rolloutlab import images
+    from rolloutlab.lab import images
 
     try:
         return images.tags(settings=settings)

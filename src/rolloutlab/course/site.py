@@ -14,9 +14,7 @@ import yaml
 from nbconvert import MarkdownExporter
 
 from rolloutlab.errors import LabError
-
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
-MKDOCS_YML = DOCS_DIR.parent / "mkdocs.yml"
+from rolloutlab.paths import repository
 
 
 def lab_title(nb: nbformat.NotebookNode, *, fallback: str) -> str:
@@ -54,12 +52,12 @@ def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
         )
     shutil.rmtree(work, ignore_errors=True)
     docs = work / "docs"
-    shutil.copytree(DOCS_DIR, docs, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(repository().docs, docs, ignore=shutil.ignore_patterns("README.md"))
     nav_labs = []
     for notebook in executed:
         title, page = render_lab(notebook, out_dir=docs / "labs")
         nav_labs.append({title: f"labs/{page}"})
-    config = yaml.safe_load(MKDOCS_YML.read_text())
+    config = yaml.safe_load(repository().mkdocs_yml.read_text())
     config["docs_dir"] = str(docs.resolve())  # mkdocs reads relative paths from the config file's folder
     config["site_dir"] = str(out.resolve())
     config["nav"].insert(1, {"Labs": nav_labs})

@@ -13,7 +13,7 @@ from docker.errors import DockerException
 
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
-from rolloutlab.procs import Daemon
+from rolloutlab.sandbox.procs import Daemon
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ import importlib.metadata
 import json
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from rolloutlab.course import bench, classroom, clusters, scenarios, site, validate
-from rolloutlab.errors import LabError
+from rolloutlab.errors import LabError, Stopped
 from rolloutlab.paths import Paths, repository
 from rolloutlab.sandbox import baseimage
 from rolloutlab.sandbox.gobuild import say_to_stderr
@@ -254,13 +255,23 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop)
     try:
         return int(args.func(args))
     except LabError as exc:
         print(f"rolloutlab: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("rolloutlab: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        # Ignore a second signal while the line is written: the cleanup already ran on the way up.
+        for stop in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(stop, signal.SIG_IGN)
+        why = exc.signal_name if isinstance(exc, Stopped) else "Ctrl-C"
+        print(f"rolloutlab: stopped by {why}; what it had started was stopped and removed", file=sys.stderr)
+        return 128 + (signal.Signals[why].value if isinstance(exc, Stopped) else signal.SIGINT.value)

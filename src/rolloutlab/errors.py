@@ -12,3 +12,12 @@ class LabError(Exception):
     def __str__(self) -> str:
         # Two sentences: the fix starts with a capital, whatever case the caller wrote it in.
         return f"{self.problem}. {self.fix[:1].upper()}{self.fix[1:]}."
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (`timeout`, a CI runner, a closed terminal), handled exactly as Ctrl-C is: every
+    `except KeyboardInterrupt` and `finally` cleans up the same way."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name

@@ -112,3 +112,8 @@ class Paths:
     @property
     def kubeconfig(self) -> Path:
         return self.sandbox / "kubeconfig"
+
+    @property
+    def kernels(self) -> Path:
+        # One private folder per lab kernel (its flattened kubeconfig); see settings.private_folder.
+        return self.cache / "kernels"

@@ -7,13 +7,16 @@ uses the same address, so the labs run unchanged there).
 
 from __future__ import annotations
 
+import atexit
 import os
-import subprocess
-import tempfile
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.paths import Paths
 
 DEPLOYMENT = "first-app"
 CONTAINER = "first-app-k8s"
@@ -74,31 +77,56 @@ class LabSettings:
         """Point plain `kubectl` calls (a notebook's `!kubectl` cells, the helpers) at the lab's cluster and
         namespace, so that the lesson's commands run exactly as written.
 
-        The chosen kubeconfig and context are copied into a private kubeconfig file whose context carries the
-        lab's namespace: the user's own kubeconfig and its current context are never changed.
+        The chosen kubeconfig and context are copied into a private kubeconfig whose context carries the lab's
+        namespace: the user's own kubeconfig and its current context are never changed. The copy holds the
+        cluster's credentials, so it lives in a folder of this process only (0700, file 0600), removed when the
+        process exits; folders of processes that died without exiting (a killed kernel) go at the next call.
         """
-        source = ["--kubeconfig", self.kubeconfig] if self.kubeconfig else []
-        view = ["kubectl", *source, "config", "view", "--minify", "--flatten"]
-        if self.context:
-            view += ["--context", self.context]
-        try:
-            proc = subprocess.run(view, capture_output=True, text=True, check=False)
-        except FileNotFoundError as exc:
-            raise LabError("kubectl is not installed", fix="install kubectl, then restart the kernel") from exc
+        view = ["config", "view", "--minify", "--flatten", *(["--context", self.context] if self.context else [])]
+        proc = kubectl.run(view, kubeconfig=self.kubeconfig, timeout=30)
         if proc.returncode != 0 or "clusters:" not in proc.stdout:
             what = f"context {self.context!r}" if self.context else "a current context"
             raise LabError(
                 f"your kubeconfig has no {what} ({proc.stderr.strip() or 'empty'})",
-                fix="start the sandbox and `eval $(rolloutlab sandbox env)`, or set LAB_CONTEXT to one of "
+                fix="start the sandbox (`rolloutlab sandbox up`), or set LAB_CONTEXT to one of "
                 "`kubectl config get-contexts`",
             )
-        handle, path = tempfile.mkstemp(prefix="rolloutlab-", suffix=".kubeconfig")
-        with os.fdopen(handle, "w") as out:
+        path = private_folder() / "kubeconfig"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
             out.write(proc.stdout)
-        subprocess.run(
-            ["kubectl", "--kubeconfig", path, "config", "set-context", "--current", f"--namespace={self.namespace}"],
-            capture_output=True,
-            check=True,
-        )
-        os.environ["KUBECONFIG"] = path
-        return path
+        kubectl.run(["config", "set-context", "--current", f"--namespace={self.namespace}"], kubeconfig=path,
+                    timeout=30, check=True)  # fmt: skip
+        os.environ["KUBECONFIG"] = str(path)
+        return str(path)
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot: with the pid, a name no later process can reuse."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def private_folder() -> Path:
+    """This process's own folder for files that hold credentials; made once, removed at exit."""
+    kernels = Paths.from_env().kernels
+    sweep_private_folders(kernels)
+    folder = kernels / f"{os.getpid()}-{_start_time(os.getpid())}"
+    if not folder.is_dir():
+        kernels.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def sweep_private_folders(kernels: Path) -> list[Path]:
+    """Remove the folders of processes that are gone (killed kernels); returns what was removed."""
+    removed = []
+    for folder in kernels.glob("*-*") if kernels.is_dir() else []:
+        pid, _, started = folder.name.partition("-")
+        if pid.isdigit() and _start_time(int(pid)) != started:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

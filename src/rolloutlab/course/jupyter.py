@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rolloutlab.errors import LabError
-from rolloutlab.paths import repository
+from rolloutlab.paths import Paths, repository
+from rolloutlab.settings import sweep_private_folders
 
 FIRST_PORT = 8888
 
@@ -80,9 +81,16 @@ def launch(*, env: Mapping[str, str], kubectl_path: str, port: int | None, open_
         try:
             proc.wait()
         except KeyboardInterrupt:
+            # Ctrl-C, SIGTERM or SIGHUP: JupyterLab shuts its kernels down as it stops; then the private folders of
+            # any kernel that did not get to exit cleanly go too.
             proc.terminate()
-            proc.wait(timeout=30)
-            return 130
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+        finally:
+            sweep_private_folders(Paths.from_env().kernels)
     if proc.returncode not in (0, -15):
         lines = [line for line in log.read_text().splitlines() if line.strip()]
         raise LabError(f"JupyterLab stopped with exit {proc.returncode}: {lines[-1] if lines else 'no message'}",

@@ -13,10 +13,13 @@ import json
 import os
 import platform
 import re
+import shutil
+import signal
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,11 +28,14 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from rolloutlab import kubectl, versions
+from rolloutlab.course.board import Board
 from rolloutlab.errors import LabError
-from rolloutlab.lab import exercises
-from rolloutlab.settings import LabSettings
+from rolloutlab.lab import cluster, exercises
+from rolloutlab.paths import Paths
+from rolloutlab.settings import LabSettings, sweep_private_folders
 
 CELL_TIMEOUT = 900
 CHECK_LINE = re.compile(r"^(OK  |FAIL) ([^:]+): (.*)$", re.MULTILINE)
@@ -121,6 +127,7 @@ def run_lab(
     env: Mapping[str, str],
     namespaces: Namespaces,
     answers: Mapping[str, str] | None = None,
+    on_cell: Callable[[str, int, int], None] | None = None,
 ) -> LabResult:
     """Execute one lab in a namespace of its own, exercises filled with their solutions (or with `answers`, as a
     student would type them), each check first run where it must fail. The executed copy is written even when
@@ -135,16 +142,20 @@ def run_lab(
     started = time.monotonic()
     failed_cell = error = None
     proofs: list[Proof] = []
+    sockets = Path(tempfile.mkdtemp(prefix="rolloutlab-kernel-"))
     try:
-        client = NotebookClient(
-            nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        )
-        asyncio.run(_execute(client, nb, env=kernel_env, answers=answers or {}, proofs=proofs))
+        # IPC sockets in a private folder: nothing listens on TCP, and the kernel has nothing to warn about.
+        config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", config=config,
+                                resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+        running = Running(client=client, lab=path.stem, cells=len(nb.cells), on_cell=on_cell or _ignore)
+        asyncio.run(_execute(running, nb, env=kernel_env, answers=answers or {}, proofs=proofs))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
     finally:
         nbformat.write(nb, executed)
         namespaces.delete(namespace)
+        shutil.rmtree(sockets, ignore_errors=True)
     expected = (nb.metadata.get("rolloutlab") or {}).get("expected_seconds")
     unproved = [p.step for p in proofs if not p.seen_failing]
     if error is None and unproved:
@@ -173,8 +184,40 @@ def check_of(cell: nbformat.NotebookNode) -> str | None:
     return (cell.get("metadata", {}).get("rolloutlab") or {}).get("check")
 
 
+def _ignore(lab: str, cell: int, cells: int) -> None:
+    pass
+
+
+@dataclass
+class Running:
+    """A lab being executed: its client (so that an interrupted run can stop its kernel) and who to tell as each
+    cell starts."""
+
+    client: NotebookClient
+    lab: str
+    cells: int
+    on_cell: Callable[[str, int, int], None]
+
+
+_running: set[int] = set()  # the kernels' process groups of the labs running now
+_running_lock = threading.Lock()
+_stopping = threading.Event()  # set when the run is interrupted: no lab goes on to its next cell
+
+
+def kill_running_kernels() -> int:
+    """Kill the kernels of the labs still running (and what they started: `kubectl`, port-forwards), so that
+    their threads end at once on a DeadKernelError; returns how many were killed."""
+    _stopping.set()
+    with _running_lock:
+        groups = list(_running)
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    return len(groups)
+
+
 async def _execute(
-    client: NotebookClient,
+    running: Running,
     nb: nbformat.NotebookNode,
     *,
     env: Mapping[str, str],
@@ -182,24 +225,39 @@ async def _execute(
     proofs: list[Proof],
 ) -> None:
     """nbclient's execute, cell by cell, with each step's proof run just before the step is done."""
+    client = running.client
     client.reset_execution_trackers()
     cells = list(nb.cells)
+    group = None
     try:
         async with client.async_setup_kernel(env=env):
-            await _execute_cells(client, nb, cells, answers=answers, proofs=proofs)
+            group = getattr(client.km.provisioner, "pgid", None) if client.km is not None else None
+            if group:
+                with _running_lock:
+                    _running.add(group)
+                if _stopping.is_set():
+                    kill_running_kernels()
+            await _execute_cells(running, nb, cells, answers=answers, proofs=proofs)
     finally:
         nb.cells = cells  # the proofs' cells go: they were appended only so that late outputs had a home
+        if group:
+            with _running_lock:
+                _running.discard(group)
 
 
 async def _execute_cells(
-    client: NotebookClient,
+    running: Running,
     nb: nbformat.NotebookNode,
     cells: list[Any],
     *,
     answers: Mapping[str, str],
     proofs: list[Proof],
 ) -> None:
+    client = running.client
     for index, cell in enumerate(cells):
+        if _stopping.is_set():
+            raise DeadKernelError("validate was stopped")
+        running.on_cell(running.lab, index + 1, running.cells)
         step_id = step_of(cell)
         if step_id and cell.cell_type == "code":
             step = exercises.STEPS[step_id]
@@ -284,22 +342,40 @@ def validate(
     *, labs: Sequence[Path], out_dir: Path, env: Mapping[str, str], jobs: int, namespace: str | None = None
 ) -> list[LabResult]:
     """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`) and
-    write `report.json` and `report.html` into `out_dir`."""
-    settings = LabSettings.from_env({**os.environ, **env})
+    write `report.json` and `report.html` into `out_dir`. Interrupted (Ctrl-C, SIGTERM, SIGHUP): kernels
+    killed, namespaces deleted, then the interruption goes on up."""
+    configured = LabSettings.from_env({**os.environ, **env})
+    settings = cluster.choose(configured, say=print)
+    if settings.kubeconfig != configured.kubeconfig:
+        env = {**env, "LAB_KUBECONFIG": str(settings.kubeconfig)}
     namespaces = Namespaces(settings=settings, fixed=namespace)
     if namespace:
         jobs = 1  # the labs share the namespace: one at a time
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    _stopping.clear()
+    board = Board(labs={p.stem: expected_seconds(p) for p in labs})
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+
+    def one(path: Path) -> LabResult:
+        result = run_lab(path, out_dir=out_dir, env=env, namespaces=namespaces, on_cell=board.cell)
+        board.finished(result.lab, ok=result.ok, seconds=result.seconds, error=result.error)
+        return result
+
     try:
-        futures = [pool.submit(run_lab, p, out_dir=out_dir, env=env, namespaces=namespaces) for p in labs]
-        results = [f.result() for f in futures]
+        with board:
+            futures = [pool.submit(one, p) for p in labs]
+            results = [f.result() for f in futures]
     except BaseException:
-        # Interrupted: no new lab starts, and deleting the namespaces stops the running ones' work.
+        # Interrupted: no new lab starts, the running kernels die, their namespaces go.
         pool.shutdown(wait=False, cancel_futures=True)
+        kill_running_kernels()
+        namespaces.delete_all()
+        pool.shutdown(wait=True)
         namespaces.delete_all()
         raise
+    finally:
+        sweep_private_folders(Paths.from_env().kernels)
     pool.shutdown()
     namespaces.delete_all()
     report = {
@@ -312,6 +388,10 @@ def validate(
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.html").write_text(report_html(report))
     return results
+
+
+def expected_seconds(path: Path) -> float | None:
+    return (json.loads(path.read_text()).get("metadata", {}).get("rolloutlab") or {}).get("expected_seconds")
 
 
 def report_html(report: dict[str, Any]) -> str:

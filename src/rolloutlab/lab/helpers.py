@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from rolloutlab import kubectl as runner
+from rolloutlab import progress
 from rolloutlab.errors import LabError
 from rolloutlab.lab import images, manifests, observe
 from rolloutlab.paths import repository
@@ -83,15 +84,25 @@ def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
     return f"{series}.{n}"
 
 
-def rollout_timeout(name: str = DEPLOYMENT) -> str:
-    """A `--timeout` for `kubectl rollout status` taken from the Deployment's own progress deadline."""
-    found = deployment(name)
-    deadline = int((found or {}).get("spec", {}).get("progressDeadlineSeconds") or 600)
-    return f"--timeout={deadline + 30}s"
-
-
 def wait_rolled_out(name: str = DEPLOYMENT) -> None:
-    kubectl("rollout", "status", f"deployment/{name}", rollout_timeout(name))
+    """Wait as `kubectl rollout status` does (same end, same failure at the progress deadline), drawing the new
+    pods as they become available."""
+    args = ["rollout", "status", f"deployment/{name}", "--watch=false"]
+    with progress.task(f"rollout of {name}", total=None) as bar:
+        while True:
+            proc = kubectl(*args, check=False, timeout=60)
+            found = deployment(name) or {}
+            status, wanted = found.get("status") or {}, (found.get("spec") or {}).get("replicas")
+            bar.update(done=min(status.get("updatedReplicas") or 0, status.get("availableReplicas") or 0),
+                       total=wanted or None, note=f"{status.get('updatedReplicas') or 0} updated, "
+                       f"{status.get('availableReplicas') or 0} available")  # fmt: skip
+            if proc.returncode != 0:
+                raise runner.KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout,
+                                          fix="read the Deployment's events: `kubectl describe deployment " + name
+                                          + "`")  # fmt: skip
+            if "successfully rolled out" in proc.stdout:
+                return
+            time.sleep(1)
 
 
 def catch_up(*, settings: LabSettings, through: str) -> None:

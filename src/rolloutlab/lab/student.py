@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rolloutlab.errors import LabError
-from rolloutlab.lab import checks, exercises, helpers, images, judge, observe
+from rolloutlab.lab import checks, cluster, exercises, helpers, images, judge, observe
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.paths import repository
 from rolloutlab.recording import traffic
@@ -27,7 +27,8 @@ STRATEGY_BOUNDS = {"surge-1-unavail-0": (5, 4), "surge-0-unavail-1": (4, 3), "su
 def open_lab(number: str) -> Lab:
     """Point kubectl at the lab's cluster and namespace (a private kubeconfig; yours is not changed), and say
     where everything goes."""
-    settings = LabSettings.from_env()
+    _show_lab_errors_in_one_line()
+    settings = cluster.choose(LabSettings.from_env(), say=print)
     settings.apply_to_kubectl()
     artifacts = Path(os.environ.get("LAB_ARTIFACTS") or repository().build / "labs" / "artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -35,6 +36,24 @@ def open_lab(number: str) -> Lab:
     print(f"lab {number}: context {lab.context}, namespace {settings.namespace}, registry {settings.registry}; "
           f"pictures and recordings go to {artifacts}")  # fmt: skip
     return lab
+
+
+def _show_lab_errors_in_one_line() -> None:
+    """In a notebook, a check that fails or a LabError shows its message, not a Python traceback. The output
+    stays an error (the cell stops, `validate` reads the exception's name)."""
+    with contextlib.suppress(ImportError):
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            shell.set_custom_exc((LabError, CheckFailed), _one_line)
+
+
+def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
+    text = str(value) if isinstance(value, CheckFailed) else f"rolloutlab: {value}"
+    shown = [f"\x1b[31m{text}\x1b[0m"]
+    shell._showtraceback(etype, value, shown)  # IPython leaves showing a custom traceback to its handler
+    return shown
 
 
 class Lab:

@@ -14,13 +14,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolloutlab import versions
+from rolloutlab import progress, versions
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
 
@@ -251,29 +250,20 @@ class Builder:
         return proc.stdout
 
     def _go_build(self, args: Sequence[str], *, cwd: Path, label: str) -> None:
-        """Run a long `go build -v`, printing a progress line now and then instead of every package."""
+        """Run a long `go build -v` under a progress bar: packages compiled out of the package's dependencies
+        (`go list -deps`; those already in Go's build cache are not compiled again, so the bar may end early)."""
         log_path = self.paths.logs / f"build-{label}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        count = 0
-        started = time.monotonic()
-        done = threading.Event()
-
-        def heartbeat() -> None:
-            while not done.wait(30):
-                self.say(f"  ... {label}: {count} packages compiled, {time.monotonic() - started:.0f} s")
-
-        ticker = threading.Thread(target=heartbeat, daemon=True)
-        with log_path.open("w") as log:
+        total = len(self._go_cmd(["list", "-deps", args[-1]], cwd=cwd).split())
+        with progress.task(f"compiling {label}", total=total or None) as bar, log_path.open("w") as log:
             proc = subprocess.Popen(
                 [self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=subprocess.PIPE, text=True
             )
-            ticker.start()
             assert proc.stderr is not None
             for line in proc.stderr:
                 log.write(line)
-                count += 1
+                bar.advance()
             code = proc.wait()
-            done.set()
         if code != 0:
             tail = log_path.read_text().strip().splitlines()[-5:]
             raise LabError(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from rolloutlab import kubectl, versions
+from rolloutlab import kubectl, progress, versions
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import gobuild, nodeconfig, pause, pki
@@ -215,18 +215,25 @@ class Sandbox:
     # -- up / down ------------------------------------------------------------------------------------------
     def up(self, *, build: bool = True) -> Status:
         started = time.monotonic()
-        bins = self.binaries(build=build)
-        self.say(f"registry: {self._registry_line(self.registry.up())}")
-        self._cluster_up(bins)
-        # Before the nodes: dockerd puts its iptables hooks first when it starts, the nodes' boundary goes above.
-        engine = self._engine_up()
-        self.say(f"docker engine: {self._engine_line(engine)}")
-        self.say("nodes: starting " + ", ".join(self.nodes.names) + " (kubelet and containerd each) and kube-proxy")
-        self.nodes.up(
-            bins=bins.nodes, pki=self.pki_dir, server=self._apiserver_url(),
-            admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl,
-        )  # fmt: skip
-        status = self.status()
+        with progress.task("sandbox up", total=6) as bar:
+            bins = self.binaries(build=build)
+            bar.update(done=1, note="registry")
+            self.say(f"registry: {self._registry_line(self.registry.up())}")
+            bar.update(done=2, note="control plane")
+            self._cluster_up(bins)
+            bar.update(done=3, note="docker engine")
+            # Before the nodes: dockerd puts its iptables hooks first when it starts, the nodes' boundary goes above.
+            engine = self._engine_up()
+            self.say(f"docker engine: {self._engine_line(engine)}")
+            bar.update(done=4, note="nodes")
+            self.say(f"nodes: starting {', '.join(self.nodes.names)} (kubelet and containerd each) and kube-proxy")
+            self.nodes.up(
+                bins=bins.nodes, pki=self.pki_dir, server=self._apiserver_url(),
+                admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl,
+            )  # fmt: skip
+            bar.update(done=5, note="status")
+            status = self.status()
+            bar.update(done=6)
         if not status.up:
             raise LabError(f"the sandbox is only half up ({self.describe(status)})", fix=self._half_up_fix())
         self.say(f"sandbox up in {time.monotonic() - started:.1f} s; kubeconfig: {self.paths.kubeconfig}")

@@ -1,0 +1,52 @@
+"""Which cluster a lab talks to: the one kubectl is configured for, else the running sandbox, else one line
+saying what to do. `validate`, `open_lab` and the checks all start here.
+
+Choice: with no cluster configured at all (no current context, no LAB_CONTEXT), a running sandbox is used, and
+said. A configured cluster is never replaced by the sandbox: a wrong context is the user's to fix, so a
+configured cluster that does not answer is an error, not a reason to switch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from rolloutlab import kubectl
+from rolloutlab.errors import LabError
+from rolloutlab.paths import Paths
+from rolloutlab.settings import LabSettings
+
+
+def _current_context(settings: LabSettings) -> str | None:
+    proc = kubectl.run(["config", "current-context"], kubeconfig=settings.kubeconfig, timeout=15)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def _answers(*, kubeconfig: str | None, context: str | None) -> tuple[bool, str]:
+    proc = kubectl.run(["get", "--raw", "/readyz", "--request-timeout=5s"], kubeconfig=kubeconfig, context=context,
+                       timeout=20)  # fmt: skip
+    last = (proc.stderr.strip().splitlines() or [""])[-1]
+    return proc.returncode == 0, last
+
+
+def choose(settings: LabSettings, *, say: Callable[[str], None]) -> LabSettings:
+    """`settings` pointed at a cluster that answers; LabError in one line when there is none."""
+    context = settings.context or _current_context(settings)
+    if context:
+        ok, why = _answers(kubeconfig=settings.kubeconfig, context=settings.context)
+        if not ok:
+            raise LabError(
+                f"the cluster of context {context!r} does not answer ({why or 'no reply'})",
+                fix="start that cluster, or choose another with LAB_CONTEXT (`kubectl config get-contexts`); "
+                "for the sandbox: `rolloutlab sandbox up`",
+            )
+        return settings
+    sandbox = Paths.from_env().kubeconfig
+    if sandbox.is_file() and _answers(kubeconfig=str(sandbox), context=None)[0]:
+        say(f"no cluster configured: using the running sandbox ({sandbox})")
+        return dataclasses.replace(settings, kubeconfig=str(sandbox), context=None)
+    where = f"KUBECONFIG={settings.kubeconfig}" if settings.kubeconfig else "~/.kube/config"
+    raise LabError(
+        f"no cluster configured: {where} has no current context, and the sandbox is not running",
+        fix="start the sandbox (`rolloutlab sandbox up`), or point KUBECONFIG or LAB_CONTEXT at your cluster",
+    )

@@ -1,0 +1,80 @@
+"""Without a cluster, validate and the labs say what to do in one line; with none configured, the sandbox is used."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from rolloutlab.errors import LabError
+from rolloutlab.lab import cluster
+from rolloutlab.settings import LabSettings
+
+NOWHERE = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: gone, context: {cluster: c, user: u}}]
+current-context: gone
+"""
+
+
+def _env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
+    config = tmp_path / "config"
+    config.write_text(kubeconfig)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
+    return {**env, "KUBECONFIG": str(config), "ROLLOUTLAB_HOME": str(tmp_path / "home")}
+
+
+def test_validate_with_no_cluster_and_no_sandbox_is_one_line(tmp_path):
+    """No current context, no sandbox: exit 2 and one line naming both ways out, not kubectl's localhost:8080."""
+    command = [sys.executable, "-m", "rolloutlab", "validate", "--labs", "00", "--out", str(tmp_path / "o")]
+    proc = subprocess.run(command, capture_output=True, text=True, env=_env(tmp_path, ""), timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("rolloutlab: no cluster configured: KUBECONFIG=")
+    assert "rolloutlab sandbox up" in proc.stderr
+    assert "8080" not in proc.stderr
+
+
+def test_a_configured_cluster_that_does_not_answer_is_named_and_not_replaced(tmp_path, monkeypatch):
+    """A current context whose server is down: the context is named; the sandbox is not silently used instead."""
+    for name, value in _env(tmp_path, NOWHERE).items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(LabError, match="the cluster of context 'gone' does not answer"):
+        cluster.choose(LabSettings.from_env(), say=print)
+
+
+def test_in_a_notebook_the_message_is_one_line_without_a_traceback(tmp_path):
+    """`open_lab` with no cluster: the cell's error shows the one line, no Python frames."""
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "k"))
+    km.start_kernel(env=_env(tmp_path, ""))
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        errors = []
+        client.execute_interactive("from rolloutlab.lab import open_lab\nlab = open_lab('00')", timeout=120,
+                                   output_hook=lambda m: errors.append(m["content"]) if m["msg_type"] == "error"
+                                   else None)  # fmt: skip
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert len(errors) == 1
+    assert errors[0]["ename"] == "LabError"
+    assert len(errors[0]["traceback"]) == 1
+    assert "rolloutlab: no cluster configured" in errors[0]["traceback"][0]
+    assert "File " not in errors[0]["traceback"][0]
+
+
+@pytest.mark.sandbox
+def test_with_nothing_configured_the_running_sandbox_is_used_and_said(sandbox, tmp_path, monkeypatch):
+    """No current context but the sandbox runs: its kubeconfig is chosen, and a line says so."""
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "empty"))
+    (tmp_path / "empty").write_text("")
+    said = []
+    chosen = cluster.choose(LabSettings.from_env(), say=said.append)
+    assert chosen.kubeconfig == str(sandbox.kubeconfig)
+    assert said == [f"no cluster configured: using the running sandbox ({sandbox.kubeconfig})"]

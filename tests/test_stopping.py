@@ -1,0 +1,99 @@
+"""Stopped from outside (SIGTERM as `timeout` and CI runners send, SIGHUP as a closed terminal), validate and
+`rolloutlab lab` clean up as on Ctrl-C: kernels gone, namespaces deleted, no credentials left, one line."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from helpers import wait_for
+from rolloutlab.course import jupyter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _kernels() -> set[int]:
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if b"ipykernel_launcher" in (proc / "cmdline").read_bytes():
+                    found.add(int(proc.name))
+            except OSError:
+                pass
+    return found
+
+
+def _namespaces(sandbox, prefix: str) -> dict[str, bool]:
+    """Namespaces named `prefix`…, each with whether it is still active (not being deleted)."""
+    out = subprocess.run([sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), "get", "namespaces", "-o", "json"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return {i["metadata"]["name"]: "deletionTimestamp" not in i["metadata"] for i in json.loads(out)["items"]
+            if i["metadata"]["name"].startswith(prefix)}  # fmt: skip
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
+    """Mid-lab signal: exit 128+n, one line naming it, no kernel, the lab's namespace deleted, no private folder."""
+    before = _kernels()
+    home = tmp_path / "home"
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry, "CI": "true",
+           "ROLLOUTLAB_HOME": str(home)}  # fmt: skip
+    command = [sys.executable, "-m", "rolloutlab", "validate", "--labs", "03", "--out", str(tmp_path / "o")]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert "03-failed-rollout: started" in proc.stdout.readline()
+    wait_for(lambda: _kernels() - before, timeout=60, what="the lab's kernel")
+    wait_for(lambda: any((home / "kernels").glob("*/kubeconfig")), timeout=60, what="the lab to open")
+    namespace = [n for n, active in _namespaces(sandbox, "lab03-").items() if active]
+    assert len(namespace) == 1
+    proc.send_signal(stop)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + stop.value
+    assert err.strip().splitlines() == [
+        f"rolloutlab: stopped by {stop.name}; what it had started was stopped and removed"
+    ]
+    assert _kernels() - before == set()
+    assert _namespaces(sandbox, namespace[0]).get(namespace[0]) in (None, False)
+    assert list((home / "kernels").iterdir()) == []
+
+
+@pytest.mark.sandbox
+def test_rolloutlab_lab_stopped_by_sigterm_stops_its_kernels(sandbox, tmp_path):
+    """JupyterLab with a running kernel, SIGTERM to `rolloutlab lab`: the server and the kernel are gone, one line."""
+    before = _kernels()
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "ROLLOUTLAB_HOME": str(tmp_path / "home")}
+    port = jupyter.free_port(18988)
+    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    url = re.search(r"(http://127\.0\.0\.1:\d+)/lab\?token=(\S+)", proc.stdout.readline())
+    assert url
+    base, token = url.group(1), url.group(2)
+
+    def started() -> bool:
+        try:
+            answer = requests.post(f"{base}/api/kernels", headers={"Authorization": f"token {token}"},
+                                   json={"name": "python3"}, timeout=10)  # fmt: skip
+        except requests.ConnectionError:
+            return False
+        return answer.status_code == 201
+
+    wait_for(started, timeout=60, what="JupyterLab to start a kernel")
+    wait_for(lambda: _kernels() - before, timeout=60, what="the kernel process")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 143
+    assert err.strip().splitlines()[-1] == "rolloutlab: stopped by SIGTERM; what it had started was stopped and removed"
+    deadline = time.monotonic() + 10
+    while _kernels() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _kernels() - before == set()

@@ -3,6 +3,7 @@
 import docker
 import pytest
 
+from rolloutlab.errors import LabError
 from rolloutlab.sandbox import baseimage
 
 
@@ -16,9 +17,17 @@ def test_mirror_from_deb822_sources(tmp_path):
     assert baseimage.apt_mirror(sources=tmp_path) == "http://mirror.example/debian"
 
 
+def test_no_mirror_configured_is_one_line_and_no_host_is_guessed(tmp_path):
+    """apt names no Debian mirror: a LabError saying so, never a mirror host written into the code."""
+    (tmp_path / "sources.list").write_text("deb http://example.org/ubuntu jammy main\n")
+    with pytest.raises(LabError, match="no Debian mirror in") as caught:
+        baseimage.apt_mirror(sources=tmp_path)
+    assert "http" not in str(caught.value)
+    assert not hasattr(baseimage, "DEFAULT_MIRROR")
+
+
 def test_mirror_from_one_line_sources(tmp_path):
-    """A classic sources.list line with options is read too; with none, Debian's default."""
-    assert baseimage.apt_mirror(sources=tmp_path) == baseimage.DEFAULT_MIRROR
+    """A classic sources.list line with options is read too."""
     (tmp_path / "sources.list").write_text("deb [arch=amd64] http://ftp.example/debian bookworm main\n")
     assert baseimage.apt_mirror(sources=tmp_path) == "http://ftp.example/debian"
 

@@ -20,13 +20,13 @@ from rolloutlab.sandbox import engine
 PUBLIC_BASE = "python:3.12-slim"
 LOCAL_BASE = "rolloutlab/python-base:bookworm"
 SUITE = "bookworm"
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # Trimmed after debootstrap: nothing a Python web app reads at run time.
 PRUNE = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale")
 
 
 def apt_mirror(*, sources: Path = Path("/etc/apt")) -> str:
-    """The Debian mirror this machine's apt uses (so debootstrap reaches what apt reaches)."""
+    """The Debian mirror this machine's apt uses (so debootstrap reaches what apt reaches). None is assumed: a
+    machine whose apt names no Debian mirror gets one line saying so."""
     files = [*sorted(sources.glob("sources.list.d/*.sources")), sources / "sources.list"]
     for path in files:
         try:
@@ -37,7 +37,12 @@ def apt_mirror(*, sources: Path = Path("/etc/apt")) -> str:
             uri = match.group(1)
             if uri.rstrip("/").endswith("/debian"):
                 return uri
-    return DEFAULT_MIRROR
+    raise LabError(
+        f"no Debian mirror in {sources}/sources.list or {sources}/sources.list.d/*.sources, so debootstrap "
+        "has nowhere to fetch the base image's packages from",
+        fix="add your Debian mirror to apt's sources (the one `apt-get update` should use), or run on a machine "
+        "that can pull python:3.12-slim",
+    )
 
 
 def has_image(name: str) -> bool:

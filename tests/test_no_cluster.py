@@ -78,3 +78,15 @@ def test_with_nothing_configured_the_running_sandbox_is_used_and_said(sandbox, t
     chosen = cluster.choose(LabSettings.from_env(), say=said.append)
     assert chosen.kubeconfig == str(sandbox.kubeconfig)
     assert said == [f"no cluster configured: using the running sandbox ({sandbox.kubeconfig})"]
+
+
+@pytest.mark.sandbox
+def test_validate_with_nothing_configured_runs_a_recording_lab_on_the_sandbox(sandbox, tmp_path):
+    """No current context: validate says it uses the sandbox, and lab 02 (which records) passes there."""
+    (tmp_path / "empty").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
+    env.update({"KUBECONFIG": str(tmp_path / "empty"), "LAB_REGISTRY": sandbox.registry, "CI": "true"})
+    command = [sys.executable, "-m", "rolloutlab", "validate", "--labs", "02", "--out", str(tmp_path / "o")]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.stdout.splitlines()[0] == f"no cluster configured: using the running sandbox ({sandbox.kubeconfig})"
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -117,8 +117,15 @@ def private_folder() -> Path:
     if not folder.is_dir():
         kernels.mkdir(parents=True, exist_ok=True)
         folder.mkdir(mode=0o700)
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        atexit.register(_remove_if_ours, folder, owner=os.getpid())
     return folder
+
+
+def _remove_if_ours(folder: Path, *, owner: int) -> None:
+    # A forked child (the recorder's helpers, a library's worker) inherits atexit handlers: only the process
+    # that made the folder may remove it, or the kernel loses its kubeconfig while it still runs.
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def sweep_private_folders(kernels: Path) -> list[Path]:

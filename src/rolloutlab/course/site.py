@@ -3,11 +3,13 @@ outputs and plots, built by mkdocs. Building executes nothing and needs no clust
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
@@ -15,6 +17,40 @@ from nbconvert import MarkdownExporter
 
 from rolloutlab.errors import LabError
 from rolloutlab.paths import repository
+
+
+def report_page(report: dict[str, Any]) -> str:
+    """The last `validate` run as a page: one row per lab, then each lab's checks with the failure each was seen
+    giving before its step (the proof that it can fail)."""
+    env = report.get("environment") or {}
+    lines = [
+        "# Validation report",
+        "",
+        f"**{'All labs passed' if report['ok'] else 'Some labs failed'}** in {report['wall_seconds']:.0f} s, "
+        f"{report['jobs']} at a time, on Kubernetes {env.get('kubernetes') or '?'} (kubectl "
+        f"{env.get('kubectl') or '?'}, context {env.get('context') or '?'}, registry {env.get('registry') or '?'}).",
+        "",
+        "| lab | result | time | expected | checks proven |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for lab in report["labs"]:
+        proofs = lab.get("proofs") or []
+        seen = sum(1 for p in proofs if p["seen_failing"])
+        expected = f"{lab['expected_seconds']:.0f} s" if lab.get("expected_seconds") else ""
+        result = "PASS" if lab["ok"] else f"FAIL at cell {lab['failed_cell']}: {_cell(lab['error'] or '')}"
+        lines.append(f"| [{lab['lab']}]({lab['lab']}.md) | {result} | {lab['seconds']:.0f} s | {expected} | "
+                     f"{seen}/{len(proofs)} |")  # fmt: skip
+    for lab in report["labs"]:
+        lines += ["", f"## {lab['lab']}", ""]
+        for proof in lab.get("proofs") or []:
+            mark = "seen failing" if proof["seen_failing"] else "**never seen failing**"
+            lines.append(f"- `{proof['step']}`: {mark}: {_cell(proof['message'])}")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell or list item."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
 
 
 def lab_title(nb: nbformat.NotebookNode, *, fallback: str) -> str:
@@ -61,6 +97,10 @@ def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
     config["docs_dir"] = str(docs.resolve())  # mkdocs reads relative paths from the config file's folder
     config["site_dir"] = str(out.resolve())
     config["nav"].insert(1, {"Labs": nav_labs})
+    report = labs_dir / "report.json"
+    if report.is_file():
+        (docs / "labs" / "report.md").write_text(report_page(json.loads(report.read_text())))
+        config["nav"].insert(2, {"Validation report": "labs/report.md"})
     config_file = work / "mkdocs.yml"
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     proc = subprocess.run(

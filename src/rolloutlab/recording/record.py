@@ -11,6 +11,7 @@ request timeout, resumed from its last resourceVersion and re-listed when that v
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +42,10 @@ REVISION = "deployment.kubernetes.io/revision"
 
 def api_client(*, kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
     try:
-        return config.new_client_from_config(config_file=kubeconfig, context=context)
+        # $KUBECONFIG read now: the client's own default was read when it was imported, before `open_lab` pointed
+        # $KUBECONFIG at the lab's private copy (with `validate --kubeconfig` that default is another cluster).
+        chosen = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None
+        return config.new_client_from_config(config_file=chosen, context=context)
     except config.ConfigException as exc:
         raise LabError(
             f"no usable kubeconfig ({exc})",

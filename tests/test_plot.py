@@ -70,3 +70,13 @@ def test_requests_panel_shows_versions_and_failures(tmp_path):
     panel = fig.axes[2]
     assert [label.get_text() for label in panel.get_yticklabels()] == ["failed", "version 1.0.0"]
     assert "50 answered, 1 failed" in panel.get_title(loc="left")
+
+
+def test_the_animation_player_fetches_nothing_from_the_internet():
+    """The HTML player has no CDN stylesheet and still labels its buttons (play, pause, steps)."""
+    anim = plot.animation(sample("update"), frames=3)
+    page = plot.animation_html(anim)
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    assert '.fa.fa-play::before{content:"▶"}' in page
+    assert 'class="fa fa-pause"' in page

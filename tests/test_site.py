@@ -2,7 +2,9 @@
 
 import functools
 import http.server
+import re
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -14,6 +16,7 @@ from rolloutlab.course import site
 from rolloutlab.paths import repository
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "site-screenshots"
+SITE_DIRS: dict[str, Path] = {}  # served URL -> built folder
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,9 @@ def served(validated, tmp_path_factory):
     handler = functools.partial(Quiet, directory=str(built))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    SITE_DIRS[url] = built
+    yield url
     server.shutdown()
     server.server_close()
 
@@ -102,3 +107,69 @@ def test_site_builds_from_relative_or_absolute_folders(tmp_path, monkeypatch, re
     built = site.build(labs_dir=base / "labs", out=base / "build" / "site", work=base / "build" / "site-src")
     assert (tmp_path / "build" / "site" / "index.html").exists()
     assert (built / "labs" / "03-failed-rollout" / "index.html").exists()
+
+
+@pytest.mark.sandbox
+def test_code_is_highlighted_with_copy_buttons_and_nothing_is_fetched_elsewhere(served, browser):
+    """Material renders the lab's code highlighted with copy buttons, and every resource comes from the site."""
+    browser.get(urljoin(served, "labs/02-deploy-and-set-image/"))
+    wait = time.monotonic() + 15
+    while browser.execute_script("return document.querySelectorAll('.md-code__button').length") == 0:
+        assert time.monotonic() < wait, "no copy buttons appeared"
+        time.sleep(0.3)
+    highlighted = browser.execute_script("return document.querySelectorAll('.highlight code span.kn, .highlight "
+                                         "code span.s2, .highlight code span.nn').length")  # fmt: skip
+    assert highlighted >= 3, "Python keywords, module names and strings are highlighted"
+    fetched = browser.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+    assert {urlparse(url).netloc for url in fetched} == {urlparse(served).netloc}
+
+
+@pytest.mark.sandbox
+def test_no_page_of_the_site_loads_anything_from_the_internet(served):
+    """No script, stylesheet, image or font of any built page points off the site (no CDN, no web fonts)."""
+    built = SITE_DIRS[served]
+    loaded = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(https?:)?//", re.IGNORECASE)
+    offenders = [str(p.relative_to(built)) for p in built.rglob("*.html") if loaded.search(p.read_text())]
+    assert offenders == []
+    styles = "".join(p.read_text() for p in built.rglob("*.css"))
+    assert "fonts.googleapis" not in styles
+    assert "@import url(http" not in styles
+
+
+@pytest.mark.sandbox
+def test_search_works_from_the_local_index(served, browser):
+    """Typing in Material's search box finds the rollback lab, from the index built with the site."""
+    browser.get(served)
+    box = browser.find_element("css selector", "input.md-search__input")
+    box.click()
+    box.send_keys("rollback")
+    found: list[str] = []
+    wait = time.monotonic() + 15
+    while not found and time.monotonic() < wait:
+        time.sleep(0.3)
+        found = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.md-search-result__item a')).map(a => a.pathname)"
+        )
+    assert "/labs/04-rollback/" in found
+
+
+@pytest.mark.sandbox
+def test_the_last_validate_report_is_a_page(served, browser, validated):
+    """The report page: one row per lab with its result and its proven checks, each lab name linking to its page."""
+    _, results = validated
+    browser.get(urljoin(served, "labs/report/"))
+    assert browser.find_element("tag name", "h1").text == "Validation report"
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('table tbody tr')).map(r => Array.from(r.cells).map(c => "
+        "c.innerText))"
+    )
+    assert [row[0] for row in rows] == sorted(results)
+    for row in rows:
+        lab = results[row[0]]
+        proven = sum(1 for p in lab.proofs if p["seen_failing"])
+        assert row[1].startswith("PASS" if lab.ok else "FAIL at cell")
+        assert row[4] == f"{proven}/{len(lab.proofs)}"
+    links = browser.execute_script("return Array.from(document.querySelectorAll('table a')).map(a => a.href)")
+    assert all(requests.get(link, timeout=5).status_code == 200 for link in links)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOTS / "report.png"))

@@ -156,6 +156,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 def cmd_site(args: argparse.Namespace) -> int:
     out = site.build(labs_dir=Path(args.labs), out=Path(args.out), work=Path(args.out).parent / "site-src")
     print(f"site: {out / 'index.html'}")
+    if args.serve:
+        site.serve(out, port=args.port)
     return 0
 
 
@@ -231,6 +233,8 @@ def parser() -> argparse.ArgumentParser:
     site_cmd = groups.add_parser("site", help="build the course site from the last validate run (executes nothing)")
     site_cmd.add_argument("--labs", default="build/labs", help="the --out folder of `rolloutlab validate`")
     site_cmd.add_argument("--out", default="build/site")
+    site_cmd.add_argument("--serve", action="store_true", help="then serve it on 127.0.0.1 until Ctrl-C")
+    site_cmd.add_argument("--port", type=int, default=8000, help="the port for --serve")
     site_cmd.set_defaults(func=cmd_site)
 
     samples = groups.add_parser("record-samples", help="record the lesson's update, failed rollout and rollback")

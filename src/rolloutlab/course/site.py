@@ -3,6 +3,8 @@ outputs and plots, built by mkdocs. Building executes nothing and needs no clust
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import re
 import shutil
@@ -113,3 +115,15 @@ def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
         raise LabError(f"mkdocs build failed: {tail}", fix=f"read {config_file} and the pages in {docs}")
     return out
+
+
+def serve(folder: Path, *, port: int) -> None:
+    """Serve the built site on 127.0.0.1 until interrupted (search needs http://, not file://)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise LabError(f"port {port} on 127.0.0.1 is taken ({exc.strerror})", fix="pick another with --port") from exc
+    print(f"the site: http://127.0.0.1:{port}/ (Ctrl-C stops it)", flush=True)
+    with server:
+        server.serve_forever()

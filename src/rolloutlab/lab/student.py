@@ -321,7 +321,7 @@ class Lab:
         strip = plot.filmstrip(timelines[0], frames=5)
         plot.save(strip, self.artifacts / "05-step-by-step-nodes.png")
         plot.show(strip)
-        display(HTML(plot.animation(timelines[0], frames=30).to_jshtml()))
+        display(HTML(plot.animation_html(plot.animation(timelines[0], frames=30))))
 
     def show_reuse_refused(self) -> None:
         """Push a demo tag, then other content under the same tag: the helper refuses, and says why."""

@@ -6,6 +6,7 @@ Every function reads a Timeline only, so it draws a live recording and a replaye
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -238,8 +239,21 @@ def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, fr
     return fig
 
 
+# matplotlib's player draws its buttons with Font Awesome from a CDN; the course fetches nothing from the internet,
+# so the same buttons get plain characters instead.
+_CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/[^"]*">')
+_BUTTONS = {"fast-backward": "⏮", "step-backward": "⏴", "play.fa-flip-horizontal": "◀", "pause": "⏸",
+            "play": "▶", "step-forward": "⏵", "fast-forward": "⏭", "minus": "-", "plus": "+"}  # fmt: skip
+
+
+def animation_html(anim: FuncAnimation) -> str:
+    """The animation as a self-contained HTML player (no CDN stylesheet; buttons drawn with characters)."""
+    rules = " ".join(f'.fa.fa-{name}::before{{content:"{char}"}}' for name, char in _BUTTONS.items())
+    return f"<style>.fa{{font-style:normal}} {rules}</style>" + _CDN_LINK.sub("", anim.to_jshtml())
+
+
 def animation(timeline: Timeline, *, frames: int = 40, interval_ms: int = 250) -> FuncAnimation:
-    """Pods on nodes as an animation; in a notebook show it with `IPython.display.HTML(anim.to_jshtml())`."""
+    """Pods on nodes as an animation; in a notebook show it with `IPython.display.HTML(animation_html(anim))`."""
     fig, ax = plt.subplots(figsize=(9, 3), layout="constrained")
     nodes = nodes_of(timeline)
     end = max(timeline.end, 1.0)

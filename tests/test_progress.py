@@ -55,7 +55,7 @@ def test_board_says_when_labs_start_and_tracks_cells_and_results():
     with board:
         board.cell("03-failed-rollout", 1, 30)
         board.cell("03-failed-rollout", 7, 30)
-        board.finished("00-setup", ok=False, seconds=4.0, error="boom")
+        board.finished("00-setup", ok=False, seconds=4.0)
     assert out.getvalue() == "03-failed-rollout: started (30 cells, expected about 85 s)\n"
     rows = {r.lab: r for r in board.rows.values()}
     assert (rows["03-failed-rollout"].cell, rows["03-failed-rollout"].result) == (7, "running")

@@ -59,7 +59,7 @@ class Board:
         if first and self.live is None:
             print(f"{lab}: started ({cells} cells, expected about {self._expected(row)})", file=self.stream, flush=True)
 
-    def finished(self, lab: str, *, ok: bool, seconds: float, error: str | None) -> None:
+    def finished(self, lab: str, *, ok: bool, seconds: float) -> None:
         with self.lock:
             row = self.rows[lab]
             row.result, row.seconds = ("PASS" if ok else "FAIL"), seconds

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import json
 import os
@@ -148,15 +149,15 @@ def run_lab(
         config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", config=config,
                                 resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
-        running = Running(client=client, lab=path.stem, cells=len(nb.cells), on_cell=on_cell or _ignore)
-        asyncio.run(_execute(running, nb, env=kernel_env, answers=answers or {}, proofs=proofs))
+        told = functools.partial(on_cell, path.stem) if on_cell else _ignore
+        asyncio.run(_execute(client, nb, env=kernel_env, answers=answers or {}, proofs=proofs, on_cell=told))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
     finally:
         nbformat.write(nb, executed)
         namespaces.delete(namespace)
         shutil.rmtree(sockets, ignore_errors=True)
-    expected = (nb.metadata.get("rolloutlab") or {}).get("expected_seconds")
+    expected = expected_seconds(nb)
     unproved = [p.step for p in proofs if not p.seen_failing]
     if error is None and unproved:
         error = f"checks never seen failing: {', '.join(unproved)} (a check that cannot fail is a bug)"
@@ -184,19 +185,12 @@ def check_of(cell: nbformat.NotebookNode) -> str | None:
     return (cell.get("metadata", {}).get("rolloutlab") or {}).get("check")
 
 
-def _ignore(lab: str, cell: int, cells: int) -> None:
+def expected_seconds(nb: nbformat.NotebookNode) -> float | None:
+    return (nb.metadata.get("rolloutlab") or {}).get("expected_seconds")
+
+
+def _ignore(cell: int, cells: int) -> None:
     pass
-
-
-@dataclass
-class Running:
-    """A lab being executed: its client (so that an interrupted run can stop its kernel) and who to tell as each
-    cell starts."""
-
-    client: NotebookClient
-    lab: str
-    cells: int
-    on_cell: Callable[[str, int, int], None]
 
 
 _running: set[int] = set()  # the kernels' process groups of the labs running now
@@ -204,28 +198,27 @@ _running_lock = threading.Lock()
 _stopping = threading.Event()  # set when the run is interrupted: no lab goes on to its next cell
 
 
-def kill_running_kernels() -> int:
+def kill_running_kernels() -> None:
     """Kill the kernels of the labs still running (and what they started: `kubectl`, port-forwards), so that
-    their threads end at once on a DeadKernelError; returns how many were killed."""
+    their threads end at once on a DeadKernelError."""
     _stopping.set()
     with _running_lock:
         groups = list(_running)
     for group in groups:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(group, signal.SIGKILL)
-    return len(groups)
 
 
 async def _execute(
-    running: Running,
+    client: NotebookClient,
     nb: nbformat.NotebookNode,
     *,
     env: Mapping[str, str],
     answers: Mapping[str, str],
     proofs: list[Proof],
+    on_cell: Callable[[int, int], None],
 ) -> None:
     """nbclient's execute, cell by cell, with each step's proof run just before the step is done."""
-    client = running.client
     client.reset_execution_trackers()
     cells = list(nb.cells)
     group = None
@@ -237,7 +230,7 @@ async def _execute(
                     _running.add(group)
                 if _stopping.is_set():
                     kill_running_kernels()
-            await _execute_cells(running, nb, cells, answers=answers, proofs=proofs)
+            await _execute_cells(client, nb, cells, answers=answers, proofs=proofs, on_cell=on_cell)
     finally:
         nb.cells = cells  # the proofs' cells go: they were appended only so that late outputs had a home
         if group:
@@ -246,18 +239,18 @@ async def _execute(
 
 
 async def _execute_cells(
-    running: Running,
+    client: NotebookClient,
     nb: nbformat.NotebookNode,
     cells: list[Any],
     *,
     answers: Mapping[str, str],
     proofs: list[Proof],
+    on_cell: Callable[[int, int], None],
 ) -> None:
-    client = running.client
     for index, cell in enumerate(cells):
         if _stopping.is_set():
             raise DeadKernelError("validate was stopped")
-        running.on_cell(running.lab, index + 1, running.cells)
+        on_cell(index + 1, len(cells))
         step_id = step_of(cell)
         if step_id and cell.cell_type == "code":
             step = exercises.STEPS[step_id]
@@ -354,12 +347,12 @@ def validate(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     _stopping.clear()
-    board = Board(labs={p.stem: expected_seconds(p) for p in labs})
+    board = Board(labs={p.stem: expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
     def one(path: Path) -> LabResult:
         result = run_lab(path, out_dir=out_dir, env=env, namespaces=namespaces, on_cell=board.cell)
-        board.finished(result.lab, ok=result.ok, seconds=result.seconds, error=result.error)
+        board.finished(result.lab, ok=result.ok, seconds=result.seconds)
         return result
 
     try:
@@ -388,10 +381,6 @@ def validate(
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.html").write_text(report_html(report))
     return results
-
-
-def expected_seconds(path: Path) -> float | None:
-    return (json.loads(path.read_text()).get("metadata", {}).get("rolloutlab") or {}).get("expected_seconds")
 
 
 def report_html(report: dict[str, Any]) -> str:

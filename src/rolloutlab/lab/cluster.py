@@ -13,13 +13,9 @@ from collections.abc import Callable
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.lab import observe
 from rolloutlab.paths import Paths
 from rolloutlab.settings import LabSettings
-
-
-def _current_context(settings: LabSettings) -> str | None:
-    proc = kubectl.run(["config", "current-context"], kubeconfig=settings.kubeconfig, timeout=15)
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def _answers(*, kubeconfig: str | None, context: str | None) -> tuple[bool, str]:
@@ -31,7 +27,7 @@ def _answers(*, kubeconfig: str | None, context: str | None) -> tuple[bool, str]
 
 def choose(settings: LabSettings, *, say: Callable[[str], None]) -> LabSettings:
     """`settings` pointed at a cluster that answers; LabError in one line when there is none."""
-    context = settings.context or _current_context(settings)
+    context = settings.context or observe.current_context(kubeconfig=settings.kubeconfig)
     if context:
         ok, why = _answers(kubeconfig=settings.kubeconfig, context=settings.context)
         if not ok:

@@ -54,8 +54,9 @@ def items(*args: str) -> list[dict[str, Any]]:
     return list((found or {}).get("items") or [])
 
 
-def current_context() -> str:
-    return kubectl.run(["config", "current-context"], timeout=READ_TIMEOUT).stdout.strip()
+def current_context(*, kubeconfig: str | None = None) -> str:
+    """The current context of `kubeconfig` (default: $KUBECONFIG, as `!kubectl` reads it); "" when it has none."""
+    return kubectl.run(["config", "current-context"], kubeconfig=kubeconfig, timeout=READ_TIMEOUT).stdout.strip()
 
 
 def namespaces_with(name: str) -> list[str]:

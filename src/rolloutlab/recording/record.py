@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kubernetes import client, config
@@ -271,8 +270,12 @@ def _same_pod_state(a: PodSample, b: PodSample) -> bool:
 
 
 class Recording:
-    """A recorder (and, with `url`, a request loop) started now and stopped by `stop()`: for a recording that spans
-    notebook cells. `record(...)` is the same around one block."""
+    """A recorder (and, with `url`, a request loop) started now and stopped by `stop()`, for a recording that spans
+    notebook cells; or around one block, as `with record(...) as rec:`, the timeline complete when the block ends.
+
+    With `live=True` (in a notebook) the rollout figure redraws in place while it records. With `url`, requests go
+    to the app all along, and the timeline holds which version answered each (or that it failed).
+    """
 
     def __init__(
         self,
@@ -315,6 +318,12 @@ class Recording:
     def timeline(self) -> Timeline:
         return self.recorder.timeline
 
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> Timeline:
         if not self.stopped:
             self.stopped = True
@@ -326,25 +335,5 @@ class Recording:
         return self.recorder.timeline
 
 
-@contextmanager
-def record(
-    *,
-    namespace: str,
-    deployment: str,
-    selector: str | None = None,
-    kubeconfig: str | None = None,
-    context: str | None = None,
-    live: bool | LiveView = False,
-    url: str | None = None,
-) -> Iterator[Recorder]:
-    """Record around a block of code; the timeline is complete when the block ends.
-
-    With `live=True` (in a notebook) the rollout figure redraws in place while the block runs. With `url`,
-    requests go to the app all along, and the timeline holds which version answered each (or that it failed).
-    """
-    recording = Recording(namespace=namespace, deployment=deployment, selector=selector, kubeconfig=kubeconfig,
-                          context=context, live=live, url=url)  # fmt: skip
-    try:
-        yield recording.recorder
-    finally:
-        recording.stop()
+# `with record(...) as rec:` reads as the lesson's verb; it is the class itself, used as a context manager.
+record = Recording

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import time
 from dataclasses import dataclass
 
 import docker
@@ -93,13 +92,8 @@ class Engine:
         if dockerd is None or os.geteuid() != 0:
             raise LabError(state.problem or "no Docker engine runs", fix="see `rolloutlab sandbox status`")
         self.daemon.start(argv=[dockerd, "--host", "unix:///var/run/docker.sock"])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if ping():
-                return self.state()
-            if self.daemon.pid() is None:
-                break
-            time.sleep(0.3)
+        if self.daemon.wait_for(ping, seconds=30, every=0.3):
+            return self.state()
         raise LabError(
             f"dockerd did not start ({self.daemon.log_tail()})",
             fix=f"read {self.daemon.log_file}; another dockerd may already hold /var/run/docker.pid",

@@ -164,14 +164,13 @@ class RealNodes:
             return
         containerd = shutil.which("containerd", path=env["PATH"]) or "containerd"
         daemon.start(argv=[containerd, "--config", str(dirs.containerd_config)], env=env)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                if sock.connect_ex(str(dirs.containerd_socket)) == 0:
-                    return
-            if daemon.pid() is None:
-                break
-            time.sleep(0.1)
+                return sock.connect_ex(str(dirs.containerd_socket)) == 0
+
+        if daemon.wait_for(answers, seconds=20, every=0.1):
+            return
         raise LabError(f"containerd of {node.name} did not answer on {dirs.containerd_socket} "
                        f"({daemon.log_tail()})", fix=f"read {daemon.log_file}")  # fmt: skip
 

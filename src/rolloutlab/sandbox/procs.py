@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 
@@ -100,6 +100,17 @@ class Daemon:
                 return True
             time.sleep(0.1)
         return self.pid() is None
+
+    def wait_for(self, ready: Callable[[], bool], *, seconds: float, every: float) -> bool:
+        """Poll `ready` every `every` seconds: True once it holds; False when the process died or time ran out."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if ready():
+                return True
+            if self.pid() is None:
+                return False
+            time.sleep(every)
+        return False
 
     def stop(self, *, grace: float = 10.0) -> bool:
         """Stop the process if it runs; True when there was one to stop."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The tests read English messages unless they choose French themselves (a French locale must not change them).
+os.environ["LAB_LANG"] = "en"
 
 from helpers import Kubectl, wait_for
-from rolloutlab.paths import Paths, repository
+from rolloutlab.paths import Paths
 from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
@@ -64,10 +67,11 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
 
 @pytest.fixture(scope="session")
 def validated(sandbox, tmp_path_factory):
-    """Every lab run by `validate`, 3 at a time, each in a fresh namespace of the sandbox."""
+    """Every lab, in English and in French, run by `validate` 3 at a time, each in a fresh namespace of the
+    sandbox; results by `en/02-deploy-and-set-image`."""
     from rolloutlab.course import validate
 
-    labs = sorted(repository().labs.glob("[0-9][0-9]-*.ipynb"))
+    labs = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
     out = tmp_path_factory.mktemp("labs")
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
     results = validate.validate(labs=labs, out_dir=out, env=env, jobs=3)

@@ -67,7 +67,7 @@ def test_student_may_work_in_own_namespace_only(klass):
 def test_student_runs_the_labs_with_own_kubeconfig(klass, sandbox, tmp_path):
     """`validate --kubeconfig A --namespace A` runs every lab green in A's namespace, with A's rights only."""
     a = klass["out"] / klass["a"] / "kubeconfig"
-    labs = validate.find_labs(labs_dir=repository().labs, chosen=None)
+    labs = validate.find_labs(labs_dir=repository().labs_in("en"), chosen=None)
     env = {"LAB_KUBECONFIG": str(a), "KUBECONFIG": str(a), "LAB_REGISTRY": sandbox.registry}
     results = validate.validate(labs=labs, out_dir=tmp_path, env=env, jobs=2, namespace=klass["a"])
     for result in results:

@@ -26,7 +26,7 @@ def course(sandbox) -> Iterator[str]:
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    found = re.search(r"(http://127\.0\.0\.1:\d+/lab\?token=\S+)", line)
+    found = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/en\?token=\S+)", line)
     assert found, line
     try:
         yield found.group(1)
@@ -43,7 +43,7 @@ def test_the_url_is_loopback_with_a_token(course):
 
     assert course.startswith("http://127.0.0.1:")
     assert len(course.split("token=")[1]) >= 24
-    base = course.split("/lab?")[0]
+    base = course.split("/lab/")[0]
     deadline = time.monotonic() + 60
     answer = None
     while answer is None and time.monotonic() < deadline:
@@ -66,8 +66,8 @@ def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
     driver = chromium(window="1400,1000")
     try:
         token = course.split("token=")[1]
-        base = course.split("/lab?")[0]
-        driver.get(f"{base}/lab/tree/02-deploy-and-set-image.ipynb?token={token}")
+        base = course.split("/lab/")[0]
+        driver.get(f"{base}/lab/tree/en/02-deploy-and-set-image.ipynb?token={token}")
         wait = WebDriverWait(driver, 120)
         wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")))
         wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, ".jp-Notebook"), "Lab 02"))

@@ -11,13 +11,43 @@ from rolloutlab.lab import exercises
 from rolloutlab.paths import repository
 from rolloutlab.recording.timeline import Timeline
 
-LABS = sorted(repository().labs.glob("[0-9][0-9]-*.ipynb"))
-IDS = [p.stem for p in LABS]
+LABS = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
+IDS = [validate.lab_key(p) for p in LABS]
+PAIRS = [(repository().labs_in("en") / p.name, p) for p in repository().labs_in("fr").glob("[0-9][0-9]-*.ipynb")]
 
 
-def test_every_lab_of_the_lesson_is_there():
-    """Set-up, build and push, set image, failed rollout, rollback, strategies."""
-    assert [p.stem[:2] for p in LABS] == ["00", "01", "02", "03", "04", "05"]
+def test_every_lab_of_the_lesson_is_there_in_both_languages():
+    """Set-up, build and push, set image, failed rollout, rollback, strategies: in labs/en and in labs/fr."""
+    for lang in ("en", "fr"):
+        found = sorted(p.name for p in repository().labs_in(lang).glob("[0-9][0-9]-*.ipynb"))
+        assert [name[:2] for name in found] == ["00", "01", "02", "03", "04", "05"], lang
+    assert sorted(p.name for p in repository().labs_in("fr").glob("*.ipynb")) == sorted(
+        p.name for p in repository().labs_in("en").glob("*.ipynb")
+    )
+
+
+@pytest.mark.parametrize(("en", "fr"), PAIRS, ids=[p.stem for _, p in PAIRS])
+def test_french_and_english_labs_have_the_same_code(en: Path, fr: Path):
+    """Same cells in the same order; every code cell identical, source and metadata (steps, checks); only the
+    prose differs, and the French prose really is another text."""
+    a, b = nbformat.read(en, as_version=4), nbformat.read(fr, as_version=4)
+    assert [c.cell_type for c in a.cells] == [c.cell_type for c in b.cells]
+    for index, (x, y) in enumerate(zip(a.cells, b.cells, strict=True)):
+        if x.cell_type == "code":
+            assert (x.source, x.metadata) == (y.source, y.metadata), f"{fr.name} cell {index} differs from English"
+        else:
+            assert x.source != y.source, f"{fr.name} cell {index} is not translated"
+    assert a.metadata.get("rolloutlab") == b.metadata.get("rolloutlab")
+
+
+@pytest.mark.parametrize("path", LABS, ids=IDS)
+def test_code_cells_say_nothing_in_one_language(path: Path):
+    """No comment and no English words printed from a code cell: what a cell prints comes from the catalogue."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert "#" not in cell.source.replace("s#", "").replace("#first", ""), cell.source
+            assert 'print("' not in cell.source, cell.source
 
 
 @pytest.mark.parametrize("path", LABS, ids=IDS)
@@ -78,6 +108,10 @@ def timeline(out: Path, name: str) -> Timeline:
     return Timeline.load(out / name)
 
 
+def lang_of(path: Path) -> str:
+    return path.parent.name
+
+
 # What the prose of each lab claims, checked on the timelines the lab recorded.
 def claims_02(out: Path) -> None:
     t = timeline(out, "02-deploy-and-set-image/02-set-image.json")
@@ -120,8 +154,9 @@ CLAIMS = {"02": claims_02, "03": claims_03, "04": claims_04, "05": claims_05}
 def test_lab_runs_green_on_the_sandbox(path: Path, validated):
     """The lab runs top to bottom with no error output, every check passes, its recordings match its prose."""
     out, results = validated
-    result = results[path.stem]
+    result = results[validate.lab_key(path)]
     assert result.ok, f"{result.lab} failed at cell {result.failed_cell}: {result.error}"
+    assert result.executed.startswith(f"{lang_of(path)}/")
     executed = nbformat.read(out / result.executed, as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
@@ -131,7 +166,7 @@ def test_lab_runs_green_on_the_sandbox(path: Path, validated):
     assert proved == {s.id for s in exercises.steps_of(path.stem[:2])}, result.proofs
     claims = CLAIMS.get(path.stem[:2])
     if claims:
-        claims(out)
+        claims(out / lang_of(path))
         assert result.plots
 
 
@@ -144,7 +179,8 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     report = json.loads((out / "report.json").read_text())
     assert report["ok"] is True
     assert report["environment"]["kubernetes"] == "v1.33.13"
-    assert "PASS 03-failed-rollout" in (out / "report.html").read_text()
+    assert "PASS fr/03-failed-rollout" in (out / "report.html").read_text()
+    assert {lab["lab"].split("/")[0] for lab in report["labs"]} == {"en", "fr"}
 
     def admin(*args: str) -> list[str]:
         command = [sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), *args]
@@ -165,7 +201,7 @@ def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_p
     namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
     typed = f"!kubectl set image deployment/first-app first-app-k8s={sandbox.registry}/first-app-k8s:1.0.1\n"
     typed += "!kubectl rollout status deployment/first-app --timeout=10s"
-    lab02 = next(p for p in LABS if p.stem.startswith("02"))
+    lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == "en")
     result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces, answers={"02.3": typed})
     assert not result.ok
     failed = [c for c in result.checks if not c["ok"]]
@@ -218,3 +254,37 @@ def test_the_labs_say_true_things_about_kubernetes():
     assert "**unsupported**" in _prose("00")
     assert "cannot talk" not in _prose("00")
     assert "simulated" not in _prose("00")
+
+
+@pytest.mark.sandbox
+def test_a_french_student_who_typed_a_wrong_tag_is_told_in_french(sandbox, tmp_path):
+    """The French lab 02 with `1.0.1` typed: the failing check speaks French, names the typed tag and the registry's
+    tags, and the whole line comes from the catalogue (LAB_LANG=fr set by validate for labs/fr)."""
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
+    typed = f"!kubectl set image deployment/first-app first-app-k8s={sandbox.registry}/first-app-k8s:1.0.1\n"
+    typed += "!kubectl rollout status deployment/first-app --timeout=10s"
+    lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == "fr")
+    result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces, answers={"02.3": typed})
+    assert not result.ok
+    failed = [c for c in result.checks if not c["ok"]]
+    assert [c["name"] for c in failed] == ["02.3 mise à jour progressive"]
+    message = failed[0]["message"]
+    assert "le déploiement demande le tag '1.0.1', qui n'est pas dans le registre (le registre a " in message
+    assert "(attendu '1.0.0')" in message
+    assert 'Bloqué ? lab.hint("02.3") donne un indice' in message
+
+
+@pytest.mark.sandbox
+def test_french_labs_prove_their_checks_in_french(validated):
+    """Each check of a French lab was seen failing with a French line; the English lab's same proof is English."""
+    _out, results = validated
+    fr, en = results["fr/02-deploy-and-set-image"], results["en/02-deploy-and-set-image"]
+    said = {p["step"]: p["message"] for p in fr.proofs}
+    assert said["02.2"].startswith("ÉCHEC 02.2 conteneur : vous n'avez pas encore écrit le nom du conteneur")
+    assert {p["step"]: p["message"] for p in en.proofs}["02.2"].startswith(
+        "FAIL 02.2 container: you have not written the container's name yet"
+    )
+    for result in (r for key, r in results.items() if key.startswith("fr/")):
+        assert all(c["message"] for c in result.checks), result.lab
+        assert not any(p["message"].startswith("FAIL ") for p in result.proofs), result.proofs

@@ -51,4 +51,15 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
     for name in subpackages:
         assert (PACKAGE / name / "README.md").is_file(), name
     top = {p.stem for p in PACKAGE.glob("*.py")}
-    assert top == {"__init__", "__main__", "cli", "errors", "paths", "settings", "kubectl", "versions", "progress"}
+    assert top == {
+        "__init__",
+        "__main__",
+        "cli",
+        "errors",
+        "i18n",
+        "paths",
+        "settings",
+        "kubectl",
+        "versions",
+        "progress",
+    }

@@ -50,15 +50,18 @@ def browser():
 
 LAB_PAGES = ["00-setup", "01-build-and-push", "02-deploy-and-set-image", "03-failed-rollout", "04-rollback",
              "05-rolling-upgrade-strategy"]  # fmt: skip
+ROOT = {"en": "", "fr": "fr/"}  # where each language's site is, under the served root
 
 
 @pytest.mark.sandbox
+@pytest.mark.parametrize("lang", list(ROOT))
 @pytest.mark.parametrize("page", LAB_PAGES)
-def test_lab_page_renders_with_its_images_and_links(served, browser, page):
-    """Each lab page renders its heading, every image loads, and every internal link answers 200."""
-    url = urljoin(served, f"labs/{page}/")
+def test_lab_page_renders_with_its_images_and_links(served, browser, page, lang):
+    """Each lab page, in each language, renders its heading, every image loads, every internal link answers 200."""
+    url = urljoin(served, f"{ROOT[lang]}labs/{page}/")
     browser.get(url)
     assert browser.title.startswith(f"Lab {page[:2]}")
+    assert browser.execute_script("return document.documentElement.lang") == lang
     images = browser.execute_script(
         "return Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])"
     )
@@ -71,29 +74,72 @@ def test_lab_page_renders_with_its_images_and_links(served, browser, page):
     dead = [link for link in sorted(internal) if requests.get(link, timeout=5).status_code != 200]
     assert not dead, f"broken internal links: {dead}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SCREENSHOTS / f"{page}.png"))
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{lang}-{page}.png"))
 
 
 GUIDES = {
-    "": "rollout labs",
-    "clusters/": "Getting a cluster",
-    "setup/sandbox/": "The sandbox (default, works offline)",
-    "setup/kind/": "kind, with kind's local-registry recipe",
-    "setup/minikube/": "minikube, with its registry addon",
-    "setup/existing/": "An existing cluster",
-    "instructor/": "Instructor guide",
-    "benchmarks/": "Benchmarks",
+    "en": {
+        "": "rollout labs",
+        "clusters/": "Getting a cluster",
+        "setup/sandbox/": "The sandbox (default, works offline)",
+        "setup/kind/": "kind, with kind's local-registry recipe",
+        "setup/minikube/": "minikube, with its registry addon",
+        "setup/existing/": "An existing cluster",
+        "glossary/": "Glossary",
+        "instructor/": "Instructor guide",
+        "benchmarks/": "Benchmarks",
+    },
+    "fr": {
+        "": "rollout labs",
+        "clusters/": "Obtenir un cluster",
+        "setup/sandbox/": "Le bac à sable (par défaut, fonctionne hors ligne)",
+        "setup/kind/": "kind, avec sa recette de registre local",
+        "setup/minikube/": "minikube, avec son extension registry",
+        "setup/existing/": "Un cluster existant",
+        "glossary/": "Glossaire",
+        "instructor/": "Guide du formateur",
+        "benchmarks/": "Mesures",
+    },
 }
 
 
 @pytest.mark.sandbox
-@pytest.mark.parametrize("path", list(GUIDES), ids=[p.strip("/") or "home" for p in GUIDES])
-def test_guide_pages_render(served, browser, path):
-    """Home, one set-up page per way to get a cluster, the instructor guide and benchmarks render."""
-    browser.get(urljoin(served, path))
-    assert browser.find_element("tag name", "h1").text == GUIDES[path]
+@pytest.mark.parametrize(
+    ("lang", "path"), [(lang, p) for lang in GUIDES for p in GUIDES[lang]],
+    ids=[f"{lang}-{p.strip('/') or 'home'}" for lang in GUIDES for p in GUIDES[lang]],
+)  # fmt: skip
+def test_guide_pages_render(served, browser, lang, path):
+    """Home, one set-up page per way to get a cluster, the glossary, the instructor guide and benchmarks render, in
+    English and in French."""
+    browser.get(urljoin(served, ROOT[lang] + path))
+    assert browser.find_element("tag name", "h1").text == GUIDES[lang][path]
+    assert browser.execute_script("return document.documentElement.lang") == lang
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SCREENSHOTS / f"{path.strip('/').replace('/', '-') or 'index'}.png"))
+    name = path.strip("/").replace("/", "-") or "index"
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{lang}-{name}.png"))
+
+
+def test_both_languages_have_the_same_pages():
+    """A page written in one language exists in the other: docs/en and docs/fr list the same files."""
+    en, fr = repository().docs_in("en"), repository().docs_in("fr")
+    assert sorted(p.relative_to(en) for p in en.rglob("*.md")) == sorted(p.relative_to(fr) for p in fr.rglob("*.md"))
+
+
+@pytest.mark.sandbox
+def test_the_language_switch_goes_both_ways(served, browser):
+    """Material's switch in the header: from the English home to the French one (menu in French), and back."""
+    browser.get(served)
+    french = browser.execute_script("return document.querySelector('a[hreflang=\"fr\"]').href")
+    assert french == urljoin(served, "fr/")
+    browser.get(french)
+    assert browser.execute_script("return document.documentElement.lang") == "fr"
+    menu = browser.execute_script("return Array.from(document.querySelectorAll('.md-nav__link')).map(a => "
+                                  "a.textContent.trim())")  # fmt: skip
+    assert {"Accueil", "Glossaire", "Guide du formateur", "Labs"} <= set(menu)
+    english = browser.execute_script("return document.querySelector('a[hreflang=\"en\"]').href")
+    assert english == served
+    browser.get(english)
+    assert browser.execute_script("return document.documentElement.lang") == "en"
 
 
 @pytest.mark.parametrize("relative", [True, False])
@@ -107,6 +153,9 @@ def test_site_builds_from_relative_or_absolute_folders(tmp_path, monkeypatch, re
     built = site.build(labs_dir=base / "labs", out=base / "build" / "site", work=base / "build" / "site-src")
     assert (tmp_path / "build" / "site" / "index.html").exists()
     assert (built / "labs" / "03-failed-rollout" / "index.html").exists()
+    assert (built / "fr" / "labs" / "03-failed-rollout" / "index.html").exists()
+    assert "Lab 03 : une mise à jour progressive qui échoue" in (built / "fr" / "labs" / "03-failed-rollout" /
+                                                                "index.html").read_text()  # fmt: skip
 
 
 @pytest.mark.sandbox
@@ -137,12 +186,13 @@ def test_no_page_of_the_site_loads_anything_from_the_internet(served):
 
 
 @pytest.mark.sandbox
-def test_search_works_from_the_local_index(served, browser):
-    """Typing in Material's search box finds the rollback lab, from the index built with the site."""
-    browser.get(served)
+@pytest.mark.parametrize(("lang", "word"), [("en", "rollback"), ("fr", "annulation")])
+def test_search_works_from_the_local_index(served, browser, lang, word):
+    """Typing in Material's search box finds the rollback lab, from each language's own index."""
+    browser.get(urljoin(served, ROOT[lang]))
     box = browser.find_element("css selector", "input.md-search__input")
     box.click()
-    box.send_keys("rollback")
+    box.send_keys(word)
     found: list[str] = []
     wait = time.monotonic() + 15
     while not found and time.monotonic() < wait:
@@ -150,26 +200,33 @@ def test_search_works_from_the_local_index(served, browser):
         found = browser.execute_script(
             "return Array.from(document.querySelectorAll('.md-search-result__item a')).map(a => a.pathname)"
         )
-    assert "/labs/04-rollback/" in found
+    assert f"/{ROOT[lang]}labs/04-rollback/" in found
+
+
+REPORT = {"en": ("Validation report", "PASS", "FAIL at cell"), "fr": ("Rapport de validation", "RÉUSSI", "ÉCHEC")}
 
 
 @pytest.mark.sandbox
-def test_the_last_validate_report_is_a_page(served, browser, validated):
-    """The report page: one row per lab with its result and its proven checks, each lab name linking to its page."""
+@pytest.mark.parametrize("lang", list(ROOT))
+def test_the_last_validate_report_is_a_page(served, browser, validated, lang):
+    """The report page of each language: one row per lab of that language with its result and its proven checks,
+    each lab name linking to its page."""
     _, results = validated
-    browser.get(urljoin(served, "labs/report/"))
-    assert browser.find_element("tag name", "h1").text == "Validation report"
+    title, passed, failed = REPORT[lang]
+    browser.get(urljoin(served, f"{ROOT[lang]}labs/report/"))
+    assert browser.find_element("tag name", "h1").text == title
     rows = browser.execute_script(
         "return Array.from(document.querySelectorAll('table tbody tr')).map(r => Array.from(r.cells).map(c => "
         "c.innerText))"
     )
-    assert [row[0] for row in rows] == sorted(results)
+    assert [row[0] for row in rows] == sorted(k.split("/")[1] for k in results if k.startswith(f"{lang}/"))
     for row in rows:
-        lab = results[row[0]]
+        lab = results[f"{lang}/{row[0]}"]
         proven = sum(1 for p in lab.proofs if p["seen_failing"])
-        assert row[1].startswith("PASS" if lab.ok else "FAIL at cell")
+        assert row[1].startswith(passed if lab.ok else failed)
         assert row[4] == f"{proven}/{len(lab.proofs)}"
     links = browser.execute_script("return Array.from(document.querySelectorAll('table a')).map(a => a.href)")
+    assert links
     assert all(requests.get(link, timeout=5).status_code == 200 for link in links)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SCREENSHOTS / "report.png"))
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{lang}-report.png"))

@@ -13,8 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rolloutlab import i18n
 from rolloutlab.course import bench, classroom, clusters, scenarios, site, validate
 from rolloutlab.errors import LabError, Stopped
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
 from rolloutlab.sandbox import baseimage
 from rolloutlab.sandbox.gobuild import say_to_stderr
@@ -33,7 +35,7 @@ def cmd_sandbox_up(args: argparse.Namespace) -> int:
 
 def cmd_sandbox_down(args: argparse.Namespace) -> int:
     stopped = _sandbox().down(delete=args.delete)
-    print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    print(_("stopped: {what}", what=", ".join(stopped) if stopped else _("nothing was running")))
     return 0
 
 
@@ -52,7 +54,7 @@ def cmd_sandbox_env(args: argparse.Namespace) -> int:
 def cmd_sandbox_build(args: argparse.Namespace) -> int:
     sandbox = _sandbox()
     sandbox.build()
-    print(f"binaries ready in {sandbox.paths.bin}")
+    print(_("binaries ready in {folder}", folder=sandbox.paths.bin))
     return 0
 
 
@@ -66,11 +68,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
     kubectl_path = jupyter.which_kubectl(built=built)
     log = repository().build / "jupyter-lab.log"
     return jupyter.launch(env=os.environ, kubectl_path=kubectl_path, port=args.port, open_browser=not args.no_browser,
-                          log=log)  # fmt: skip
+                          log=log, lang=args.lang or i18n.language())  # fmt: skip
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    labs = validate.find_labs(labs_dir=repository().labs, chosen=args.labs.split(",") if args.labs else None)
+    languages = i18n.LANGUAGES if args.lang == "all" else (args.lang,)
+    labs = validate.find_lab_sets(languages=languages, chosen=args.labs.split(",") if args.labs else None)
     env = {}
     if args.context:
         env["LAB_CONTEXT"] = args.context
@@ -79,9 +82,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace)
     for result in results:
-        where = "" if result.ok else f" at cell {result.failed_cell}: {result.error}"
-        print(f"{'PASS' if result.ok else 'FAIL'} {result.lab} ({result.seconds:.0f} s){where}")
-    print(f"report: {out / 'report.html'} and {out / 'report.json'}")
+        where = "" if result.ok else _(" at cell {cell}: {error}", cell=result.failed_cell, error=result.error)
+        print(_("{result} {lab} ({seconds:.0f} s){where}", result=_("PASS") if result.ok else _("FAIL"),
+                lab=result.lab, seconds=result.seconds, where=where))  # fmt: skip
+    print(_("report: {html} and {json}", html=out / "report.html", json=out / "report.json"))
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -100,7 +104,9 @@ def cmd_record_samples(args: argparse.Namespace) -> int:
     box = _sandbox()
     status = box.status()
     if not status.up:
-        raise LabError(f"the sandbox is not up ({box.describe(status)})", fix="run `rolloutlab sandbox up`")
+        raise LabError(
+            _("the sandbox is not up ({describe})", describe=box.describe(status)), fix=_("run `rolloutlab sandbox up`")
+        )
     bins = box.binaries(build=False)
     timelines = scenarios.run_all(
         kubeconfig=str(status.kubeconfig), registry=box.registry.address, kubectl=bins.kubectl, program=bins.nodes.pause
@@ -126,14 +132,15 @@ def cmd_class_create(args: argparse.Namespace) -> int:
     names = classroom.student_names(students=args.students, names_file=Path(args.names) if args.names else None)
     room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
     for student in room.create(names=names, out=Path(args.out)):
-        print(f"{student.name}: namespace {student.namespace}, kubeconfig {student.kubeconfig}")
+        print(_("{name}: namespace {namespace}, kubeconfig {kubeconfig}", name=student.name,
+                namespace=student.namespace, kubeconfig=student.kubeconfig))  # fmt: skip
     return 0
 
 
 def cmd_class_delete(args: argparse.Namespace) -> int:
     room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
     deleted = room.delete(out=Path(args.out))
-    print("deleted: " + (", ".join(deleted) if deleted else "nothing (already gone)"))
+    print(_("deleted: {what}", what=", ".join(deleted) if deleted else _("nothing (already gone)")))
     return 0
 
 
@@ -146,8 +153,15 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     missing = [tool for tool in needed if shutil.which(tool) is None]
     if missing:
         raise LabError(
-            f"not installed: {', '.join(missing)}; the {args.kind} cluster cannot be made here",
-            fix=f"install them (docs/clusters.md), or read the plan: `rolloutlab cluster {args.kind} --dry-run`",
+            _(
+                "not installed: {items}; the {kind} cluster cannot be made here",
+                items=", ".join(missing),
+                kind=args.kind,
+            ),
+            fix=_(
+                "install them (docs/clusters.md), or read the plan: `rolloutlab cluster {kind} --dry-run`",
+                kind=args.kind,
+            ),
         )
     plan.run(workdir=Path(args.workdir))
     return 0
@@ -155,7 +169,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     out = site.build(labs_dir=Path(args.labs), out=Path(args.out), work=Path(args.out).parent / "site-src")
-    print(f"site: {out / 'index.html'}")
+    print(_("site: {page}", page=out / "index.html"))
     if args.serve:
         site.serve(out, port=args.port)
     return 0
@@ -192,10 +206,14 @@ def parser() -> argparse.ArgumentParser:
     course = groups.add_parser("lab", help="open the labs in JupyterLab (127.0.0.1, with a token)")
     course.add_argument("--port", type=int, help=f"port to serve on (default: {8888}, or the next free one)")
     course.add_argument("--no-browser", action="store_true", help="print the URL only, for a machine without a screen")
+    course.add_argument("--lang", choices=i18n.LANGUAGES, help="open the labs in this language (default: LAB_LANG, "
+                        "else the locale)")  # fmt: skip
     course.set_defaults(func=cmd_lab)
 
     check = groups.add_parser("validate", help="run the labs with nbclient and write a report")
     check.add_argument("--labs", help="comma-separated lab numbers, for example 00,03 (default: all)")
+    check.add_argument("--lang", choices=[*i18n.LANGUAGES, "all"], default="all",
+                       help="the labs of one language (labs/en, labs/fr), or all of them (default)")  # fmt: skip
     target = check.add_mutually_exclusive_group()
     target.add_argument("--context", help="kube context to run against (default: the current one)")
     target.add_argument("--kubeconfig", help="kubeconfig file to run with")
@@ -265,17 +283,21 @@ def _stop(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if i18n.unknown_lab_lang():
+        print(_("rolloutlab: LAB_LANG={value} is not a language of the labs. Set LAB_LANG=fr or LAB_LANG=en, or "
+                "unset it to follow the locale.", value=i18n.unknown_lab_lang()), file=sys.stderr)  # fmt: skip
+        return 2
     for stop in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop, _stop)
     try:
         return int(args.func(args))
     except LabError as exc:
-        print(f"rolloutlab: {exc}", file=sys.stderr)
+        print(_("rolloutlab: {error}", error=exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         # Ignore a second signal while the line is written: the cleanup already ran on the way up.
         for stop in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(stop, signal.SIG_IGN)
         why = exc.signal_name if isinstance(exc, Stopped) else "Ctrl-C"
-        print(f"rolloutlab: stopped by {why}; what it had started was stopped and removed", file=sys.stderr)
+        print(_("rolloutlab: stopped by {why}; what it had started was stopped and removed", why=why), file=sys.stderr)
         return 128 + (signal.Signals[why].value if isinstance(exc, Stopped) else signal.SIGINT.value)

@@ -14,6 +14,7 @@ from typing import Any
 
 from rolloutlab import versions
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -105,8 +106,8 @@ def run(
         )
     except FileNotFoundError as exc:
         raise LabError(
-            "kubectl is not installed (not found on PATH)",
-            fix="install kubectl 1.32 to 1.34 (https://kubernetes.io/docs/tasks/tools/) or run ./scripts/setup",
+            _("kubectl is not installed (not found on PATH)"),
+            fix=_("install kubectl 1.32 to 1.34 (https://kubernetes.io/docs/tasks/tools/) or run ./scripts/setup"),
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise KubectlError(

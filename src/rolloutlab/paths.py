@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 
 # What makes a folder the course's repository: the labs and the app the labs build.
 _MARKERS = ("labs", "app", "docs")
@@ -24,6 +25,10 @@ class Repository:
     def labs(self) -> Path:
         return self.root / "labs"
 
+    def labs_in(self, lang: str) -> Path:
+        """The labs in one language: labs/en, labs/fr (the same code cells, their prose translated)."""
+        return self.labs / lang
+
     @property
     def app(self) -> Path:
         return self.root / "app"
@@ -36,9 +41,13 @@ class Repository:
     def docs(self) -> Path:
         return self.root / "docs"
 
-    @property
-    def mkdocs_yml(self) -> Path:
-        return self.root / "mkdocs.yml"
+    def docs_in(self, lang: str) -> Path:
+        """The site's pages in one language: docs/en, docs/fr."""
+        return self.docs / lang
+
+    def mkdocs_yml_for(self, lang: str) -> Path:
+        """The site's configuration in one language: mkdocs.yml (English), mkdocs.fr.yml (inherits it)."""
+        return self.root / ("mkdocs.yml" if lang == "en" else f"mkdocs.{lang}.yml")
 
     @property
     def build(self) -> Path:
@@ -57,16 +66,21 @@ def repository() -> Repository:
     if chosen:
         folder = Path(chosen).expanduser().resolve()
         if not _is_repository(folder):
-            raise LabError(f"ROLLOUTLAB_REPO={chosen} is not a clone of rollout labs (no labs/, app/ and docs/ there)",
-                           fix="point ROLLOUTLAB_REPO at your clone, or unset it")  # fmt: skip
+            raise LabError(
+                _(
+                    "ROLLOUTLAB_REPO={chosen} is not a clone of rollout labs (no labs/, app/ and docs/ there)",
+                    chosen=chosen,
+                ),
+                fix=_("point ROLLOUTLAB_REPO at your clone, or unset it"),
+            )
         return Repository(root=folder)
     here, cwd = Path(__file__).resolve(), Path.cwd().resolve()
     for folder in [*here.parents, cwd, *cwd.parents]:
         if _is_repository(folder):
             return Repository(root=folder)
     raise LabError(
-        "rolloutlab cannot find the course's folders (labs/, app/, docs/): it runs from a clone of the repository",
-        fix="cd into your clone of rollout labs, or set ROLLOUTLAB_REPO=/path/to/the/clone",
+        _("rolloutlab cannot find the course's folders (labs/, app/, docs/): it runs from a clone of the repository"),
+        fix=_("cd into your clone of rollout labs, or set ROLLOUTLAB_REPO=/path/to/the/clone"),
     )
 
 
@@ -112,6 +126,10 @@ class Paths:
     @property
     def kubeconfig(self) -> Path:
         return self.sandbox / "kubeconfig"
+
+    @property
+    def reserved_tags(self) -> Path:
+        return self.cache / "reserved-tags.json"
 
     @property
     def kernels(self) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 
 DEPLOYMENT = "first-app"
@@ -41,8 +42,8 @@ class LabSettings:
         registry = env.get("LAB_REGISTRY", DEFAULT_REGISTRY).strip().rstrip("/") or DEFAULT_REGISTRY
         if "://" in registry:
             raise LabError(
-                f"LAB_REGISTRY={registry!r} holds a URL",
-                fix="give the registry as host:port, for example localhost:5001, as in image names",
+                _("LAB_REGISTRY={registry!r} holds a URL", registry=registry),
+                fix=_("give the registry as host:port, for example localhost:5001, as in image names"),
             )
         return cls(
             registry=registry,
@@ -55,7 +56,7 @@ class LabSettings:
     @property
     def registry_port(self) -> int:
         """The port of a registry given as host:port; 443 when none is given, as for Docker Hub."""
-        _, sep, port = self.registry.rpartition(":")
+        _host, sep, port = self.registry.rpartition(":")
         if not sep or not port.isdigit():
             return 443
         return int(port)
@@ -87,9 +88,11 @@ class LabSettings:
         if proc.returncode != 0 or "clusters:" not in proc.stdout:
             what = f"context {self.context!r}" if self.context else "a current context"
             raise LabError(
-                f"your kubeconfig has no {what} ({proc.stderr.strip() or 'empty'})",
-                fix="start the sandbox (`rolloutlab sandbox up`), or set LAB_CONTEXT to one of "
-                "`kubectl config get-contexts`",
+                _("your kubeconfig has no {what} ({value})", what=what, value=proc.stderr.strip() or "empty"),
+                fix=_(
+                    "start the sandbox (`rolloutlab sandbox up`), or set LAB_CONTEXT to one "
+                    "of `kubectl config get-contexts`"
+                ),
             )
         path = private_folder() / "kubeconfig"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -132,7 +135,7 @@ def sweep_private_folders(kernels: Path) -> list[Path]:
     """Remove the folders of processes that are gone (killed kernels); returns what was removed."""
     removed = []
     for folder in kernels.glob("*-*") if kernels.is_dir() else []:
-        pid, _, started = folder.name.partition("-")
+        pid, _sep, started = folder.name.partition("-")
         if pid.isdigit() and _start_time(int(pid)) != started:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)

@@ -189,7 +189,7 @@ def validate_wall_times(*, out: Path, env: dict[str, str], parallel_jobs: int) -
     """`validate` of every lab, serial then parallel, beside each lab's own duration (its Kubernetes waits)."""
     from rolloutlab.course import validate
 
-    labs = validate.find_labs(labs_dir=repository().labs, chosen=None)
+    labs = validate.find_labs(labs_dir=repository().labs_in("en"), chosen=None)
     runs = {}
     for jobs in (1, parallel_jobs):
         started = time.monotonic()

@@ -15,6 +15,7 @@ from rich.live import Live
 from rich.table import Table
 
 from rolloutlab import progress
+from rolloutlab.i18n import _
 
 
 @dataclass
@@ -57,7 +58,16 @@ class Board:
                 row.started, row.result = time.monotonic(), "running"
             row.cell, row.cells = cell, cells
         if first and self.live is None:
-            print(f"{lab}: started ({cells} cells, expected about {self._expected(row)})", file=self.stream, flush=True)
+            print(
+                _(
+                    "{lab}: started ({cells} cells, expected about {expected})",
+                    lab=lab,
+                    cells=cells,
+                    expected=self._expected(row),
+                ),
+                file=self.stream,
+                flush=True,
+            )
 
     def finished(self, lab: str, *, ok: bool, seconds: float) -> None:
         with self.lock:

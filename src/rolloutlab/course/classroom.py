@@ -21,6 +21,7 @@ import yaml
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 
 LABEL = "rolloutlab.dev/class"
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$")
@@ -54,24 +55,27 @@ def student_names(*, students: int | None, names_file: Path | None, prefix: str 
             lines = names_file.read_text().splitlines()
         except OSError as exc:
             raise LabError(
-                f"cannot read {names_file}: {exc.strerror}", fix="give a file with one name per line"
+                _("cannot read {names_file}: {strerror}", names_file=names_file, strerror=exc.strerror),
+                fix=_("give a file with one name per line"),
             ) from exc
         names = [line.split("#", 1)[0].strip().lower() for line in lines]
         names = [n for n in names if n]
     elif students is not None:
         names = [f"{prefix}-{i:02d}" for i in range(1, students + 1)]
     else:
-        raise LabError("no students given", fix="pass --students N or --names FILE")
+        raise LabError(_("no students given"), fix=_("pass --students N or --names FILE"))
     if not names:
-        raise LabError("the class has no students", fix="pass --students 1 or more, or a names file that lists some")
+        raise LabError(
+            _("the class has no students"), fix=_("pass --students 1 or more, or a names file that lists some")
+        )
     bad = [n for n in names if not NAME_RE.match(n)]
     if bad:
         raise LabError(
-            f"{', '.join(bad)} cannot be a namespace name",
-            fix="use lowercase letters, digits and '-', starting and ending with a letter or digit, 52 at most",
+            _("{items} cannot be a namespace name", items=", ".join(bad)),
+            fix=_("use lowercase letters, digits and '-', starting and ending with a letter or digit, 52 at most"),
         )
     if len(set(names)) != len(names):
-        raise LabError("a name appears twice in the class list", fix="make every name unique")
+        raise LabError(_("a name appears twice in the class list"), fix=_("make every name unique"))
     return names
 
 
@@ -91,21 +95,28 @@ class Classroom:
         proc = self._kubectl("config", "view", "--minify", "--flatten", "-o", "json", check=False)
         if proc.returncode != 0:
             raise LabError(
-                f"context {self.context!r} is not in the kubeconfig ({proc.stderr.strip()})",
-                fix="list contexts with `kubectl config get-contexts`",
+                _(
+                    "context {context!r} is not in the kubeconfig ({strip})",
+                    context=self.context,
+                    strip=proc.stderr.strip(),
+                ),
+                fix=_("list contexts with `kubectl config get-contexts`"),
             )
         return json.loads(proc.stdout)
 
     def create(self, *, names: list[str], out: Path, token_hours: int = 336) -> list[Student]:
         access = self._cluster_access()
         if self._kubectl("version", "--request-timeout=10s", check=False).returncode != 0:
-            raise LabError("the cluster does not answer", fix="start it, or check --context / --kubeconfig")
+            raise LabError(_("the cluster does not answer"), fix=_("start it, or check --context / --kubeconfig"))
         existing = set(self._kubectl("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}").stdout.split())
         taken = [n for n in names if n in existing]
         if taken:
             raise LabError(
-                f"namespace {', '.join(taken)} already exists; rolloutlab will not take over what it did not make",
-                fix="pick other names, or delete those namespaces first if they are yours to delete",
+                _(
+                    "namespace {items} already exists; rolloutlab will not take over what it did not make",
+                    items=", ".join(taken),
+                ),
+                fix=_("pick other names, or delete those namespaces first if they are yours to delete"),
             )
         out.mkdir(parents=True, exist_ok=True)
         class_id = uuid.uuid4().hex[:8]
@@ -181,7 +192,9 @@ class Classroom:
         try:
             made = json.loads(record.read_text())
         except (OSError, ValueError) as exc:
-            raise LabError(f"no class record at {record}", fix="give the --out folder `class create` wrote") from exc
+            raise LabError(
+                _("no class record at {record}", record=record), fix=_("give the --out folder `class create` wrote")
+            ) from exc
         class_id = made["class"]
         label_path = "jsonpath={.metadata.labels." + LABEL.replace(".", "\\.") + "}"
         deleted = []

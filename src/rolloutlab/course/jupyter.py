@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import sweep_private_folders
 
@@ -26,8 +27,10 @@ def free_port(first: int, *, tries: int = 50) -> int:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    raise LabError(f"ports {first} to {first + tries - 1} are all in use on 127.0.0.1",
-                   fix="stop an old JupyterLab (`jupyter server list`) or pass --port")  # fmt: skip
+    raise LabError(
+        _("ports {first} to {value} are all in use on 127.0.0.1", first=first, value=first + tries - 1),
+        fix=_("stop an old JupyterLab (`jupyter server list`) or pass --port"),
+    )
 
 
 def kernel_path(*, kubectl_path: str, path: str) -> str:
@@ -39,7 +42,7 @@ def kernel_path(*, kubectl_path: str, path: str) -> str:
 def command(*, labs_dir: Path, port: int, token: str, open_browser: bool) -> list[str]:
     jupyter = Path(sys.executable).parent / "jupyter-lab"
     if not jupyter.exists():
-        raise LabError("JupyterLab is not installed in this environment", fix="run ./scripts/setup")
+        raise LabError(_("JupyterLab is not installed in this environment"), fix=_("run ./scripts/setup"))
     # The sandbox runs as root (its kubelets need it); JupyterLab refuses root unless told.
     as_root = ["--allow-root"] if os.geteuid() == 0 else []
     return [
@@ -60,20 +63,25 @@ def quiet_news() -> None:
     overrides.write_text(json.dumps(found, indent=1))
 
 
-def launch(*, env: Mapping[str, str], kubectl_path: str, port: int | None, open_browser: bool, log: Path) -> int:
-    """Run JupyterLab in the foreground until it is stopped; print the URL to open first; its log goes to `log`."""
+def launch(
+    *, env: Mapping[str, str], kubectl_path: str, port: int | None, open_browser: bool, log: Path, lang: str
+) -> int:
+    """Run JupyterLab in the foreground until it is stopped; print the URL to open first (the labs of `lang`);
+    its log goes to `log`."""
     labs_dir = repository().labs
     chosen = free_port(port or FIRST_PORT) if port is None else port
     if port is not None and free_port(port, tries=1) != port:
-        raise LabError(f"port {port} is in use on 127.0.0.1", fix="pick another with --port, or leave it out")
+        raise LabError(
+            _("port {port} is in use on 127.0.0.1", port=port), fix=_("pick another with --port, or leave it out")
+        )
     if chosen != FIRST_PORT and port is None:
-        print(f"port {FIRST_PORT} is in use: using {chosen}")
+        print(_("port {port} is in use: using {chosen}", port=FIRST_PORT, chosen=chosen))
     quiet_news()
     token = secrets.token_urlsafe(24)
     server_env = {**env, "PATH": kernel_path(kubectl_path=kubectl_path, path=env.get("PATH", ""))}
-    url = f"http://127.0.0.1:{chosen}/lab?token={token}"
-    print(f"the course: {url}", flush=True)
-    print("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/ as you work)", flush=True)
+    url = f"http://127.0.0.1:{chosen}/lab/tree/{lang}?token={token}"
+    print(_("the course: {url}", url=url), flush=True)
+    print(_("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/{lang}/ as you work)", lang=lang), flush=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser),
@@ -93,8 +101,14 @@ def launch(*, env: Mapping[str, str], kubectl_path: str, port: int | None, open_
             sweep_private_folders(Paths.from_env().kernels)
     if proc.returncode not in (0, -15):
         lines = [line for line in log.read_text().splitlines() if line.strip()]
-        raise LabError(f"JupyterLab stopped with exit {proc.returncode}: {lines[-1] if lines else 'no message'}",
-                       fix=f"read {log}")  # fmt: skip
+        raise LabError(
+            _(
+                "JupyterLab stopped with exit {returncode}: {value}",
+                returncode=proc.returncode,
+                value=lines[-1] if lines else "no message",
+            ),
+            fix=_("read {log}", log=log),
+        )
     return 0
 
 
@@ -104,6 +118,8 @@ def which_kubectl(*, built: Path | None) -> str:
     found = kubectl.find_kubectl(built=built)
     if found is None:
         have = shutil.which("kubectl") or "none"
-        raise LabError(f"no kubectl within one minor version of Kubernetes 1.33 (on PATH: {have})",
-                       fix="run ./scripts/setup, which builds one")  # fmt: skip
+        raise LabError(
+            _("no kubectl within one minor version of Kubernetes 1.33 (on PATH: {have})", have=have),
+            fix=_("run ./scripts/setup, which builds one"),
+        )
     return found.path

@@ -15,37 +15,51 @@ from typing import Any
 
 import nbformat
 import yaml
+from mkdocs.utils.yaml import yaml_load
 from nbconvert import MarkdownExporter
 
+from rolloutlab import i18n
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import repository
 
 
-def report_page(report: dict[str, Any]) -> str:
-    """The last `validate` run as a page: one row per lab, then each lab's checks with the failure each was seen
-    giving before its step (the proof that it can fail)."""
+def report_page(report: dict[str, Any], *, lang: str) -> str:
+    """The last `validate` run as a page, for the labs of `lang`: one row per lab, then each lab's checks with the
+    failure each was seen giving before its step (the proof that it can fail). In the page's language."""
     env = report.get("environment") or {}
+    labs = [lab for lab in report["labs"] if lab["lab"].startswith(f"{lang}/")]
+    ok = all(lab["ok"] for lab in labs)
     lines = [
-        "# Validation report",
+        "# " + _("Validation report"),
         "",
-        f"**{'All labs passed' if report['ok'] else 'Some labs failed'}** in {report['wall_seconds']:.0f} s, "
-        f"{report['jobs']} at a time, on Kubernetes {env.get('kubernetes') or '?'} (kubectl "
-        f"{env.get('kubectl') or '?'}, context {env.get('context') or '?'}, registry {env.get('registry') or '?'}).",
+        _(
+            "**{verdict}** in {seconds:.0f} s, {jobs} at a time, on Kubernetes {kubernetes} (kubectl {kubectl}, "
+            "context {context}, registry {registry}).",
+            verdict=_("All labs passed") if ok else _("Some labs failed"),
+            seconds=report["wall_seconds"],
+            jobs=report["jobs"],
+            kubernetes=env.get("kubernetes") or "?",
+            kubectl=env.get("kubectl") or "?",
+            context=env.get("context") or "?",
+            registry=env.get("registry") or "?",
+        ),
         "",
-        "| lab | result | time | expected | checks proven |",
+        "| " + " | ".join([_("lab"), _("result"), _("time"), _("expected"), _("checks proven")]) + " |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
-    for lab in report["labs"]:
+    for lab in labs:
+        name = lab["lab"].split("/", 1)[1]
         proofs = lab.get("proofs") or []
         seen = sum(1 for p in proofs if p["seen_failing"])
         expected = f"{lab['expected_seconds']:.0f} s" if lab.get("expected_seconds") else ""
-        result = "PASS" if lab["ok"] else f"FAIL at cell {lab['failed_cell']}: {_cell(lab['error'] or '')}"
-        lines.append(f"| [{lab['lab']}]({lab['lab']}.md) | {result} | {lab['seconds']:.0f} s | {expected} | "
-                     f"{seen}/{len(proofs)} |")  # fmt: skip
-    for lab in report["labs"]:
-        lines += ["", f"## {lab['lab']}", ""]
+        result = _("PASS") if lab["ok"] else _("FAIL at cell {cell}: {error}", cell=lab["failed_cell"],
+                                                 error=_cell(lab["error"] or ""))  # fmt: skip
+        lines.append(f"| [{name}]({name}.md) | {result} | {lab['seconds']:.0f} s | {expected} | {seen}/{len(proofs)} |")
+    for lab in labs:
+        lines += ["", f"## {lab['lab'].split('/', 1)[1]}", ""]
         for proof in lab.get("proofs") or []:
-            mark = "seen failing" if proof["seen_failing"] else "**never seen failing**"
+            mark = _("seen failing") if proof["seen_failing"] else "**" + _("never seen failing") + "**"
             lines.append(f"- `{proof['step']}`: {mark}: {_cell(proof['message'])}")
     return "\n".join(lines) + "\n"
 
@@ -81,30 +95,45 @@ def render_lab(executed: Path, *, out_dir: Path) -> tuple[str, str]:
 
 
 def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
-    """Copy docs/, render every executed lab of `labs_dir` into docs/labs/, then `mkdocs build` into `out`."""
-    executed = sorted(labs_dir.glob("[0-9][0-9]-*.ipynb"))
-    if not executed:
+    """The site in each language: English in `out`, French in `out/fr`, each from its docs/<lang>/ pages and the
+    executed labs of `labs_dir/<lang>/`, with Material's language switch between the two."""
+    executed = {lang: sorted((labs_dir / lang).glob("[0-9][0-9]-*.ipynb")) for lang in i18n.LANGUAGES}
+    if not any(executed.values()):
         raise LabError(
-            f"no executed labs in {labs_dir}",
-            fix="run `rolloutlab validate --out build/labs` (or ./scripts/run-labs) first; the site shows its results",
+            _("no executed labs in {labs_dir}", labs_dir=labs_dir),
+            fix=_(
+                "run `rolloutlab validate --out build/labs` (or ./scripts/run-labs) first; the site shows its results"
+            ),
         )
     shutil.rmtree(work, ignore_errors=True)
+    report_file = labs_dir / "report.json"
+    report = json.loads(report_file.read_text()) if report_file.is_file() else None
+    # English first: mkdocs empties its site folder, and the French site lives inside the English one.
+    for lang in sorted(i18n.LANGUAGES, key=lambda lang: lang != i18n.DEFAULT):
+        site_dir = out if lang == i18n.DEFAULT else out / lang
+        with i18n.speaking(lang):
+            _build_one(lang, executed=executed[lang], report=report, out=site_dir, work=work / lang)
+    return out
+
+
+def _build_one(lang: str, *, executed: list[Path], report: dict[str, Any] | None, out: Path, work: Path) -> None:
     docs = work / "docs"
-    shutil.copytree(repository().docs, docs, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(repository().docs_in(lang), docs)
     nav_labs = []
     for notebook in executed:
         title, page = render_lab(notebook, out_dir=docs / "labs")
         nav_labs.append({title: f"labs/{page}"})
-    config = yaml.safe_load(repository().mkdocs_yml.read_text())
+    with repository().mkdocs_yml_for(lang).open() as source:
+        config = yaml_load(source)  # resolves INHERIT (from the file's folder), as mkdocs does
     config["docs_dir"] = str(docs.resolve())  # mkdocs reads relative paths from the config file's folder
     config["site_dir"] = str(out.resolve())
-    config["nav"].insert(1, {"Labs": nav_labs})
-    report = labs_dir / "report.json"
-    if report.is_file():
-        (docs / "labs" / "report.md").write_text(report_page(json.loads(report.read_text())))
-        config["nav"].insert(2, {"Validation report": "labs/report.md"})
+    if nav_labs:
+        config["nav"].insert(1, {_("Labs"): nav_labs})
+    if report is not None and nav_labs:
+        (docs / "labs" / "report.md").write_text(report_page(report, lang=lang))
+        config["nav"].insert(2, {_("Validation report"): "labs/report.md"})
     config_file = work / "mkdocs.yml"
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file)],
         capture_output=True,
@@ -113,8 +142,10 @@ def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
     )
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-        raise LabError(f"mkdocs build failed: {tail}", fix=f"read {config_file} and the pages in {docs}")
-    return out
+        raise LabError(
+            _("mkdocs build failed: {tail}", tail=tail),
+            fix=_("read {config_file} and the pages in {docs}", config_file=config_file, docs=docs),
+        )
 
 
 def serve(folder: Path, *, port: int) -> None:
@@ -123,7 +154,10 @@ def serve(folder: Path, *, port: int) -> None:
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
-        raise LabError(f"port {port} on 127.0.0.1 is taken ({exc.strerror})", fix="pick another with --port") from exc
-    print(f"the site: http://127.0.0.1:{port}/ (Ctrl-C stops it)", flush=True)
+        raise LabError(
+            _("port {port} on 127.0.0.1 is taken ({strerror})", port=port, strerror=exc.strerror),
+            fix=_("pick another with --port"),
+        ) from exc
+    print(_("the site: http://127.0.0.1:{port}/ (Ctrl-C stops it)", port=port), flush=True)
     with server:
         server.serve_forever()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import html
 import json
 import os
 import platform
@@ -31,15 +30,19 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets.config import Config
 
-from rolloutlab import kubectl, versions
+from rolloutlab import i18n, kubectl, versions
 from rolloutlab.course.board import Board
+from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.lab import cluster, exercises
-from rolloutlab.paths import Paths
+from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import LabSettings, sweep_private_folders
 
 CELL_TIMEOUT = 900
-CHECK_LINE = re.compile(r"^(OK  |FAIL) ([^:]+): (.*)$", re.MULTILINE)
+# A check's line as the lab printed it, in its language: "OK rollout: ...", "ÉCHEC 02.3 déploiement : ...".
+_OK, _FAIL = i18n.in_every_language("OK"), i18n.in_every_language("FAIL")
+CHECK_LINE = re.compile(rf"^({'|'.join(map(re.escape, {*_OK, *_FAIL}))}) ([^:]+?) ?: (.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -58,10 +61,28 @@ class LabResult:
     timelines: list[str] = field(default_factory=list)
 
 
+def find_lab_sets(*, languages: Sequence[str], chosen: Sequence[str] | None) -> list[Path]:
+    """The labs of each language in `languages` (labs/en, labs/fr), each set in order."""
+    unknown = [lang for lang in languages if lang not in i18n.LANGUAGES]
+    if unknown:
+        raise LabError(_("no labs in {unknown}", unknown=", ".join(unknown)),
+                       fix=_("choose among {known}", known=", ".join(i18n.LANGUAGES)))  # fmt: skip
+    return [p for lang in languages for p in find_labs(labs_dir=repository().labs_in(lang), chosen=chosen)]
+
+
+def lab_key(path: Path) -> str:
+    """How a lab is named in the report and on the board: `fr/02-deploy-and-set-image`, or its stem alone outside
+    a language folder."""
+    lang = i18n.folder_language(path.parent)
+    return f"{lang}/{path.stem}" if lang else path.stem
+
+
 def find_labs(*, labs_dir: Path, chosen: Sequence[str] | None) -> list[Path]:
     """The lab notebooks, in order; `chosen` picks by number prefix (`00`, `03`) or by file stem."""
     if not labs_dir.is_dir():
-        raise LabError(f"no labs folder at {labs_dir}", fix="run from a clone of the repository")
+        raise LabError(
+            _("no labs folder at {labs_dir}", labs_dir=labs_dir), fix=_("run from a clone of the repository")
+        )
     labs = sorted(labs_dir.glob("[0-9][0-9]-*.ipynb"))
     if not chosen:
         return labs
@@ -70,7 +91,7 @@ def find_labs(*, labs_dir: Path, chosen: Sequence[str] | None) -> list[Path]:
         match = [p for p in labs if key in (p.stem, p.stem.split("-", 1)[0])]
         if not match:
             known = ", ".join(p.stem for p in labs)
-            raise LabError(f"no lab {key!r}", fix=f"choose among {known}")
+            raise LabError(_("no lab {key!r}", key=key), fix=_("choose among {known}", known=known))
         picked += match
     return picked
 
@@ -92,8 +113,8 @@ class Namespaces:
                            context=self.settings.context, timeout=60)  # fmt: skip
         if proc.returncode != 0:
             raise LabError(
-                f"cannot create namespace {name}: {proc.stderr.strip()}",
-                fix="check that the cluster answers and that you may create namespaces (or use your own kubeconfig)",
+                _("cannot create namespace {name}: {strip}", name=name, strip=proc.stderr.strip()),
+                fix=_("check that the cluster answers and that you may create namespaces (or use your own kubeconfig)"),
             )
         with self.lock:
             self.made.add(name)
@@ -134,12 +155,15 @@ def run_lab(
     student would type them), each check first run where it must fail. The executed copy is written even when
     the lab fails."""
     nb = nbformat.read(path, as_version=4)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / path.name
-    artifacts = out_dir / path.stem
+    lang = i18n.folder_language(path.parent)
+    lab_out = out_dir / lang if lang else out_dir  # the site reads each language's labs from its folder
+    executed = lab_out / path.name
+    artifacts = lab_out / path.stem
     artifacts.mkdir(parents=True, exist_ok=True)
-    namespace = namespaces.create(f"lab{path.stem[:2]}")
+    namespace = namespaces.create(f"lab{path.stem[:2]}" + (f"-{lang}" if lang else ""))
     kernel_env = {**os.environ, **env, "LAB_NAMESPACE": namespace, "LAB_ARTIFACTS": str(artifacts.resolve())}
+    if lang:
+        kernel_env["LAB_LANG"] = lang  # a French lab speaks French, whatever the instructor's own LAB_LANG
     started = time.monotonic()
     failed_cell = error = None
     proofs: list[Proof] = []
@@ -149,7 +173,7 @@ def run_lab(
         config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", config=config,
                                 resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
-        told = functools.partial(on_cell, path.stem) if on_cell else _ignore
+        told = functools.partial(on_cell, lab_key(path)) if on_cell else _ignore
         asyncio.run(_execute(client, nb, env=kernel_env, answers=answers or {}, proofs=proofs, on_cell=told))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
@@ -160,16 +184,16 @@ def run_lab(
     expected = expected_seconds(nb)
     unproved = [p.step for p in proofs if not p.seen_failing]
     if error is None and unproved:
-        error = f"checks never seen failing: {', '.join(unproved)} (a check that cannot fail is a bug)"
+        error = _("checks never seen failing: {steps} (a check that cannot fail is a bug)", steps=", ".join(unproved))
     return LabResult(
-        lab=path.stem,
+        lab=lab_key(path),
         ok=error is None,
         seconds=round(time.monotonic() - started, 1),
         expected_seconds=expected,
         namespace=namespace,
         failed_cell=failed_cell,
         error=error,
-        executed=executed.name,
+        executed=str(executed.relative_to(out_dir)),
         checks=_checks(nb),
         proofs=[asdict(p) for p in proofs],
         plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
@@ -269,8 +293,8 @@ async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str
     """Run the step's check cell now, where it must fail; the proof is that it stops with CheckFailed."""
     found = [(i, c) for i, c in enumerate(nb.cells) if check_of(c) == step_id]
     if not found:
-        return Proof(step=step_id, seen_failing=False, message="no check cell for this step")
-    _, check_cell = found[0]
+        return Proof(step=step_id, seen_failing=False, message=_("no check cell for this step"))
+    _step_cell, check_cell = found[0]
     body = "\n".join("    " + line for line in check_cell.source.splitlines())
     probe = nbformat.v4.new_code_cell(f"with lab.probing({step_id!r}):\n{body}")
     # Appended, not run in the check cell's place: a live figure's display updates arriving later are routed by
@@ -285,9 +309,13 @@ async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str
         return Proof(
             step=step_id,
             seen_failing=False,
-            message=f"the check broke instead of failing: {errors[0].get('ename')}: {errors[0].get('evalue')}",
+            message=_(
+                "the check broke instead of failing: {name}: {value}",
+                name=errors[0].get("ename"),
+                value=errors[0].get("evalue"),
+            ),
         )
-    return Proof(step=step_id, seen_failing=False, message="the check passed where it must fail")
+    return Proof(step=step_id, seen_failing=False, message=_("the check passed where it must fail"))
 
 
 def _failure(nb: nbformat.NotebookNode, exc: Exception) -> tuple[int | None, str]:
@@ -309,7 +337,7 @@ def _checks(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
             if output.get("output_type") == "error" and output.get("ename") == "CheckFailed":
                 text = str(output.get("evalue", ""))
             for match in CHECK_LINE.finditer(text):
-                found.append({"cell": index, "ok": match.group(1) == "OK  ", "name": match.group(2),
+                found.append({"cell": index, "ok": match.group(1) in _OK, "name": match.group(2),
                               "message": match.group(3)})  # fmt: skip
     return found
 
@@ -347,7 +375,7 @@ def validate(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     _stopping.clear()
-    board = Board(labs={p.stem: expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
+    board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
     def one(path: Path) -> LabResult:
@@ -381,41 +409,3 @@ def validate(
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.html").write_text(report_html(report))
     return results
-
-
-def report_html(report: dict[str, Any]) -> str:
-    e = html.escape
-    rows = []
-    for lab in report["labs"]:
-        status = "PASS" if lab["ok"] else "FAIL"
-        expected = f" (expected about {lab['expected_seconds']:.0f} s)" if lab["expected_seconds"] else ""
-        failure = (f"<p class='fail'>failed at cell {lab['failed_cell']}: {e(lab['error'] or '')}</p>"
-                   if not lab["ok"] else "")  # fmt: skip
-        checks = "".join(
-            f"<li class='{'ok' if c['ok'] else 'fail'}'>{'OK' if c['ok'] else 'FAIL'} <b>{e(c['name'])}</b>: "
-            f"{e(c['message'])}</li>"
-            for c in lab["checks"]
-        )
-        proofs = "".join(
-            f"<li class='{'ok' if p['seen_failing'] else 'fail'}'>{e(p['step'])}: "
-            f"{'seen failing' if p['seen_failing'] else 'NEVER seen failing'}: {e(p['message'])}</li>"
-            for p in lab.get("proofs") or []
-        )
-        proofs = f"<details><summary>each check run first where it must fail</summary><ul>{proofs}</ul></details>"
-        plots = "".join(f"<figure><img src='{e(p)}' alt='{e(p)}'><figcaption>{e(p)}</figcaption></figure>"
-                        for p in lab["plots"])  # fmt: skip
-        rows.append(
-            f"<section><h2 class='{status.lower()}'>{status} {e(lab['lab'])}</h2>"
-            f"<p>{lab['seconds']:.0f} s{expected} · namespace {e(lab['namespace'])} · "
-            f"<a href='{e(lab['executed'])}'>executed notebook</a></p>{failure}<ul>{checks}</ul>{proofs}"
-            f"{plots}</section>"
-        )
-    env = "".join(f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in report["environment"].items())
-    overall = "all labs passed" if report["ok"] else "some labs failed"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>rollout labs: validation report</title>"
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}.pass{color:#2e7d32}.ok{color:#2e7d32}"
-        ".fail{color:#c62828}img{max-width:100%;border:1px solid #ddd}figure{margin:1em 0}</style></head><body>"
-        f"<h1>Validation report: {overall}</h1><p>{report['wall_seconds']:.0f} s wall time, {report['jobs']} "
-        f"at a time</p><ul>{env}</ul>{''.join(rows)}</body></html>"
-    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from rolloutlab import kubectl, versions
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.sandbox import engine, registry
 from rolloutlab.settings import LabSettings
 
@@ -26,7 +27,8 @@ class Check:
     message: str
 
     def __str__(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.message}"
+        return _("{status} {name}: {message}", status=_("OK") if self.ok else _("FAIL"), name=self.name,
+                 message=self.message)  # fmt: skip
 
 
 class CheckFailed(AssertionError):
@@ -50,54 +52,65 @@ def _minor(version: dict[str, Any]) -> int:
 # -- judgments --------------------------------------------------------------------------------------------------
 def judge_kubectl(*, path: str | None, client: dict[str, Any] | None, error: str = "") -> Check:
     if path is None:
-        return Check("kubectl", False, "kubectl is not on your PATH. Install it (https://kubernetes.io/docs/tasks/"
-                     "tools/) or run ./scripts/setup, then restart the notebook's kernel.")  # fmt: skip
+        return Check("kubectl", False, _("kubectl is not on your PATH. Install it "
+                                         "(https://kubernetes.io/docs/tasks/tools/) or run ./scripts/setup, then "
+                                         "restart the notebook's kernel."))  # fmt: skip
     if not client:
-        return Check("kubectl", False, f"{path} does not answer `kubectl version --client`: {error}")
-    return Check("kubectl", True, f"{client.get('gitVersion')} at {path}")
+        return Check("kubectl", False, _("{path} does not answer `kubectl version --client`: {error}", path=path,
+                                         error=error))  # fmt: skip
+    return Check("kubectl", True, _("{version} at {path}", version=client.get("gitVersion"), path=path))
 
 
 def judge_cluster(answer: dict[str, Any] | None, *, where: str, error: str) -> Check:
     """`kubectl version -o json` read: the cluster answers, and kubectl is within its supported skew."""
+    what = _("cluster")
     server = (answer or {}).get("serverVersion")
     if not server:
-        said = error.strip().splitlines()[-1:] or ["no output"]
-        return Check("cluster", False, f"no cluster answers for {where} ({said[0]}). Start the sandbox (`rolloutlab "
-                     "sandbox up`), or set LAB_CONTEXT to a context that runs.")  # fmt: skip
+        said = error.strip().splitlines()[-1:] or [_("no output")]
+        return Check(what, False, _("no cluster answers for {where} ({said}). Start the sandbox (`rolloutlab sandbox "
+                                    "up`), or set LAB_CONTEXT to a context that runs.", where=where,
+                                    said=said[0]))  # fmt: skip
     assert answer is not None
     client = answer["clientVersion"]
     if not versions.kubectl_skew_ok(client_minor=_minor(client), server_minor=_minor(server)):
-        return Check("cluster", False, f"kubectl {client['gitVersion']} and the cluster's {server['gitVersion']} "
-                     "are more than one minor version apart, which Kubernetes does not support: some commands "
-                     "may fail or misbehave. Install a kubectl within one minor version.")  # fmt: skip
-    return Check("cluster", True, f"Kubernetes {server['gitVersion']} answers kubectl {client['gitVersion']}")
+        return Check(what, False, _("kubectl {client} and the cluster's {server} are more than one minor version "
+                                    "apart, which Kubernetes does not support: some commands may fail or misbehave. "
+                                    "Install a kubectl within one minor version.", client=client["gitVersion"],
+                                    server=server["gitVersion"]))  # fmt: skip
+    return Check(what, True, _("Kubernetes {server} answers kubectl {client}", server=server["gitVersion"],
+                               client=client["gitVersion"]))  # fmt: skip
 
 
 def judge_nodes(nodes: list[dict[str, Any]] | None, *, error: str = "") -> Check:
+    what = _("nodes")
     if nodes is None:
-        return Check("nodes", False, f"cannot list nodes: {error.strip() or 'no answer'}. Is the cluster up?")
+        return Check(what, False, _("cannot list nodes: {error}. Is the cluster up?",
+                                    error=error.strip() or _("no answer")))  # fmt: skip
     ready = [
         n["metadata"]["name"]
         for n in nodes
         if any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"].get("conditions", []))
     ]
     if not ready:
-        return Check("nodes", False, "no node is Ready, so no pod can run. Wait a moment, or restart the sandbox.")
-    return Check("nodes", True, f"{len(ready)} Ready: {', '.join(ready)}")
+        return Check(what, False, _("no node is Ready, so no pod can run. Wait a moment, or restart the sandbox."))
+    return Check(what, True, _("{count} Ready: {names}", count=len(ready), names=", ".join(ready)))
 
 
 def judge_registry(*, address: str, answers: bool) -> Check:
+    what = _("registry")
     if answers:
-        return Check("registry", True, f"{address} answers as a registry")
-    return Check("registry", False, f"no registry answers at {address}. In the sandbox `rolloutlab sandbox up` "
-                 "starts it; on kind follow the local-registry page; or set LAB_REGISTRY to yours.")  # fmt: skip
+        return Check(what, True, _("{address} answers as a registry", address=address))
+    return Check(what, False, _("no registry answers at {address}. In the sandbox `rolloutlab sandbox up` starts it; "
+                                "on kind follow the local-registry page; or set LAB_REGISTRY to yours.",
+                                address=address))  # fmt: skip
 
 
 def judge_docker(version: str | None) -> Check:
     if version:
-        return Check("docker", True, f"Docker engine {version} answers")
-    return Check("docker", False, "no Docker engine answers, and the labs build images with it. Start Docker (as "
-                 "root on Debian, `rolloutlab sandbox up` starts dockerd) and check `docker info`.")  # fmt: skip
+        return Check("Docker", True, _("Docker engine {version} answers", version=version))
+    return Check("Docker", False, _("no Docker engine answers, and the labs build images with it. Start Docker (as "
+                                    "root on Debian, `rolloutlab sandbox up` starts dockerd) and check `docker "
+                                    "info`."))  # fmt: skip
 
 
 # -- readers ----------------------------------------------------------------------------------------------------
@@ -117,12 +130,12 @@ def cluster_reachable(settings: LabSettings) -> Check:
     try:
         proc = kubectl.run(["version", "-o", "json", "--request-timeout=5s"], timeout=30)
     except LabError as exc:
-        return judge_cluster(None, where=settings.context or "the current context", error=str(exc))
+        return judge_cluster(None, where=settings.context or _("the current context"), error=str(exc))
     try:
         answer = json.loads(proc.stdout)
     except ValueError:
         answer = None
-    return judge_cluster(answer, where=settings.context or "the current context", error=proc.stderr)
+    return judge_cluster(answer, where=settings.context or _("the current context"), error=proc.stderr)
 
 
 def nodes_ready(settings: LabSettings) -> Check:

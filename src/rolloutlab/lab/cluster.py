@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.lab import observe
 from rolloutlab.paths import Paths
 from rolloutlab.settings import LabSettings
@@ -32,17 +33,23 @@ def choose(settings: LabSettings, *, say: Callable[[str], None]) -> LabSettings:
         ok, why = _answers(kubeconfig=settings.kubeconfig, context=settings.context)
         if not ok:
             raise LabError(
-                f"the cluster of context {context!r} does not answer ({why or 'no reply'})",
-                fix="start that cluster, or choose another with LAB_CONTEXT (`kubectl config get-contexts`); "
-                "for the sandbox: `rolloutlab sandbox up`",
+                _(
+                    "the cluster of context {context!r} does not answer ({value})",
+                    context=context,
+                    value=why or "no reply",
+                ),
+                fix=_(
+                    "start that cluster, or choose another with LAB_CONTEXT (`kubectl "
+                    "config get-contexts`); for the sandbox: `rolloutlab sandbox up`"
+                ),
             )
         return settings
     sandbox = Paths.from_env().kubeconfig
     if sandbox.is_file() and _answers(kubeconfig=str(sandbox), context=None)[0]:
-        say(f"no cluster configured: using the running sandbox ({sandbox})")
+        say(_("no cluster configured: using the running sandbox ({sandbox})", sandbox=sandbox))
         return dataclasses.replace(settings, kubeconfig=str(sandbox), context=None)
     where = f"KUBECONFIG={settings.kubeconfig}" if settings.kubeconfig else "~/.kube/config"
     raise LabError(
-        f"no cluster configured: {where} has no current context, and the sandbox is not running",
-        fix="start the sandbox (`rolloutlab sandbox up`), or point KUBECONFIG or LAB_CONTEXT at your cluster",
+        _("no cluster configured: {where} has no current context, and the sandbox is not running", where=where),
+        fix=_("start the sandbox (`rolloutlab sandbox up`), or point KUBECONFIG or LAB_CONTEXT at your cluster"),
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rolloutlab.i18n import N_
 from rolloutlab.lab import judge
 from rolloutlab.lab.checks import Check
 
@@ -74,87 +75,88 @@ H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
 
 _STEPS = [
     # -- lab 00: set-up -----------------------------------------------------------------------------------------
-    Step("00.1", False, "`kubectl version --client` must print a version.", "!kubectl version --client",
+    Step("00.1", False, N_("`kubectl version --client` must print a version."), "!kubectl version --client",
          lambda lab, a: lab.setup_check("kubectl"), broken_env={"PATH": "/nonexistent"}),
-    Step("00.2", False, "`kubectl version` asks the cluster too.", "!kubectl version",
+    Step("00.2", False, N_("`kubectl version` asks the cluster too."), "!kubectl version",
          lambda lab, a: lab.setup_check("cluster"), broken_env={"KUBECONFIG": "{nowhere}"}),
-    Step("00.3", False, "`kubectl get nodes` lists them with STATUS Ready.", "!kubectl get nodes",
+    Step("00.3", False, N_("`kubectl get nodes` lists them with STATUS Ready."), "!kubectl get nodes",
          lambda lab, a: lab.setup_check("nodes"), broken_env={"KUBECONFIG": "{nowhere}"}),
-    Step("00.4", False, "The registry answers on LAB_REGISTRY.", "print(lab.registry_tags())",
+    Step("00.4", False, N_("The registry answers on LAB_REGISTRY."), "print(lab.registry_tags())",
          lambda lab, a: lab.setup_check("registry"), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
-    Step("00.5", False, "`docker version` shows a Server part.", "!docker version",
+    Step("00.5", False, N_("`docker version` shows a Server part."), "!docker version",
          lambda lab, a: lab.setup_check("docker"), broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
     # -- lab 01: build and push ----------------------------------------------------------------------------------
     Step("01.1", True,
-         "Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
+         N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
          "`docker push` of the same name. The tag must be one the registry does not have yet: the cell above "
-         "prints one.",
+         "prints one."),
          "!docker build --build-arg BASE_IMAGE={lab.base_image} --build-arg APP_VERSION={lab.new_tag} "
-         "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../app\n"
+         "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../../app\n"
          "!docker push {lab.image(lab.new_tag)}",
          lambda lab, a: judge.new_tag_pushed(before=lab.tags_at_start, now=lab.registry_tags(),
                                             built=lab.built_tags())),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
-    Step("02.1", False, "`kubectl apply -f` the manifest, then `kubectl rollout status`.",
+    Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
          f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
          lambda lab, a: judge.rolled_out(lab.seen(), tag="latest")),
     Step("02.2", True,
-         "`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "
-         "it is not the Deployment's name.",
+         N_("`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "
+         "it is not the Deployment's name."),
          "!kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'\n"
          'container = "first-app-k8s"',
          lambda lab, a: judge.container_answer(lab.seen(), answer=a.get("container"))),
     Step("02.3", True,
-         "`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:1.0.0`, then "
-         "`kubectl rollout status deployment/first-app` to wait for the end of the rollout.",
+         N_("`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:1.0.0`, then "
+         "`kubectl rollout status deployment/first-app` to wait for the end of the rollout."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('1.0.0')}}\n{STATUS}",
          lambda lab, a: _rolled_to_1(lab)),
-    Step("02.4", False, "Call /error on the app's URL, then wait for RESTARTS to go up.", "lab.crash_app()",
+    Step("02.4", False, N_("Call /error on the app's URL, then wait for RESTARTS to go up."), "lab.crash_app()",
          lambda lab, a: lab.crash_check(), wait=30),
     # -- lab 03: a failed rollout --------------------------------------------------------------------------------
-    Step("03.1", False, "`kubectl scale deployment/first-app --replicas=5`.",
+    Step("03.1", False, N_("`kubectl scale deployment/first-app --replicas=5`."),
          f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n!kubectl rollout history deployment/first-app",
          lambda lab, a: judge.scaled(lab.seen(), replicas=5, history=[1, 2])),
     Step("03.2", True,
-         "maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
-         "rounded down: 1 pod may be missing.",
+         N_("maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
+         "rounded down: 1 pod may be missing."),
          "most_pods = 7\nfewest_available = 4",
          lambda lab, a: judge.prediction(lab.timeline("03-failed-rollout"), most_pods=a.get("most_pods"),
                                          fewest_available=a.get("fewest_available"))),
     Step("03.3", True,
-         "The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
-         "(it gives up when the progress deadline passes).",
+         N_("The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
+         "(it gives up when the progress deadline passes)."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('2.0.0')}}\n{STATUS}",
          lambda lab, a: both(
              lambda: judge.failed_rollout(lab.seen(), tag="2.0.0", pods_total=7, failing=3, serving=4),
              lambda: judge.kept_serving(lab.timeline("03-failed-rollout"), via=lab.app.via))),
     Step("03.4", True,
-         "`kubectl get pods -l app=first-app` shows it in the STATUS column; `kubectl describe pod <name>` ends "
-         "with the events that explain it.",
+         N_("`kubectl get pods -l app=first-app` shows it in the STATUS column; `kubectl describe pod <name>` ends "
+         "with the events that explain it."),
          "!kubectl get pods -l app=first-app\n"
          "!kubectl get events --field-selector reason=Failed --sort-by=.lastTimestamp | tail -n 3\n"
          'reason = "ImagePullBackOff"',
          lambda lab, a: judge.waiting_reason(lab.seen(), answer=a.get("reason"))),
     # -- lab 04: rollback ----------------------------------------------------------------------------------------
-    Step("04.1", True, "`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`.",
+    Step("04.1", True, N_("`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}",
          lambda lab, a: both(
              lambda: judge.undone_to(lab.seen(), tag="1.0.0", runs=H_THREE),
              lambda: judge.kept_serving(lab.timeline("04-undo"), via=lab.app.via))),
-    Step("04.2", True, "`kubectl rollout history deployment/first-app --revision=3` shows its Image line.",
+    Step("04.2", True, N_("`kubectl rollout history deployment/first-app --revision=3` shows its Image line."),
          '!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
          lambda lab, a: judge.revision_answer(lab.seen(), revision=3, answer=a.get("tag_of_revision_3"))),
-    Step("04.3", True, "`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`.",
+    Step("04.3", True,
+         N_("`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app --to-revision=1\n{STATUS}",
          lambda lab, a: both(
              lambda: judge.undone_to(lab.seen(), tag="latest", runs=H_FIVE),
              lambda: judge.recorded_bounds(lab.timeline("04-to-revision-1"), peak=7, min_available=4),
              lambda: judge.kept_serving(lab.timeline("04-to-revision-1"), via=lab.app.via))),
-    Step("04.4", False, "Two `kubectl rollout undo`, each followed by `kubectl rollout status`.",
+    Step("04.4", False, N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
          f"{STATUS}\n!kubectl rollout history deployment/first-app",
          lambda lab, a: judge.undone_to(lab.seen(), tag="latest", runs=H_SWAPPED)),
-    Step("04.5", False, "set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`.",
+    Step("04.5", False, N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
          "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
          "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
@@ -162,26 +164,76 @@ _STEPS = [
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
     Step("05.1", False, "", "lab.roll_strategies()", lambda lab, a: lab.strategies_check()),
     Step("05.2", True,
-         "`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\" --overwrite` "
-         "(the Deployment already has a cause: without `--overwrite`, kubectl refuses to replace it).",
-         '!kubectl annotate deployment/first-app kubernetes.io/change-cause="roll to 1.0.0: new greeting" --overwrite\n'
+         N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\" "
+         "--overwrite` (the Deployment already has a cause: without `--overwrite`, kubectl refuses to replace it)."),
+         '!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola" --overwrite\n'
          "!kubectl rollout history deployment/first-app",
          lambda lab, a: judge.change_cause(lab.seen())),
     Step("05.3", True,
-         "Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
-         "deployment/first-app`, then `kubectl rollout status`.",
+         N_("Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
+         "deployment/first-app`, then `kubectl rollout status`."),
          "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
          f"deployment/first-app\n{STATUS}",
          lambda lab, a: _edited_back(lab)),
     Step("05.4", False, "", "!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
          f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
          lambda lab, a: judge.trimmed(lab.seen(), kept=[3, 4], gone=2), wait=30),
-    Step("05.5", True, "`kubectl delete deployment,service first-app` (one command, two kinds).",
+    Step("05.5", True, N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          "!kubectl delete deployment,service first-app",
          lambda lab, a: judge.deleted(lab.seen(), service_left=lab.service_exists()), wait=30),
 ]  # fmt: skip
 
 STEPS: dict[str, Step] = {s.id: s for s in _STEPS}
+
+# What `lab.solution(step)` says after the code of an exercise: why it is the answer, in the lesson's terms.
+EXPLANATIONS: dict[str, str] = {
+    "01.1": N_(
+        "An image is known by its name and tag: a new version under a new tag changes the pod template "
+        "when you set it, so the Deployment rolls out. `docker push` puts it where the nodes pull from."
+    ),
+    "02.2": N_(
+        "`set image` changes one container of the pod template, named before the `=`. The jsonpath reads the "
+        "names of the template's containers; the Deployment (first-app) and the image (first-app-k8s:...) "
+        "have their own names."
+    ),
+    "02.3": N_(
+        "A new image in the pod template makes a new ReplicaSet; the Deployment controller scales it up and "
+        "the old one down within maxSurge and maxUnavailable. `rollout status` waits for the end."
+    ),
+    "03.2": N_(
+        "maxSurge is rounded up and maxUnavailable down: with 5 replicas, 25% gives 2 extra pods and 1 "
+        "missing one, so at most 7 pods and at least 4 available."
+    ),
+    "03.3": N_(
+        "The new pods can never pull 2.0.0, so they never become ready: the rollout stops at the bounds "
+        "and, after progressDeadlineSeconds, `rollout status` reports the failure. Nothing is rolled back."
+    ),
+    "03.4": N_(
+        "The kubelet could not pull the image (ErrImagePull) and now waits longer and longer between tries "
+        "(ImagePullBackOff): the STATUS alternates between the two."
+    ),
+    "04.1": N_(
+        "`rollout undo` copies the previous revision's pod template (1.0.0) back into the Deployment, "
+        "which rolls to it like to any other change; its ReplicaSet is reused and gets a new number."
+    ),
+    "04.2": N_("`rollout history --revision=N` shows the pod template of revision N; its Image line names the tag."),
+    "04.3": N_(
+        "`--to-revision=1` copies revision 1's template (latest) back: a rollout like the others, which "
+        "makes revision 5 and removes 1 from the list."
+    ),
+    "05.2": N_(
+        "The annotation kubernetes.io/change-cause is what the CHANGE-CAUSE column shows; it sits on the "
+        "Deployment, so it must be written again for each change (`--overwrite`)."
+    ),
+    "05.3": N_(
+        "`kubectl edit` opens the Deployment in KUBE_EDITOR and applies what the editor saves: here sed "
+        "replaces the tag, as you would in vim, and the change rolls out."
+    ),
+    "05.5": N_(
+        "Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a separate "
+        "object, named in the same command."
+    ),
+}
 
 
 def steps_of(lab: str) -> list[Step]:

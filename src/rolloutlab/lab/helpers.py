@@ -7,6 +7,8 @@ lab's private kubeconfig, as the notebook's `!kubectl` is.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -17,8 +19,9 @@ import yaml
 from rolloutlab import kubectl as runner
 from rolloutlab import progress
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.lab import images, manifests, observe
-from rolloutlab.paths import repository
+from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import CONTAINER, DEPLOYMENT, LabSettings
 
 # The lesson's versions: what each tag says on its page.
@@ -56,7 +59,7 @@ def reset() -> None:
         if not observe.items("pods", "-l", "rolloutlab.dev/lesson=first-app") and not pods():
             return
         time.sleep(0.5)
-    raise LabError("old pods of first-app are still terminating after 2 minutes", fix="run the cell again")
+    raise LabError(_("old pods of first-app are still terminating after 2 minutes"), fix=_("run the cell again"))
 
 
 def ensure_images(*, settings: LabSettings) -> list[str]:
@@ -74,13 +77,30 @@ def push_version(*, settings: LabSettings, tag: str, message: str) -> None:
     images.push(settings=settings, tag=tag, say=lambda _: None)
 
 
+RESERVED_FOR = 3600.0  # seconds a tag handed out stays reserved, pushed or not
+
+
 def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
     """`<series>.N` with the smallest N >= `first` the registry does not have: a new version, never an existing
-    tag."""
+    tag. Two labs running at once (validate runs the English and the French lab 04 together) never get the same
+    one: each tag handed out on this machine is reserved for an hour, under a file lock."""
     have = set(images.tags(settings=settings))
-    n = first
-    while f"{series}.{n}" in have:
-        n += 1
+    store = Paths.from_env().reserved_tags
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with open(store.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            reserved = json.loads(store.read_text())
+        except (OSError, ValueError):
+            reserved = {}
+        now = time.time()
+        reserved = {k: v for k, v in reserved.items() if now - v < RESERVED_FOR}
+        base = f"{settings.registry}/{settings.repository}"
+        n = first
+        while f"{series}.{n}" in have or f"{base}:{series}.{n}" in reserved:
+            n += 1
+        reserved[f"{base}:{series}.{n}"] = now
+        store.write_text(json.dumps(reserved))
     return f"{series}.{n}"
 
 
@@ -88,14 +108,15 @@ def wait_rolled_out(name: str = DEPLOYMENT) -> None:
     """Wait as `kubectl rollout status` does (same end, same failure at the progress deadline), drawing the new
     pods as they become available."""
     args = ["rollout", "status", f"deployment/{name}", "--watch=false"]
-    with progress.task(f"rollout of {name}", total=None) as bar:
+    with progress.task(_("rollout of {name}", name=name), total=None) as bar:
         while True:
             proc = kubectl(*args, check=False, timeout=60)
             found = deployment(name) or {}
             status, wanted = found.get("status") or {}, (found.get("spec") or {}).get("replicas")
             bar.update(done=min(status.get("updatedReplicas") or 0, status.get("availableReplicas") or 0),
-                       total=wanted or None, note=f"{status.get('updatedReplicas') or 0} updated, "
-                       f"{status.get('availableReplicas') or 0} available")  # fmt: skip
+                       total=wanted or None, note=_("{updated} updated, {available} available",
+                       updated=status.get("updatedReplicas") or 0,
+                       available=status.get("availableReplicas") or 0))  # fmt: skip
             if proc.returncode != 0:
                 raise runner.KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout,
                                           fix="read the Deployment's events: `kubectl describe deployment " + name

@@ -17,15 +17,16 @@ from docker.errors import APIError, BuildError, ImageNotFound
 
 from rolloutlab import paths
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import N_, _
 from rolloutlab.sandbox import baseimage, engine, registry
 from rolloutlab.settings import LabSettings
 
-REUSED_TAG_WHY = (
+REUSED_TAG_WHY = N_(
     "a tag is a promise that its content never changes: nodes that already pulled it keep the old image, "
     "and a Deployment whose template still says the same tag sees no change, so it does not roll. "
     "Give the new version a new tag"
 )
-LATEST_WARNING = (
+LATEST_WARNING = N_(
     "'latest' is only a name, not 'the newest': `kubectl set image` to latest again changes nothing, "
     "and `rollout history` cannot tell your versions apart. Prefer a version tag such as 1.0.0"
 )
@@ -40,8 +41,8 @@ class Pushed:
 
 def _unreachable(address: str, exc: Exception) -> LabError:
     return LabError(
-        f"the registry {address} cannot be reached ({type(exc).__name__})",
-        fix="start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY",
+        _("the registry {address} cannot be reached ({name__})", address=address, name__=type(exc).__name__),
+        fix=_("start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY"),
     )
 
 
@@ -49,7 +50,7 @@ def image_name(*, settings: LabSettings, tag: str, repository: str | None = None
     repository = repository or settings.repository
     problem = registry.naming_problem(repository=repository, tag=tag)
     if problem:
-        raise LabError(problem, fix="fix the name and try again")
+        raise LabError(problem, fix=_("fix the name and try again"))
     return f"{settings.registry}/{repository}:{tag}"
 
 
@@ -76,9 +77,14 @@ def build(
         api.images.build(path=str(app_dir), tag=name, buildargs=args, rm=True, pull=False)
     except BuildError as exc:
         last = next((str(c.get("stream") or c.get("error") or "").strip() for c in reversed(list(exc.build_log))), "")
-        raise LabError(f"building {name} failed: {exc.msg} {last}".strip(), fix=f"check {app_dir}/Dockerfile") from exc
+        raise LabError(
+            f"building {name} failed: {exc.msg} {last}".strip(), fix=_("check {app_dir}/Dockerfile", app_dir=app_dir)
+        ) from exc
     except APIError as exc:
-        raise LabError(f"Docker refused to build {name}: {exc.explanation}", fix="check `docker info`") from exc
+        raise LabError(
+            _("Docker refused to build {name}: {explanation}", name=name, explanation=exc.explanation),
+            fix=_("check `docker info`"),
+        ) from exc
     finally:
         api.close()
     return name
@@ -112,21 +118,26 @@ def push(
     name = image_name(settings=settings, tag=tag, repository=repository)
     warnings = []
     if tag == "latest":
-        warnings.append(LATEST_WARNING)
-        say(f"warning: {LATEST_WARNING}.")
+        warnings.append(_(LATEST_WARNING))
+        say(_("warning: {why}.", why=_(LATEST_WARNING)))
     api = engine.client()
     try:
         try:
             local = api.images.get(name)
         except ImageNotFound as exc:
             raise LabError(
-                f"there is no local image {name}", fix=f"build it first (images.build(tag={tag!r}))"
+                _("there is no local image {name}", name=name),
+                fix=_("build it first (images.build(tag={tag!r}))", tag=tag),
             ) from exc
         remote = remote_config_digest(image=name)
         if remote is not None and remote != local.id and tag != "latest" and not force:
             raise LabError(
-                f"{name} already exists in the registry with different content; {REUSED_TAG_WHY}",
-                fix="push under a new tag (or pass force=True if you really mean to replace it)",
+                _(
+                    "{name} already exists in the registry with different content; {REUSED_TAG_WHY}",
+                    name=name,
+                    REUSED_TAG_WHY=_(REUSED_TAG_WHY),
+                ),
+                fix=_("push under a new tag (or pass force=True if you really mean to replace it)"),
             )
         repository = name.rsplit(":", 1)[0]
         error = None
@@ -134,22 +145,31 @@ def push(
             if "error" in line:
                 error = str(line["error"])
         if error:
-            raise LabError(f"pushing {name} failed: {error}", fix=_push_fix(error, settings=settings))
+            raise LabError(
+                _("pushing {name} failed: {error}", name=name, error=error), fix=_push_fix(error, settings=settings)
+            )
     finally:
         api.close()
     answer = registry.check_manifest(name)
     if answer.result is not registry.PullResult.FOUND:
-        raise LabError(f"{name} was pushed but the registry does not list it", fix="check the registry's logs")
+        raise LabError(
+            _("{name} was pushed but the registry does not list it", name=name), fix=_("check the registry's logs")
+        )
     return Pushed(image=name, digest=local.id, warnings=tuple(warnings))
 
 
 def _push_fix(error: str, *, settings: LabSettings) -> str:
     lowered = error.lower()
     if "connection refused" in lowered or "no such host" in lowered or "dial tcp" in lowered:
-        return f"the registry {settings.registry} cannot be reached; start it or check LAB_REGISTRY"
+        return _(
+            "the registry {registry} cannot be reached; start it or check LAB_REGISTRY", registry=settings.registry
+        )
     if "denied" in lowered or "unauthorized" in lowered or "authentication" in lowered:
-        return f"log in first with `docker login {settings.registry}` (credentials stay in Docker's store)"
-    return "check `docker info` and the registry"
+        return _(
+            "log in first with `docker login {registry}` (credentials stay in Docker's store)",
+            registry=settings.registry,
+        )
+    return _("check `docker info` and the registry")
 
 
 def tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rolloutlab import i18n
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.lab import checks, cluster, exercises, helpers, images, judge, observe
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.paths import repository
@@ -28,13 +30,20 @@ def open_lab(number: str) -> Lab:
     """Point kubectl at the lab's cluster and namespace (a private kubeconfig; yours is not changed), and say
     where everything goes."""
     _show_lab_errors_in_one_line()
+    i18n.use_lab_language(i18n.folder_language(Path.cwd()))
+    if i18n.unknown_lab_lang():
+        raise LabError(
+            _("LAB_LANG={value} is not a language of the labs", value=i18n.unknown_lab_lang()),
+            fix=_("set LAB_LANG=fr or LAB_LANG=en, or leave it unset to follow the lab's folder"),
+        )
     settings = cluster.choose(LabSettings.from_env(), say=print)
     settings.apply_to_kubectl()
     artifacts = Path(os.environ.get("LAB_ARTIFACTS") or repository().build / "labs" / "artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
     lab = Lab(number, settings=settings, artifacts=artifacts, context=observe.current_context())
-    print(f"lab {number}: context {lab.context}, namespace {settings.namespace}, registry {settings.registry}; "
-          f"pictures and recordings go to {artifacts}")  # fmt: skip
+    print(_("lab {number}: context {context}, namespace {namespace}, registry {registry}; pictures and recordings "
+            "go to {artifacts}", number=number, context=lab.context, namespace=settings.namespace,
+            registry=settings.registry, artifacts=artifacts))  # fmt: skip
     return lab
 
 
@@ -50,7 +59,7 @@ def _show_lab_errors_in_one_line() -> None:
 
 
 def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
-    text = str(value) if isinstance(value, CheckFailed) else f"rolloutlab: {value}"
+    text = str(value) if isinstance(value, CheckFailed) else _("rolloutlab: {error}", error=value)
     shown = [f"\x1b[31m{text}\x1b[0m"]
     shell._showtraceback(etype, value, shown)  # IPython leaves showing a custom traceback to its handler
     return shown
@@ -97,23 +106,28 @@ class Lab:
             helpers.ensure_images(settings=self.settings)
             self.tags_at_start = self.registry_tags() or []
             self.new_tag = helpers.next_free_tag(settings=self.settings, series="1.1")
-            print(f"the registry has {', '.join(self.tags_at_start)}; a new tag it does not have: {self.new_tag}")
+            print(_("the registry has {tags}; a new tag it does not have: {new}", tags=", ".join(self.tags_at_start),
+                    new=self.new_tag))  # fmt: skip
+            print(_("base image for the build: {image}", image=self.base_image))
         elif self.number in ("02", "05"):
             helpers.reset()
             pushed = helpers.ensure_images(settings=self.settings)
-            print(f"clean namespace; images pushed now: {', '.join(pushed) or 'none, latest and 1.0.0 were there'}")
+            print(_("clean namespace; images pushed now: {pushed}",
+                    pushed=", ".join(pushed) or _("none, latest and 1.0.0 were there")))  # fmt: skip
         elif self.number in ("03", "04"):
             helpers.catch_up(settings=self.settings, through="02" if self.number == "03" else "03")
             if self.number == "04":
                 # Never 2.0.0 itself: it must stay missing for labs 03 and 04 to run again.
                 self.fix_tag = helpers.next_free_tag(settings=self.settings, series="2.0", first=1)
-            where = {"03": "latest then 1.0.0 (revisions 1, 2)", "04": "5 replicas stuck on 2.0.0 (revision 3)"}
-            print(f"first-app is where the last lab left it: {where[self.number]}")
+            where = {"03": _("latest then 1.0.0 (revisions 1, 2)"), "04": _("5 replicas stuck on 2.0.0 (revision 3)")}
+            print(_("first-app is where the last lab left it: {where}", where=where[self.number]))
         if self.number in ("03", "04"):
             found = self.registry_tags() or []
             if helpers.MISSING_TAG in found:
-                raise LabError(f"tag {helpers.MISSING_TAG} is in the registry, and this lab needs it missing",
-                               fix=f"delete it from {self.settings.registry}, or use a fresh registry")  # fmt: skip
+                raise LabError(_("tag {tag} is in the registry, and this lab needs it missing",
+                                 tag=helpers.MISSING_TAG),
+                               fix=_("delete it from {registry}, or use a fresh registry",
+                                     registry=self.settings.registry))  # fmt: skip
 
     # -- reading ----------------------------------------------------------------------------------------------------
     def seen(self, name: str = DEPLOYMENT) -> observe.Seen:
@@ -131,14 +145,24 @@ class Lab:
         except LabError:
             return None
 
+    def show_tags(self) -> None:
+        tags = self.registry_tags()
+        print(_("tags in the registry: {tags}", tags=", ".join(tags)) if tags is not None else
+              _("the registry does not answer"))  # fmt: skip
+
+    def show_app(self) -> None:
+        """Where the app answers, and its page as it answers now."""
+        print(_("the app: {url}", url=self.app))
+        print(self.page())
+
     def service_exists(self) -> bool:
         return observe.get("service", DEPLOYMENT) is not None
 
     def show_replicasets(self, name: str = DEPLOYMENT) -> None:
         for rs in sorted(helpers.replicasets_of(name), key=lambda r: r["metadata"]["creationTimestamp"]):
             revision = (rs["metadata"].get("annotations") or {}).get(judge.REVISION, "?")
-            print(f"{rs['metadata']['name']}  revision {revision}  replicas {rs['spec']['replicas']}  "
-                  f"{judge.template_image(rs)}")  # fmt: skip
+            print(_("{name}  revision {revision}  replicas {replicas}  {image}", name=rs["metadata"]["name"],
+                    revision=revision, replicas=rs["spec"]["replicas"], image=judge.template_image(rs)))  # fmt: skip
 
     def setup_check(self, name: str) -> Check:
         readers = {
@@ -154,7 +178,10 @@ class Lab:
     def _step(self, step: str) -> exercises.Step:
         found = exercises.STEPS.get(step)
         if found is None:
-            raise LabError(f"there is no step {step!r}", fix=f"steps of this lab: {', '.join(self.steps())}")
+            raise LabError(
+                _("there is no step {step!r}", step=step),
+                fix=_("steps of this lab: {steps}", steps=", ".join(self.steps())),
+            )
         return found
 
     def steps(self) -> list[str]:
@@ -166,22 +193,30 @@ class Lab:
         try:
             result = checks.soon(lambda: found.check(self, answers), seconds=found.wait if self.patient else 0)
         except LabError as exc:
-            result = Check("error", False, str(exc))
+            result = Check(_("error"), False, str(exc))
         return Check(f"{step} {result.name}", result.ok, result.message)
 
     def check(self, step: str, **answers: Any) -> None:
         """Judge the step on the cluster: one OK line, or stop here with what is wrong and how to get help."""
         result = self.judge(step, **answers)
         if not result.ok:
-            more = f' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)'
+            more = _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
             raise CheckFailed(str(result) + more)
         print(result)
 
     def hint(self, step: str) -> None:
-        print(f"hint for {step}: {self._step(step).hint}")
+        found = self._step(step)
+        if not found.hint:
+            print(_("{step} has no hint: its cell is already written, run it.", step=step))
+            return
+        print(_("hint for {step}: {hint}", step=step, hint=_(found.hint)))
 
     def solution(self, step: str) -> None:
+        """The step's code, then why it is the answer."""
         print(self._step(step).solution)
+        why = exercises.EXPLANATIONS.get(step)
+        if why:
+            print(_("why: {why}", why=_(why)))
 
     def solve(self, step: str) -> None:
         """Run the step's solution in this notebook; if its check still fails (an earlier step went another way),
@@ -190,9 +225,10 @@ class Lab:
         found = self._step(step)
         shell.run_cell(found.solution, store_history=False)
         if self.judge(step, **_answers(shell)).ok:
-            print(f"solved {step}: the cluster is where the next step expects it")
+            print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
-        print(f"{step} was not enough on its own: starting lab {self.number} afresh and running its steps")
+        print(_("{step} was not enough on its own: starting lab {number} afresh and running its steps", step=step,
+                number=self.number))  # fmt: skip
         self.start()
         for earlier in exercises.steps_of(self.number):
             shell.run_cell(earlier.solution, store_history=False)
@@ -239,7 +275,9 @@ class Lab:
     def stop(self, name: str) -> Timeline:
         found = self.recordings.get(name)
         if found is None:
-            raise LabError(f"nothing was recorded as {name!r}", fix="run the cell that starts the recording first")
+            raise LabError(
+                _("nothing was recorded as {name!r}", name=name), fix=_("run the cell that starts the recording first")
+            )
         timeline = found.stop()
         timeline.save(self.artifacts / f"{name}.json")
         return timeline
@@ -261,35 +299,35 @@ class Lab:
     def crash_app(self) -> str:
         pod = traffic.call_error(self.app.url)
         self.crashed = pod
-        print(f"the app in pod {pod} answered /error and exited")
+        print(_("the app in pod {pod} answered /error and exited", pod=pod))
         return pod
 
     @property
     def crashed_pod(self) -> str:
         if self.crashed is None:
-            raise LabError("no pod has crashed yet", fix="run the /error cell first")
+            raise LabError(_("no pod has crashed yet"), fix=_("run the /error cell first"))
         return self.crashed
 
     def crash_check(self) -> Check:
         if self.crashed is None:
-            return Check("restart", False, "no pod has crashed yet: call /error first (the cell above).")
+            return Check(_("restart"), False, _("no pod has crashed yet: call /error first (the cell above)."))
         # The lab's pods are fresh (lab.start() redeploys): none had restarted before /error.
         return judge.restarted(observe.get("pod", self.crashed), pod=self.crashed, restarts_before=0)
 
     def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
         def failing() -> Check:
             bad = [p for p in helpers.pods() if pod_state(p) in PULL_ERRORS]
-            return Check("pull", bool(bad), f"{len(bad)} pods cannot pull their image")
+            return Check(_("pull"), bool(bad), _("{count} pods cannot pull their image", count=len(bad)))
 
         print(checks.soon(failing, seconds=seconds).message)
 
     def push_version(self, tag: str, *, message: str) -> None:
         helpers.push_version(settings=self.settings, tag=tag, message=message)
-        print(f"pushed {self.image(tag)}")
+        print(_("pushed {image}", image=self.image(tag)))
 
     def fixed_forward_check(self) -> Check:
         if not self.fix_tag:
-            return Check("fix forward", False, "no fix tag chosen: run the lab's first cells (lab.start()).")
+            return Check(_("fix forward"), False, _("no fix tag chosen: run the lab's first cells (lab.start())."))
         return judge.rolled_out(self.seen(), tag=self.fix_tag)
 
     def roll_strategies(self) -> None:
@@ -331,9 +369,9 @@ class Lab:
         try:
             images.push(settings=self.settings, tag="reuse-demo", say=lambda _: None)
         except LabError as refused:
-            print(f"refused: {refused}")
+            print(_("refused: {why}", why=refused))
             return
-        raise LabError("other content under an existing tag was pushed without a word", fix="report this bug")
+        raise LabError(_("other content under an existing tag was pushed without a word"), fix=_("report this bug"))
 
     def strategies_check(self) -> Check:
         results = [lambda n=n, b=b: judge.recorded_bounds(self.timeline(f"05-{n}"), peak=b[0], min_available=b[1])
@@ -348,7 +386,7 @@ def _ipython() -> Any:
         get_ipython = None
     shell = get_ipython() if get_ipython else None
     if shell is None:
-        raise LabError("lab.solve runs a step's solution in a notebook", fix="call it from a lab notebook")
+        raise LabError(_("lab.solve runs a step's solution in a notebook"), fix=_("call it from a lab notebook"))
     return shell
 
 

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
+from rolloutlab.i18n import N_, _
 from rolloutlab.recording.timeline import POD_STATES, Timeline, image_tag
 
 STATE_COLORS = {
@@ -32,9 +33,9 @@ STATE_COLORS = {
 }
 VERSION_COLORS = ("#1f77b4", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 CONDITION_LABELS = {
-    ("Progressing", "ProgressDeadlineExceeded"): "progress deadline exceeded",
-    ("Progressing", "NewReplicaSetAvailable"): "rollout complete",
-    ("Available", "MinimumReplicasUnavailable"): "unavailable",
+    ("Progressing", "ProgressDeadlineExceeded"): N_("progress deadline exceeded"),
+    ("Progressing", "NewReplicaSetAvailable"): N_("rollout complete"),
+    ("Available", "MinimumReplicasUnavailable"): N_("unavailable"),
 }
 
 
@@ -42,7 +43,7 @@ def replicaset_labels(timeline: Timeline) -> dict[str, str]:
     """ReplicaSet name -> 'rev N: tag', with the latest revision number it carried, in order of appearance."""
     labels: dict[str, str] = {}
     for sample in timeline.replicasets:
-        revision = f"rev {sample.revision}" if sample.revision is not None else "rev ?"
+        revision = _("rev {number}", number=sample.revision if sample.revision is not None else "?")
         labels[sample.name] = f"{revision}: {image_tag(sample.image)}"
     return labels
 
@@ -80,18 +81,18 @@ def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
     if any(deployments):
         xs = [t for t, d in zip(times, deployments, strict=True) if d]
         ds = [d for d in deployments if d]
-        ax.step(xs, [d.replicas for d in ds], where="post", color="black", linestyle="--", label="desired replicas")
+        ax.step(xs, [d.replicas for d in ds], where="post", color="black", linestyle="--", label=_("desired replicas"))
         ax.step(xs, [d.replicas + d.max_surge for d in ds], where="post", color="#c62828", linestyle=":",
-                label="replicas + maxSurge (most pods)")  # fmt: skip
+                label=_("replicas + maxSurge (most pods)"))  # fmt: skip
         ax.step(xs, [d.replicas - d.max_unavailable for d in ds], where="post", color="#ef6c00", linestyle=":",
-                label="replicas - maxUnavailable (fewest available)")  # fmt: skip
-        ax.step(xs, [d.available for d in ds], where="post", color="#2e7d32", linewidth=2, label="available")
-    ax.set_ylabel("pods")
+                label=_("replicas - maxUnavailable (fewest available)"))  # fmt: skip
+        ax.step(xs, [d.available for d in ds], where="post", color="#2e7d32", linewidth=2, label=_("available"))
+    ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     # Room above for the labels of the commands and conditions drawn by draw_marks.
-    ax.set_title("Pods per ReplicaSet, not counting terminating pods", loc="left", fontsize="medium", pad=44)
+    ax.set_title(_("Pods per ReplicaSet, not counting terminating pods"), loc="left", fontsize="medium", pad=44)
 
 
 def plot_states(timeline: Timeline, ax: Axes) -> None:
@@ -104,11 +105,11 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
         if any(t != b for t, b in zip(top, base, strict=True)):
             ax.fill_between(times, base, top, step="post", color=STATE_COLORS[state], linewidth=0, label=state)
         base = top
-    ax.set_ylabel("pods")
+    ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    ax.set_title("Pods by state", loc="left", fontsize="medium")
+    ax.set_title(_("Pods by state"), loc="left", fontsize="medium")
 
 
 def plot_requests(timeline: Timeline, ax: Axes) -> None:
@@ -118,12 +119,12 @@ def plot_requests(timeline: Timeline, ax: Axes) -> None:
     answered = [r for r in timeline.requests if r.version is not None]
     failed = [r for r in timeline.requests if r.version is None]
     ax.scatter([r.t for r in answered], [rows[r.version or ""] for r in answered], s=4, color="#1565c0",
-               label="answered")  # fmt: skip
-    ax.scatter([r.t for r in failed], [0] * len(failed), s=8, color="#c62828", label="failed")
-    ax.set_yticks([0, *rows.values()], ["failed", *(f"version {v}" for v in rows)])
+               label=_("answered"))  # fmt: skip
+    ax.scatter([r.t for r in failed], [0] * len(failed), s=8, color="#c62828", label=_("failed"))
+    ax.set_yticks([0, *rows.values()], [_("failed"), *(_("version {version}", version=v) for v in rows)])
     ax.set_ylim(-0.5, len(rows) + 0.5)
-    ax.set_title(f"Requests to the app through the Service: {len(answered)} answered, {len(failed)} failed",
-                 loc="left", fontsize="medium")  # fmt: skip
+    ax.set_title(_("Requests to the app through the Service: {answered} answered, {failed} failed",
+                   answered=len(answered), failed=len(failed)), loc="left", fontsize="medium")  # fmt: skip
 
 
 def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
@@ -133,7 +134,8 @@ def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
     for t, kind, _status, reason in timeline.condition_changes():
         label = CONDITION_LABELS.get((kind, reason))
         if label and t != first:  # the state found when recording began is not an event of this recording
-            marks.append((t, label, "#c62828" if "exceeded" in label else "#78909c", "--"))
+            color = "#c62828" if reason == "ProgressDeadlineExceeded" else "#78909c"
+            marks.append((t, _(label), color, "--"))
     marks.sort()
     top = axes[0]
     for index, (t, label, color, style) in enumerate(marks):
@@ -156,9 +158,10 @@ def rollout_figure(timeline: Timeline, *, title: str | None = None) -> Figure:
     if timeline.requests:
         plot_requests(timeline, bottom)
     draw_marks(timeline, list(axes))
-    bottom.set_xlabel("seconds since recording started")
+    bottom.set_xlabel(_("seconds since recording started"))
     bottom.set_xlim(0, max(timeline.end, 1.0))
-    heading = title or f"deployment/{timeline.deployment} in namespace {timeline.namespace}"
+    heading = title or _("deployment/{deployment} in namespace {namespace}", deployment=timeline.deployment,
+                         namespace=timeline.namespace)  # fmt: skip
     fig.suptitle(heading, x=0.01, ha="left", y=1.06, fontsize="large")
     return fig
 
@@ -172,7 +175,7 @@ def compare(timelines: Sequence[Timeline], *, titles: Sequence[str]) -> Figure:
         plot_replicasets(timeline, ax)
         ax.set_title(title, loc="left", fontsize="medium")
         ax.set_xlim(0, max(end, 1.0))
-        ax.set_xlabel("seconds")
+        ax.set_xlabel(_("seconds"))
         legend = ax.get_legend()
         if legend is not None and ax is not axes[-1]:
             legend.remove()
@@ -209,12 +212,12 @@ def draw_nodes(timeline: Timeline, ax: Axes, *, t: float, nodes: Sequence[str] |
                                    linewidth=2.5 if not ready else 0.5,
                                    linestyle="--" if pod.state == "Terminating" else "-"))  # fmt: skip
             short = {
-                "Ready": "ready",
-                "ImagePullBackOff": "backoff",
-                "ErrImagePull": "pull err",
-                "Terminating": "term.",
-                "Running-not-ready": "starting",
-                "ContainerCreating": "creating",
+                "Ready": _("ready"),
+                "ImagePullBackOff": _("backoff"),
+                "ErrImagePull": _("pull err"),
+                "Terminating": _("term."),
+                "Running-not-ready": _("starting"),
+                "ContainerCreating": _("creating"),
             }
             ax.text(x + 0.11, y + 0.1, labels.get(pod.replicaset or "", "?").split(":")[-1].strip(),
                     ha="center", va="center", fontsize="xx-small", color="white" if ready else "black")  # fmt: skip
@@ -235,7 +238,8 @@ def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, fr
     nodes = nodes_of(timeline)
     for ax, t in zip(axes[0], instants, strict=True):
         draw_nodes(timeline, ax, t=t, nodes=nodes)
-    fig.suptitle(f"Pods on nodes: deployment/{timeline.deployment}", x=0.01, ha="left", fontsize="medium")
+    fig.suptitle(_("Pods on nodes: deployment/{deployment}", deployment=timeline.deployment), x=0.01, ha="left",
+                 fontsize="medium")  # fmt: skip
     return fig
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kubernetes import client, config
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.recording.follow import LISTED, follow
 from rolloutlab.recording.timeline import (
     DeploymentSample,
@@ -47,8 +48,8 @@ def api_client(*, kubeconfig: str | None = None, context: str | None = None) -> 
         return config.new_client_from_config(config_file=chosen, context=context)
     except config.ConfigException as exc:
         raise LabError(
-            f"no usable kubeconfig ({exc})",
-            fix="start the sandbox and `eval $(rolloutlab sandbox env)`, or set LAB_KUBECONFIG / LAB_CONTEXT",
+            _("no usable kubeconfig ({exc})", exc=exc),
+            fix=_("start the sandbox and `eval $(rolloutlab sandbox env)`, or set LAB_KUBECONFIG / LAB_CONTEXT"),
         ) from exc
 
 
@@ -113,8 +114,12 @@ class Recorder:
         except threading.BrokenBarrierError as exc:
             self.stop()
             raise LabError(
-                f"the recorder could not list the objects in namespace {self.namespace!r} ({'; '.join(self.errors)})",
-                fix="check that the cluster answers (`kubectl get pods`) and the namespace exists",
+                _(
+                    "the recorder could not list the objects in namespace {namespace!r} ({items})",
+                    namespace=self.namespace,
+                    items="; ".join(self.errors),
+                ),
+                fix=_("check that the cluster answers (`kubectl get pods`) and the namespace exists"),
             ) from exc
         return self
 

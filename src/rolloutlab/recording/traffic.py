@@ -22,6 +22,7 @@ import requests
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.recording.timeline import RequestSample
 from rolloutlab.settings import DEPLOYMENT
 
@@ -59,8 +60,10 @@ def app_url(service: str = DEPLOYMENT) -> AppUrl:
     """The URL of the lesson's app from this machine (see the module's note on which way it goes)."""
     found = _kubectl_json("get", "service", service)
     if found is None:
-        raise LabError(f"there is no Service {service!r} in this lab's namespace",
-                       fix="apply the lesson's manifests first (the deploy cell)")  # fmt: skip
+        raise LabError(
+            _("there is no Service {service!r} in this lab's namespace", service=service),
+            fix=_("apply the lesson's manifests first (the deploy cell)"),
+        )
     ports = found["spec"].get("ports") or [{}]
     node_port = ports[0].get("nodePort")
     if node_port and _on_sandbox():
@@ -82,10 +85,16 @@ def port_forward(service: str) -> str:
     found = re.search(r"Forwarding from 127\.0\.0\.1:(\d+)", line)
     if not found:
         proc.kill()
-        raise LabError(f"`kubectl port-forward service/{service}` did not start: {line.strip() or 'no output'}",
-                       fix="check that a pod of the Service is Ready (`kubectl get pods`)")  # fmt: skip
+        raise LabError(
+            _(
+                "`kubectl port-forward service/{service}` did not start: {value}",
+                service=service,
+                value=line.strip() or "no output",
+            ),
+            fix=_("check that a pod of the Service is Ready (`kubectl get pods`)"),
+        )
     # Keep reading its output, or kubectl blocks once the pipe is full.
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
+    threading.Thread(target=lambda: [None for _line in proc.stdout or []], daemon=True).start()
     url = f"http://127.0.0.1:{found.group(1)}"
     _forwards[service] = (proc, url)
     return url
@@ -93,7 +102,7 @@ def port_forward(service: str) -> str:
 
 @atexit.register
 def _stop_forwards() -> None:
-    for proc, _ in _forwards.values():
+    for proc, _url in _forwards.values():
         proc.kill()
     _forwards.clear()
 
@@ -153,8 +162,10 @@ def page_text(url: str) -> str:
     try:
         response = requests.get(url, timeout=5)
     except requests.RequestException as exc:
-        raise LabError(f"nothing answers at {url} ({type(exc).__name__})",
-                       fix="check that the pods are Ready (`kubectl get pods`)") from exc  # fmt: skip
+        raise LabError(
+            _("nothing answers at {url} ({name__})", url=url, name__=type(exc).__name__),
+            fix=_("check that the pods are Ready (`kubectl get pods`)"),
+        ) from exc
     text = re.sub(r"<[^>]+>", "", response.text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip() and line.strip() != "first-app")
 
@@ -165,8 +176,13 @@ def call_error(url: str) -> str:
     found = re.search(r"\(pod ([\w.-]+)\)", response.text)
     if not found:
         raise LabError(
-            f"/error at {url} answered {response.status_code} without a pod name: {response.text.strip()}",
-            fix="rebuild and push the app's images (`lab.ensure_images`), older ones do not name their pod",
+            _(
+                "/error at {url} answered {status_code} without a pod name: {strip}",
+                url=url,
+                status_code=response.status_code,
+                strip=response.text.strip(),
+            ),
+            fix=_("rebuild and push the app's images (`lab.ensure_images`), older ones do not name their pod"),
         )
     return found.group(1)
 
@@ -179,12 +195,11 @@ class Summary:
     errors: dict[str, int]
 
     def __str__(self) -> str:
-        seen = ", ".join(f"{v} ({n})" for v, n in self.versions.items()) or "none"
-        text = (
-            f"{self.answered + self.failed} requests: {self.answered} answered, {self.failed} failed; versions: {seen}"
-        )
+        seen = ", ".join(f"{v} ({n})" for v, n in self.versions.items()) or _("none")
+        text = _("{sent} requests: {answered} answered, {failed} failed; versions: {seen}",
+                 sent=self.answered + self.failed, answered=self.answered, failed=self.failed, seen=seen)  # fmt: skip
         if self.errors:
-            text += "; errors: " + ", ".join(f"{e} ({n})" for e, n in self.errors.items())
+            text += _("; errors: {errors}", errors=", ".join(f"{e} ({n})" for e, n in self.errors.items()))
         return text
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from docker.errors import APIError, DockerException, ImageNotFound
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.sandbox import engine
 
 PUBLIC_BASE = "python:3.12-slim"
@@ -38,10 +39,16 @@ def apt_mirror(*, sources: Path = Path("/etc/apt")) -> str:
             if uri.rstrip("/").endswith("/debian"):
                 return uri
     raise LabError(
-        f"no Debian mirror in {sources}/sources.list or {sources}/sources.list.d/*.sources, so debootstrap "
-        "has nowhere to fetch the base image's packages from",
-        fix="add your Debian mirror to apt's sources (the one `apt-get update` should use), or run on a machine "
-        "that can pull python:3.12-slim",
+        _(
+            "no Debian mirror in {sources}/sources.list or "
+            "{sources}/sources.list.d/*.sources, so debootstrap has nowhere to "
+            "fetch the base image's packages from",
+            sources=sources,
+        ),
+        fix=_(
+            "add your Debian mirror to apt's sources (the one `apt-get update` "
+            "should use), or run on a machine that can pull python:3.12-slim"
+        ),
     )
 
 
@@ -66,7 +73,12 @@ def pick_base(*, say: Callable[[str], None]) -> str:
         api.images.pull(repository, tag=tag)
         return PUBLIC_BASE
     except (APIError, DockerException):
-        say(f"{PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages")
+        say(
+            _(
+                "{PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages",
+                PUBLIC_BASE=PUBLIC_BASE,
+            )
+        )
     finally:
         api.close()
     build_local_base(say=say)
@@ -80,14 +92,23 @@ def build_local_base(*, say: Callable[[str], None]) -> str:
     debootstrap = shutil.which("debootstrap")
     if debootstrap is None or os.geteuid() != 0:
         raise LabError(
-            f"no Python base image can be pulled, and {LOCAL_BASE} cannot be built here "
-            f"({'debootstrap is not installed' if debootstrap is None else 'building it needs root'})",
-            fix="run ./scripts/setup as root, or make python:3.12-slim available to Docker (docker pull/load)",
+            _(
+                "no Python base image can be pulled, and {LOCAL_BASE} cannot be built here ({value})",
+                LOCAL_BASE=LOCAL_BASE,
+                value="debootstrap is not installed" if debootstrap is None else "building it needs root",
+            ),
+            fix=_("run ./scripts/setup as root, or make python:3.12-slim available to Docker (docker pull/load)"),
         )
     with tempfile.TemporaryDirectory(prefix="rolloutlab-base-") as tmp:
         root = Path(tmp) / "rootfs"
         mirror = apt_mirror()
-        say(f"building {LOCAL_BASE} with debootstrap from {mirror} (a few minutes, once)")
+        say(
+            _(
+                "building {LOCAL_BASE} with debootstrap from {mirror} (a few minutes, once)",
+                LOCAL_BASE=LOCAL_BASE,
+                mirror=mirror,
+            )
+        )
         proc = subprocess.run(
             [debootstrap, "--variant=minbase", "--include=python3", SUITE, str(root), mirror],
             capture_output=True,
@@ -96,7 +117,9 @@ def build_local_base(*, say: Callable[[str], None]) -> str:
         )
         if proc.returncode != 0:
             tail = " | ".join(proc.stdout.strip().splitlines()[-3:])
-            raise LabError(f"debootstrap failed: {tail}", fix="check that the Debian mirror is reachable")
+            raise LabError(
+                _("debootstrap failed: {tail}", tail=tail), fix=_("check that the Debian mirror is reachable")
+            )
         for relative in PRUNE:
             shutil.rmtree(root / relative, ignore_errors=True)
         archive = Path(tmp) / "rootfs.tar"
@@ -114,5 +137,5 @@ def build_local_base(*, say: Callable[[str], None]) -> str:
                 )
         finally:
             api.close()
-    say(f"built {LOCAL_BASE}")
+    say(_("built {LOCAL_BASE}", LOCAL_BASE=LOCAL_BASE))
     return LOCAL_BASE

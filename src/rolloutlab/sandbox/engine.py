@@ -11,6 +11,7 @@ import docker
 from docker.errors import DockerException
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.procs import Daemon
 
@@ -49,7 +50,7 @@ def client(*, timeout: int = 600) -> docker.DockerClient:
             if api is not None:
                 api.close()
     raise LabError(
-        "Docker is not running (no engine answers), so images cannot be built or pushed", fix=NOT_RUNNING_FIX
+        _("Docker is not running (no engine answers), so images cannot be built or pushed"), fix=NOT_RUNNING_FIX
     )
 
 
@@ -90,13 +91,15 @@ class Engine:
             return state
         dockerd = shutil.which("dockerd")
         if dockerd is None or os.geteuid() != 0:
-            raise LabError(state.problem or "no Docker engine runs", fix="see `rolloutlab sandbox status`")
+            raise LabError(state.problem or "no Docker engine runs", fix=_("see `rolloutlab sandbox status`"))
         self.daemon.start(argv=[dockerd, "--host", "unix:///var/run/docker.sock"])
         if self.daemon.wait_for(ping, seconds=30, every=0.3):
             return self.state()
         raise LabError(
-            f"dockerd did not start ({self.daemon.log_tail()})",
-            fix=f"read {self.daemon.log_file}; another dockerd may already hold /var/run/docker.pid",
+            _("dockerd did not start ({log_tail})", log_tail=self.daemon.log_tail()),
+            fix=_(
+                "read {log_file}; another dockerd may already hold /var/run/docker.pid", log_file=self.daemon.log_file
+            ),
         )
 
     def down(self) -> bool:

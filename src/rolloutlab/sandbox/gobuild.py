@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rolloutlab import progress, versions
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 
 MIN_GO = (1, 24)
@@ -76,8 +77,8 @@ def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl
     staging = staging_modules(go_mod)
     if not staging:
         raise LabError(
-            f"the go.mod of Kubernetes {release.tag} lists no staging modules",
-            fix="check the pinned version in rolloutlab/versions.py",
+            _("the go.mod of Kubernetes {tag} lists no staging modules", tag=release.tag),
+            fix=_("check the pinned version in rolloutlab/versions.py"),
         )
     godebug = re.search(r"^godebug\s+(\S+)", go_mod, flags=re.MULTILINE)
     return Component(
@@ -129,7 +130,9 @@ def go_version(*, go: str) -> tuple[int, int]:
     out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout
     match = re.match(r"go(\d+)\.(\d+)", out.strip())
     if not match:
-        raise LabError(f"cannot read the Go version from {out.strip()!r}", fix="install Go 1.24 or newer")
+        raise LabError(
+            _("cannot read the Go version from {strip!r}", strip=out.strip()), fix=_("install Go 1.24 or newer")
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -140,14 +143,21 @@ def find_go(*, search_path: str | None = None) -> str:
     go = shutil.which("go", path=search_path)
     if go is None:
         raise LabError(
-            "Go is not installed, and the sandbox's Kubernetes binaries are not in the cache yet",
-            fix="install Go 1.24 or newer (https://go.dev/doc/install) and run the command again",
+            _("Go is not installed, and the sandbox's Kubernetes binaries are not in the cache yet"),
+            fix=_("install Go 1.24 or newer (https://go.dev/doc/install) and run the command again"),
         )
     found = go_version(go=go)
     if found < MIN_GO:
         raise LabError(
-            f"Go {found[0]}.{found[1]} is too old to build Kubernetes {versions.KUBERNETES}",
-            fix=f"install Go {MIN_GO[0]}.{MIN_GO[1]} or newer and run the command again",
+            _(
+                "Go {found}.{found2} is too old to build Kubernetes {KUBERNETES}",
+                found=found[0],
+                found2=found[1],
+                KUBERNETES=versions.KUBERNETES,
+            ),
+            fix=_(
+                "install Go {MIN_GO}.{MIN_GO2} or newer and run the command again", MIN_GO=MIN_GO[0], MIN_GO2=MIN_GO[1]
+            ),
         )
     return go
 
@@ -179,8 +189,13 @@ class Builder:
         info = json.loads(out)
         if "Error" in info:
             raise LabError(
-                f"the Go module proxy did not give {module}@{version}: {info['Error']}",
-                fix="check that the module proxy is reachable (GOPROXY) and the pinned version exists",
+                _(
+                    "the Go module proxy did not give {module}@{version}: {Error}",
+                    module=module,
+                    version=version,
+                    Error=info["Error"],
+                ),
+                fix=_("check that the module proxy is reachable (GOPROXY) and the pinned version exists"),
             )
         return Path(info["GoMod"]).read_text()
 
@@ -191,7 +206,7 @@ class Builder:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self.say("another rolloutlab build is running; waiting for it to finish")
+                self.say(_("another rolloutlab build is running; waiting for it to finish"))
                 fcntl.flock(lock, fcntl.LOCK_EX)
             done = self.installed(component)
             if done is not None:
@@ -203,7 +218,7 @@ class Builder:
         work.mkdir(parents=True, exist_ok=True)
         (work / "go.mod").write_text(wrapper_go_mod(component))
         (work / "tools.go").write_text(wrapper_tools_go(component))
-        self.say(f"resolving Go modules for {component.name} {component.version}")
+        self.say(_("resolving Go modules for {name} {version}", name=component.name, version=component.version))
         self._go_cmd(["mod", "tidy"], cwd=work)
         staging = self.paths.bin / f".{component.folder}.partial"
         shutil.rmtree(staging, ignore_errors=True)
@@ -211,14 +226,22 @@ class Builder:
         ldflags = " ".join(("-s", "-w", *component.ldflags))
         for index, (name, package) in enumerate(component.commands.items(), start=1):
             started = time.monotonic()
-            self.say(f"building {name} {component.version} ({index} of {len(component.commands)})")
+            self.say(
+                _(
+                    "building {name} {version} ({index} of {count})",
+                    name=name,
+                    version=component.version,
+                    index=index,
+                    count=len(component.commands),
+                )
+            )
             self._go_build(
                 ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", str(staging / name), package],
                 cwd=work,
                 label=name,
             )
             seconds = time.monotonic() - started
-            self.say(f"built {name} in {seconds:.0f} s")
+            self.say(_("built {name} in {seconds:.0f} s", name=name, seconds=seconds))
             self._record_time(component=component, binary=name, seconds=seconds)
         (staging / DONE_MARK).write_text(wrapper_go_mod(component))
         final = self.paths.bin / component.folder
@@ -244,8 +267,8 @@ class Builder:
         if proc.returncode != 0:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
             raise LabError(
-                f"`go {' '.join(args)}` failed in {cwd}: {tail}",
-                fix="check that the Go module proxy is reachable (GOPROXY) and retry",
+                _("`go {items}` failed in {cwd}: {tail}", items=" ".join(args), cwd=cwd, tail=tail),
+                fix=_("check that the Go module proxy is reachable (GOPROXY) and retry"),
             )
         return proc.stdout
 
@@ -255,7 +278,7 @@ class Builder:
         log_path = self.paths.logs / f"build-{label}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         total = len(self._go_cmd(["list", "-deps", args[-1]], cwd=cwd).split())
-        with progress.task(f"compiling {label}", total=total or None) as bar, log_path.open("w") as log:
+        with progress.task(_("compiling {label}", label=label), total=total or None) as bar, log_path.open("w") as log:
             proc = subprocess.Popen(
                 [self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=subprocess.PIPE, text=True
             )
@@ -267,8 +290,8 @@ class Builder:
         if code != 0:
             tail = log_path.read_text().strip().splitlines()[-5:]
             raise LabError(
-                f"building {label} failed: {' | '.join(tail)}",
-                fix=f"read {log_path}; a build needs about 2 GiB of free memory",
+                _("building {label} failed: {items}", label=label, items=" | ".join(tail)),
+                fix=_("read {log_path}; a build needs about 2 GiB of free memory", log_path=log_path),
             )
 
 

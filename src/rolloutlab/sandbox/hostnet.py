@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.sandbox.nodeconfig import BRIDGE_PREFIX, CGROUP_PARENT, POD_RANGE, SERVICE_RANGE, VOID_BRIDGE
 
 CGROUP_FS = Path("/sys/fs/cgroup")
@@ -33,12 +34,16 @@ def run(argv: Sequence[str], *, what: str, check: bool = True) -> subprocess.Com
     try:
         proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
     except FileNotFoundError as exc:
-        raise LabError(f"{argv[0]} is not installed, so the sandbox cannot {what}",
-                       fix="run ./scripts/setup as root (it installs the node packages)") from exc  # fmt: skip
+        raise LabError(
+            _("{argv} is not installed, so the sandbox cannot {what}", argv=argv[0], what=what),
+            fix=_("run ./scripts/setup as root (it installs the node packages)"),
+        ) from exc
     if check and proc.returncode != 0:
         words = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise LabError(f"could not {what}: `{' '.join(argv)}` said {words[0]}",
-                       fix="check that you are root and that the kernel has bridges and iptables")  # fmt: skip
+        raise LabError(
+            _("could not {what}: `{items}` said {words}", what=what, items=" ".join(argv), words=words[0]),
+            fix=_("check that you are root and that the kernel has bridges and iptables"),
+        )
     return proc
 
 
@@ -101,8 +106,10 @@ def ensure_cgroup_root(node_root: str) -> None:
     or memory nodes until they are copied from its parent."""
     hierarchies = cgroup_hierarchies()
     if not hierarchies:
-        raise LabError("no cgroup hierarchy is mounted under /sys/fs/cgroup, so no container can run",
-                       fix="mount cgroups (a container or VM may need to be started with them)")  # fmt: skip
+        raise LabError(
+            _("no cgroup hierarchy is mounted under /sys/fs/cgroup, so no container can run"),
+            fix=_("mount cgroups (a container or VM may need to be started with them)"),
+        )
     for hierarchy in hierarchies:
         folder = hierarchy
         for part in node_root.strip("/").split("/"):
@@ -125,7 +132,7 @@ def _pids_in(folder: Path) -> set[int]:
 def kill_cgroup_tree() -> int:
     """SIGKILL every process in the sandbox's cgroups (the pods' containers and pause processes)."""
     killed: set[int] = set()
-    for _ in range(20):
+    for _attempt in range(20):
         pids = set().union(*(_pids_in(h / CGROUP_PARENT) for h in cgroup_hierarchies() if (h / CGROUP_PARENT).exists()))
         if not pids:
             break

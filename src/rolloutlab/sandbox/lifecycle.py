@@ -18,6 +18,7 @@ import yaml
 
 from rolloutlab import kubectl, progress, versions
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import gobuild, nodeconfig, pause, pki
 from rolloutlab.sandbox.engine import Engine, EngineState
@@ -91,9 +92,11 @@ class Sandbox:
         host = self.settings.registry.rpartition(":")[0]
         if host not in ("localhost", "127.0.0.1"):
             raise LabError(
-                f"LAB_REGISTRY={self.settings.registry} is not on localhost, but the sandbox serves its "
-                "registry on localhost",
-                fix="unset LAB_REGISTRY (the sandbox uses localhost:5001) or set it to localhost:<port>",
+                _(
+                    "LAB_REGISTRY={registry} is not on localhost, but the sandbox serves its registry on localhost",
+                    registry=self.settings.registry,
+                ),
+                fix=_("unset LAB_REGISTRY (the sandbox uses localhost:5001) or set it to localhost:<port>"),
             )
         return self.settings.registry_port
 
@@ -128,8 +131,8 @@ class Sandbox:
         if not (kube_dir and etcd_dir and kwok_dir and found_kubectl and pause_bin.exists()):
             if not build:
                 raise LabError(
-                    "the sandbox's binaries are not built yet",
-                    fix="run `rolloutlab sandbox build` (it takes 15 to 30 minutes once, then is cached)",
+                    _("the sandbox's binaries are not built yet"),
+                    fix=_("run `rolloutlab sandbox build` (it takes 15 to 30 minutes once, then is cached)"),
                 )
             self.build()
             return self.binaries(build=False)
@@ -151,12 +154,19 @@ class Sandbox:
     def build(self) -> None:
         for component in self.components():
             if self.builder.installed(component):
-                self.say(f"{component.name} {component.version}: cached in {self.paths.bin}")
+                self.say(
+                    _(
+                        "{name} {version}: cached in {bin}",
+                        name=component.name,
+                        version=component.version,
+                        bin=self.paths.bin,
+                    )
+                )
                 continue
             self.builder.build(component)
         if not (self._pause_dir() / "pause").exists():
             source = pause.module_dir(go=self.builder.go, version=versions.kubernetes_release().tag)
-            self.say(f"building pause from {source}/build/pause")
+            self.say(_("building pause from {source}/build/pause", source=source))
             pause.build(source=source, out_dir=self._pause_dir())
 
     def _pause_dir(self) -> Path:
@@ -215,18 +225,23 @@ class Sandbox:
     # -- up / down ------------------------------------------------------------------------------------------
     def up(self, *, build: bool = True) -> Status:
         started = time.monotonic()
-        with progress.task("sandbox up", total=6) as bar:
+        with progress.task(_("sandbox up"), total=6) as bar:
             bins = self.binaries(build=build)
             bar.update(done=1, note="registry")
-            self.say(f"registry: {self._registry_line(self.registry.up())}")
+            self.say(_("registry: {registry_line}", registry_line=self._registry_line(self.registry.up())))
             bar.update(done=2, note="control plane")
             self._cluster_up(bins)
             bar.update(done=3, note="docker engine")
             # Before the nodes: dockerd puts its iptables hooks first when it starts, the nodes' boundary goes above.
             engine = self._engine_up()
-            self.say(f"docker engine: {self._engine_line(engine)}")
+            self.say(_("docker engine: {engine_line}", engine_line=self._engine_line(engine)))
             bar.update(done=4, note="nodes")
-            self.say(f"nodes: starting {', '.join(self.nodes.names)} (kubelet and containerd each) and kube-proxy")
+            self.say(
+                _(
+                    "nodes: starting {items} (kubelet and containerd each) and kube-proxy",
+                    items=", ".join(self.nodes.names),
+                )
+            )
             self.nodes.up(
                 bins=bins.nodes, pki=self.pki_dir, server=self._apiserver_url(),
                 admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl,
@@ -235,8 +250,16 @@ class Sandbox:
             status = self.status()
             bar.update(done=6)
         if not status.up:
-            raise LabError(f"the sandbox is only half up ({self.describe(status)})", fix=self._half_up_fix())
-        self.say(f"sandbox up in {time.monotonic() - started:.1f} s; kubeconfig: {self.paths.kubeconfig}")
+            raise LabError(
+                _("the sandbox is only half up ({describe})", describe=self.describe(status)), fix=self._half_up_fix()
+            )
+        self.say(
+            _(
+                "sandbox up in {value:.1f} s; kubeconfig: {kubeconfig}",
+                value=time.monotonic() - started,
+                kubeconfig=self.paths.kubeconfig,
+            )
+        )
         return status
 
     def _half_up_fix(self) -> str:
@@ -261,15 +284,15 @@ class Sandbox:
         exists = (self.cluster_dir / "kwok.yaml").exists()
         if exists and not (self.pki_dir / "apiserver-kubelet-client.crt").exists():
             raise LabError(
-                "this sandbox was made before its nodes were real, and its apiserver cannot reach kubelets",
-                fix="run `rolloutlab sandbox down --delete`, then `rolloutlab sandbox up` (images are kept)",
+                _("this sandbox was made before its nodes were real, and its apiserver cannot reach kubelets"),
+                fix=_("run `rolloutlab sandbox down --delete`, then `rolloutlab sandbox up` (images are kept)"),
             )
         pki.ensure(self.pki_dir, self._identities())
         if exists:
             if all(self.component_running().values()) and self._served(bins):
-                self.say("cluster: already running")
+                self.say(_("cluster: already running"))
             else:
-                self.say("cluster: starting the stopped components")
+                self.say(_("cluster: starting the stopped components"))
                 # kwokctl counts a killed component that is still a zombie (not yet reaped) as running, and
                 # would not start it again: its pid file goes, so kwokctl sees it stopped, as we do.
                 for name, running in self.component_running().items():
@@ -279,7 +302,12 @@ class Sandbox:
                 self._check(proc, what="kwokctl start cluster")
         else:
             self.say(
-                f"cluster: creating (Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK})"
+                _(
+                    "cluster: creating (Kubernetes {KUBERNETES}, etcd {ETCD}, kwok {KWOK})",
+                    KUBERNETES=versions.KUBERNETES,
+                    ETCD=versions.ETCD,
+                    KWOK=versions.KWOK,
+                )
             )
             config = self.paths.sandbox / "kwokctl-config.yaml"
             config.parent.mkdir(parents=True, exist_ok=True)
@@ -299,7 +327,7 @@ class Sandbox:
         if proc.returncode == 0:
             return
         lines = [line for line in (proc.stderr + proc.stdout).strip().splitlines() if line.strip()]
-        raise LabError(f"{what} failed: {' | '.join(lines[-3:])}", fix=self._half_up_fix())
+        raise LabError(_("{what} failed: {items}", what=what, items=" | ".join(lines[-3:])), fix=self._half_up_fix())
 
     def _served(self, bins: Binaries) -> bool:
         proc = kubectl.run(
@@ -316,7 +344,10 @@ class Sandbox:
                 break
             time.sleep(0.25)
         raise LabError(
-            f"the sandbox's kube-apiserver did not become ready within {SERVE_TIMEOUT:.0f} s",
+            _(
+                "the sandbox's kube-apiserver did not become ready within {SERVE_TIMEOUT:.0f} s",
+                SERVE_TIMEOUT=SERVE_TIMEOUT,
+            ),
             fix=self._half_up_fix(),
         )
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.procs import Daemon, port_open
 from rolloutlab.sandbox.registry import is_registry
@@ -57,10 +58,16 @@ class LocalRegistry:
             return state
         if port_open(port=self.port):
             raise LabError(
-                f"port {self.port} is in use by a program that is not a registry, so the sandbox's registry "
-                "cannot start there",
-                fix=f"stop that program (see `ss -ltnp 'sport = :{self.port}'`) or set LAB_REGISTRY to "
-                "localhost:<a free port>",
+                _(
+                    "port {port} is in use by a program that is not a registry, so the "
+                    "sandbox's registry cannot start there",
+                    port=self.port,
+                ),
+                fix=_(
+                    "stop that program (see `ss -ltnp 'sport = :{port}'`) or set "
+                    "LAB_REGISTRY to localhost:<a free port>",
+                    port=self.port,
+                ),
             )
         binary = shutil.which("docker-registry")
         if binary:
@@ -70,8 +77,8 @@ class LocalRegistry:
             self._start_container()
             return self.state()
         raise LabError(
-            "no registry can be started: neither Debian's docker-registry nor Docker is installed",
-            fix="run ./scripts/setup as root (it installs docker-registry), or install Docker",
+            _("no registry can be started: neither Debian's docker-registry nor Docker is installed"),
+            fix=_("run ./scripts/setup as root (it installs docker-registry), or install Docker"),
         )
 
     def down(self) -> None:
@@ -101,8 +108,11 @@ class LocalRegistry:
         )  # fmt: skip
         if proc.returncode != 0:
             raise LabError(
-                f"the registry container did not start: {proc.stderr.strip().splitlines()[-1:]}",
-                fix="check that Docker runs and can pull registry:2, or install Debian's docker-registry",
+                _(
+                    "the registry container did not start: {splitlines}",
+                    splitlines=proc.stderr.strip().splitlines()[-1:],
+                ),
+                fix=_("check that Docker runs and can pull registry:2, or install Debian's docker-registry"),
             )
         self._wait_ready()
 
@@ -113,8 +123,12 @@ class LocalRegistry:
                 return
             time.sleep(0.2)
         raise LabError(
-            f"the registry did not answer on {self.address} within 15 s ({self.daemon.log_tail()})",
-            fix=f"read {self.daemon.log_file}",
+            _(
+                "the registry did not answer on {address} within 15 s ({log_tail})",
+                address=self.address,
+                log_tail=self.daemon.log_tail(),
+            ),
+            fix=_("read {log_file}", log_file=self.daemon.log_file),
         )
 
     def _container_running(self) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import hostnet, nodeconfig, pause
 from rolloutlab.sandbox.nodeconfig import Node, NodeDirs
@@ -84,19 +85,29 @@ def preflight() -> None:
     if os.geteuid() != 0:
         extra = f"; also install {' '.join(missing)}" if missing else ""
         raise LabError(
-            "the sandbox runs real kubelets and containerd, which need root (cgroups, mounts, bridges, iptables)",
-            fix=f"run it as root, for example `sudo -E .venv/bin/rolloutlab sandbox up`{extra}; or use a cluster "
-            "of your own with LAB_CONTEXT (docs/clusters.md)",
+            _("the sandbox runs real kubelets and containerd, which need root (cgroups, mounts, bridges, iptables)"),
+            fix=_(
+                "run it as root, for example `sudo -E .venv/bin/rolloutlab sandbox "
+                "up`{extra}; or use a cluster of your own with LAB_CONTEXT "
+                "(docs/clusters.md)",
+                extra=extra,
+            ),
         )
     if missing:
-        raise LabError(f"the sandbox's nodes need Debian packages that are not installed: {', '.join(missing)}",
-                       fix=f"run ./scripts/setup as root, or `apt-get install {' '.join(missing)}`")  # fmt: skip
+        raise LabError(
+            _("the sandbox's nodes need Debian packages that are not installed: {items}", items=", ".join(missing)),
+            fix=_("run ./scripts/setup as root, or `apt-get install {items}`", items=" ".join(missing)),
+        )
     if not has_overlay():
-        raise LabError("this kernel has no overlay filesystem, which containerd keeps images with",
-                       fix="load it (`modprobe overlay`) or run on a kernel with OverlayFS")  # fmt: skip
+        raise LabError(
+            _("this kernel has no overlay filesystem, which containerd keeps images with"),
+            fix=_("load it (`modprobe overlay`) or run on a kernel with OverlayFS"),
+        )
     if not hostnet.cgroup_hierarchies():
-        raise LabError("no cgroups are mounted under /sys/fs/cgroup, so no container can run",
-                       fix="mount cgroups (a container or VM may have to be started with them)")  # fmt: skip
+        raise LabError(
+            _("no cgroups are mounted under /sys/fs/cgroup, so no container can run"),
+            fix=_("mount cgroups (a container or VM may have to be started with them)"),
+        )
 
 
 class RealNodes:
@@ -156,7 +167,10 @@ class RealNodes:
 
     def _started(self, daemon: Daemon, *, what: str) -> None:
         if daemon.exited_early(seconds=1.0):
-            raise LabError(f"{what} stopped as it started ({daemon.log_tail()})", fix=f"read {daemon.log_file}")
+            raise LabError(
+                _("{what} stopped as it started ({log_tail})", what=what, log_tail=daemon.log_tail()),
+                fix=_("read {log_file}", log_file=daemon.log_file),
+            )
 
     def _containerd_up(self, node: Node, *, env: dict[str, str]) -> None:
         daemon, dirs = self.containerd[node.name], self.dirs[node.name]
@@ -171,17 +185,31 @@ class RealNodes:
 
         if daemon.wait_for(answers, seconds=20, every=0.1):
             return
-        raise LabError(f"containerd of {node.name} did not answer on {dirs.containerd_socket} "
-                       f"({daemon.log_tail()})", fix=f"read {daemon.log_file}")  # fmt: skip
+        raise LabError(
+            _(
+                "containerd of {name} did not answer on {containerd_socket} ({log_tail})",
+                name=node.name,
+                containerd_socket=dirs.containerd_socket,
+                log_tail=daemon.log_tail(),
+            ),
+            fix=_("read {log_file}", log_file=daemon.log_file),
+        )
 
     def _kubelet_up(self, node: Node, *, bins: NodeBinaries, env: dict[str, str]) -> None:
         daemon, dirs = self.kubelet[node.name], self.dirs[node.name]
         if daemon.pid() is not None:
             return
         if port_taken(node.address, nodeconfig.KUBELET_PORT):
-            raise LabError(f"port {nodeconfig.KUBELET_PORT} is taken on {node.address}, so the kubelet of "
-                           f"{node.name} cannot serve there (another kubelet on this machine?)",
-                           fix=f"stop that program (`ss -ltnp 'sport = :{nodeconfig.KUBELET_PORT}'`)")  # fmt: skip
+            raise LabError(
+                _(
+                    "port {KUBELET_PORT} is taken on {address}, so the kubelet of {name} "
+                    "cannot serve there (another kubelet on this machine?)",
+                    KUBELET_PORT=nodeconfig.KUBELET_PORT,
+                    address=node.address,
+                    name=node.name,
+                ),
+                fix=_("stop that program (`ss -ltnp 'sport = :{KUBELET_PORT}'`)", KUBELET_PORT=nodeconfig.KUBELET_PORT),
+            )
         daemon.start(
             argv=[str(bins.kubelet), "--config", str(dirs.kubelet_config), "--kubeconfig", str(dirs.kubeconfig),
                   "--root-dir", str(dirs.kubelet_root), "--hostname-override", node.name,
@@ -196,8 +224,10 @@ class RealNodes:
         for address in (nodeconfig.PROXY_HEALTHZ, nodeconfig.PROXY_METRICS):
             host, port = address.split(":")
             if port_taken(host, int(port)):
-                raise LabError(f"port {port} on {host} is in use, and kube-proxy needs it",
-                               fix=f"stop that program (`ss -ltnp 'sport = :{port}'`)")  # fmt: skip
+                raise LabError(
+                    _("port {port} on {host} is in use, and kube-proxy needs it", port=port, host=host),
+                    fix=_("stop that program (`ss -ltnp 'sport = :{port}'`)", port=port),
+                )
         folder = self.paths.sandbox / "kube-proxy"
         folder.mkdir(parents=True, exist_ok=True)
         config_file, kubeconfig_file = folder / "config.yaml", folder / "kubeconfig"
@@ -228,11 +258,20 @@ class RealNodes:
                 return
             dead = [name for name, running in self.running().items() if not running]
             if dead:
-                raise LabError(f"{', '.join(dead)} stopped while the nodes were starting",
-                               fix=f"read the logs in {self.paths.logs}")  # fmt: skip
+                raise LabError(
+                    _("{items} stopped while the nodes were starting", items=", ".join(dead)),
+                    fix=_("read the logs in {logs}", logs=self.paths.logs),
+                )
             time.sleep(0.5)
-        raise LabError(f"only {len(ready)} of {len(self.nodes)} nodes became Ready in {READY_TIMEOUT:.0f} s",
-                       fix=f"read the kubelet logs in {self.paths.logs}")  # fmt: skip
+        raise LabError(
+            _(
+                "only {count} of {count2} nodes became Ready in {READY_TIMEOUT:.0f} s",
+                count=len(ready),
+                count2=len(self.nodes),
+                READY_TIMEOUT=READY_TIMEOUT,
+            ),
+            fix=_("read the kubelet logs in {logs}", logs=self.paths.logs),
+        )
 
     # -- down -----------------------------------------------------------------------------------------------
     def down(self, *, kube_proxy: Path | None, delete: bool) -> list[str]:

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.sandbox import registry
 from rolloutlab.sandbox.nodeconfig import PAUSE_REPOSITORY
 
@@ -30,7 +31,10 @@ def pause_tag(source: Path) -> str:
     """The pause version the Kubernetes release ships (`TAG ?=` in build/pause/Makefile)."""
     found = re.search(r"^TAG\s*\?=\s*(\S+)", (source / "build" / "pause" / "Makefile").read_text(), re.MULTILINE)
     if not found:
-        raise LabError(f"no pause version in {source}/build/pause/Makefile", fix="check the pinned Kubernetes version")
+        raise LabError(
+            _("no pause version in {source}/build/pause/Makefile", source=source),
+            fix=_("check the pinned Kubernetes version"),
+        )
     return found.group(1)
 
 
@@ -38,8 +42,10 @@ def build(*, source: Path, out_dir: Path) -> Path:
     """Compile pause.c into `out_dir/pause` (and keep its version beside it); returns the binary."""
     cc = shutil.which("gcc") or shutil.which("cc")
     if cc is None:
-        raise LabError("no C compiler, and the sandbox's pause program is built from source",
-                       fix="install gcc and libc6-dev (./scripts/setup does as root)")  # fmt: skip
+        raise LabError(
+            _("no C compiler, and the sandbox's pause program is built from source"),
+            fix=_("install gcc and libc6-dev (./scripts/setup does as root)"),
+        )
     tag = pause_tag(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     binary = out_dir / "pause"
@@ -50,7 +56,9 @@ def build(*, source: Path, out_dir: Path) -> Path:
     )  # fmt: skip
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-2:])
-        raise LabError(f"building pause failed: {tail}", fix="install libc6-dev (a static C library) and retry")
+        raise LabError(
+            _("building pause failed: {tail}", tail=tail), fix=_("install libc6-dev (a static C library) and retry")
+        )
     (out_dir / "tag").write_text(tag + "\n")
     return binary
 

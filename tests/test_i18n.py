@@ -1,0 +1,193 @@
+"""Messages in the student's language: every message of the code has its French, the language is chosen as
+documented, and a failing check speaks French with LAB_LANG=fr."""
+
+import ast
+import os
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from rolloutlab import i18n
+from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
+from rolloutlab.lab import exercises, judge
+from rolloutlab.lab.observe import Seen
+
+PACKAGE = Path(i18n.__file__).parent
+
+
+def catalogue():
+    with i18n.catalogue_file("fr").open("rb") as source:
+        return read_po(source, locale="fr")
+
+
+def code_messages() -> set[str]:
+    """What `./scripts/messages` extracts: the first argument of every `_()` and `N_()` in the package."""
+    found = extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords={"_": None, "N_": None})
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def fields(text: str) -> set[str]:
+    return {f"{name}!{conv}:{spec}" for _lit, name, spec, conv in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_message_of_the_code_has_its_french():
+    """Each message the code writes is in the French catalogue, translated and not fuzzy; none is left over."""
+    entries = {m.id: m for m in catalogue() if m.id}
+    wanted = code_messages()
+    assert len(wanted) > 300
+    missing = sorted(wanted - set(entries))
+    assert not missing, f"not in the catalogue (run ./scripts/messages, then translate): {missing[:5]}"
+    untranslated = sorted(m for m in wanted if not entries[m].string or entries[m].fuzzy)
+    assert not untranslated, f"no French yet: {untranslated[:5]}"
+    assert sorted(set(entries) - wanted) == [], "the catalogue holds messages the code no longer has"
+
+
+def test_translations_keep_every_placeholder():
+    """A French message has exactly the `{placeholders}` (with their conversions and formats) of its English."""
+    broken = [m.id for m in catalogue() if m.id and m.string and fields(m.id) != fields(m.string)]
+    assert broken == []
+
+
+def test_the_code_builds_its_messages_from_the_catalogue():
+    """No LabError, check message or printed line of the package is a bare English literal: all go through `_()`.
+    (A check's name may stay a proper name: kubectl, Docker, ReplicaSets, change-cause.)"""
+
+    def literal(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return any(c.isalpha() for c in node.value)
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            return any(c.isalpha() for c in text.replace("rolloutlab", ""))
+        return False
+
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            said: list[ast.AST] = []
+            if name == "LabError":
+                said = node.args[:1] + [k.value for k in node.keywords if k.arg == "fix"]
+            elif name == "Check":
+                said = node.args[2:3]
+            elif name in ("print", "say", "task"):
+                said = node.args[:1]
+            offenders += [f"{path.relative_to(PACKAGE)}:{n.lineno}" for n in said if literal(n)]
+    assert offenders == []
+
+
+def test_every_exercise_explains_its_solution():
+    """`lab.solution(step)` of an exercise shows its code and why; the why exists for every exercise."""
+    assert {s.id for s in exercises.STEPS.values() if s.exercise} == set(exercises.EXPLANATIONS)
+
+
+def seen_without_deployment() -> Seen:
+    return Seen(current_context="lab", lab_context="lab", namespace="lab02-x", deployment=None, elsewhere=[],
+                image_base="localhost:5001/first-app-k8s", tags=["latest", "1.0.0"], replicasets=[], pods=[],
+                slices=[])  # fmt: skip
+
+
+def test_with_lab_lang_fr_a_failing_check_speaks_french(monkeypatch):
+    """LAB_LANG=fr: the check's line, its name and its advice are French; LAB_LANG=en: English."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    said = str(judge.rolled_out(seen_without_deployment(), tag="1.0.0"))
+    assert said == ("ÉCHEC mise à jour progressive : il n'y a pas de déploiement first-app dans le namespace "
+                    "'lab02-x' : rien de fait pour l'instant ? Lancez d'abord la commande de l'étape (ou les cellules "
+                    "au-dessus).")  # fmt: skip
+    monkeypatch.setenv("LAB_LANG", "en")
+    assert str(judge.rolled_out(seen_without_deployment(), tag="1.0.0")).startswith(
+        "FAIL rollout: there is no Deployment first-app in namespace 'lab02-x'"
+    )
+
+
+def test_hints_and_explanations_are_shown_in_the_students_language(monkeypatch):
+    """A hint kept in the steps' table is translated where it is shown."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    assert (
+        _(exercises.STEPS["04.1"].hint) == "`kubectl rollout undo deployment/first-app`, puis `kubectl rollout status`."
+    )
+    assert _(exercises.EXPLANATIONS["03.2"]).startswith("maxSurge s'arrondit au-dessus")
+
+
+@pytest.mark.parametrize(
+    ("env", "folder", "expected"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, None, "fr"),
+        ({"LANG": "en_US.UTF-8"}, None, "en"),
+        ({"LANG": "C"}, None, "en"),
+        ({}, None, "en"),
+        ({"LANGUAGE": "fr:en", "LANG": "en_US.UTF-8"}, None, "fr"),
+        ({"LC_ALL": "fr_CA.UTF-8"}, None, "fr"),
+        ({"LANG": "en_US.UTF-8"}, "fr", "fr"),
+        ({"LAB_LANG": "en", "LANG": "fr_FR.UTF-8"}, "fr", "en"),
+        ({"LAB_LANG": "FR"}, "en", "fr"),
+        ({"LAB_LANG": "de", "LANG": "fr_FR.UTF-8"}, None, "fr"),
+    ],
+)
+def test_the_language_is_lab_lang_then_the_labs_folder_then_the_locale(monkeypatch, env, folder, expected):
+    """LAB_LANG wins; else a lab in labs/fr or labs/en speaks its folder's language; else the locale; else English."""
+    for name in ("LAB_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    i18n.use_lab_language(folder)
+    try:
+        assert i18n.language() == expected
+    finally:
+        i18n.use_lab_language(None)
+
+
+def test_a_lab_folder_names_its_language():
+    """labs/fr and labs/en are languages; any other folder is not."""
+    assert i18n.folder_language(Path("/x/labs/fr")) == "fr"
+    assert i18n.folder_language(Path("/x/labs/en")) == "en"
+    assert i18n.folder_language(Path("/x/labs")) is None
+    assert i18n.folder_language(Path("/x/other/fr")) is None
+
+
+def test_speaking_forces_a_language_inside_its_block(monkeypatch):
+    """The site's French pages are written in French whatever LAB_LANG says, and only inside the block."""
+    monkeypatch.setenv("LAB_LANG", "en")
+    with i18n.speaking("fr"):
+        assert _("Validation report") == "Rapport de validation"
+    assert _("Validation report") == "Validation report"
+
+
+def test_a_lab_error_speaks_french(monkeypatch):
+    """A LabError's two sentences both come out in French."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    error = LabError(_("no pod has crashed yet"), fix=_("run the /error cell first"))
+    assert str(error) == "aucun pod n'a encore planté. Exécutez d'abord la cellule /error."
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("LAB_LANG", "LANGUAGE", "LC_ALL", "LANG")}
+    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True, timeout=60,
+                          env={**clean, **env}, check=False)  # fmt: skip
+
+
+def test_the_cli_speaks_the_locale(tmp_path):
+    """With a French locale and no LAB_LANG, an error of the command is one French line (exit 2)."""
+    proc = run_cli("site", "--labs", str(tmp_path / "nothing"), "--out", str(tmp_path / "site"),
+                   env={"LANG": "fr_FR.UTF-8"})  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"rolloutlab : aucun lab exécuté dans {tmp_path / 'nothing'}. Lancez d'abord `rolloutlab validate --out "
+        "build/labs` (ou ./scripts/run-labs) ; le site montre ses résultats."
+    ]
+
+
+def test_an_unknown_lab_lang_is_one_line(tmp_path):
+    """LAB_LANG=de: one line naming the value and the two languages, exit 2, nothing run."""
+    proc = run_cli("site", "--labs", str(tmp_path), "--out", str(tmp_path / "site"), env={"LAB_LANG": "de"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("rolloutlab: LAB_LANG=de is not a language of the labs. Set LAB_LANG=fr or "
+                                   "LAB_LANG=en, or unset it to follow the locale.")  # fmt: skip
+    assert not (tmp_path / "site").exists()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rolloutlab.i18n import N_
+from rolloutlab.i18n import N_, _
 from rolloutlab.lab import judge
 from rolloutlab.lab.checks import Check
 
@@ -46,7 +46,7 @@ def both(*checks: Callable[[], Check]) -> Check:
         if not result.ok:
             return result
         done.append(result)
-    return Check(done[0].name, True, "; ".join(c.message for c in done))
+    return Check(done[0].name, True, _("; ").join(c.message for c in done))
 
 
 def _rolled_to_1(lab: Lab) -> Check:

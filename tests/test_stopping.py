@@ -86,7 +86,7 @@ def test_rolloutlab_lab_stopped_by_sigterm_stops_its_kernels(sandbox, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stdout is not None
-    url = re.search(r"(http://127\.0\.0\.1:\d+)/lab\?token=(\S+)", proc.stdout.readline())
+    url = re.search(r"(http://127\.0\.0\.1:\d+)/lab/tree/en\?token=(\S+)", proc.stdout.readline())
     assert url
     base, token = url.group(1), url.group(2)
 

@@ -21,9 +21,11 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import gobuild, nodeconfig, pause, pki
+from rolloutlab.sandbox import status as status_text
 from rolloutlab.sandbox.engine import Engine, EngineState
-from rolloutlab.sandbox.localregistry import LocalRegistry, RegistryState
+from rolloutlab.sandbox.localregistry import LocalRegistry
 from rolloutlab.sandbox.nodes import NodeBinaries, RealNodes
+from rolloutlab.sandbox.status import Status
 from rolloutlab.settings import LabSettings
 
 CLUSTER = "rolloutlab"
@@ -41,29 +43,6 @@ class Binaries:
     kwokctl: Path
     kubectl: str
     nodes: NodeBinaries
-
-
-@dataclass(frozen=True)
-class Status:
-    built: bool
-    components: dict[str, bool]
-    apiserver_ready: bool
-    nodes: dict[str, bool]
-    nodes_ready: int
-    nodes_expected: int
-    registry: RegistryState
-    engine: EngineState
-    kubeconfig: Path
-
-    @property
-    def up(self) -> bool:
-        return (
-            all(self.components.values())
-            and all(self.nodes.values())
-            and self.apiserver_ready
-            and self.nodes_ready == self.nodes_expected
-            and self.registry.running
-        )
 
 
 def kwokctl_config(*, pki_dir: Path) -> str:
@@ -228,13 +207,18 @@ class Sandbox:
         with progress.task(_("sandbox up"), total=6) as bar:
             bins = self.binaries(build=build)
             bar.update(done=1, note="registry")
-            self.say(_("registry: {registry_line}", registry_line=self._registry_line(self.registry.up())))
+            self.say(
+                _(
+                    "registry: {registry_line}",
+                    registry_line=status_text.registry_line(self.registry.up(), storage=self.paths.registry_storage),
+                )
+            )
             bar.update(done=2, note="control plane")
             self._cluster_up(bins)
             bar.update(done=3, note="docker engine")
             # Before the nodes: dockerd puts its iptables hooks first when it starts, the nodes' boundary goes above.
             engine = self._engine_up()
-            self.say(_("docker engine: {engine_line}", engine_line=self._engine_line(engine)))
+            self.say(_("docker engine: {engine_line}", engine_line=status_text.engine_line(engine)))
             bar.update(done=4, note="nodes")
             self.say(
                 _(
@@ -410,52 +394,11 @@ class Sandbox:
         )
 
     def describe(self, status: Status) -> str:
-        down = [name for name, running in {**status.components, **status.nodes}.items() if not running]
-        parts = []
-        if down:
-            parts.append("not running: " + ", ".join(down))
-        if not status.apiserver_ready:
-            parts.append("apiserver not ready")
-        if status.nodes_ready != status.nodes_expected:
-            parts.append(f"{status.nodes_ready} of {status.nodes_expected} nodes ready")
-        if not status.registry.running:
-            parts.append("registry not running")
-        return "; ".join(parts) or "everything runs"
+        return status_text.describe(status)
 
     def report(self, status: Status) -> list[str]:
         """`sandbox status` as lines: what runs, where, which versions."""
-        mark = {True: "running", False: "stopped"}
-        lines = [
-            f"sandbox: {'up' if status.up else 'down'}"
-            + ("" if status.up or not any(status.components.values()) else f" ({self.describe(status)})"),
-            f"versions: Kubernetes {versions.KUBERNETES}, etcd {versions.ETCD}, kwok {versions.KWOK}"
-            f" (binaries {'built' if status.built else 'not built'}, in {self.paths.bin})",
-        ]
-        lines += [f"  {name}: {mark[running]}" for name, running in {**status.components, **status.nodes}.items()]
-        lines += [
-            f"  apiserver: {'ready' if status.apiserver_ready else 'not answering'}",
-            f"  nodes ready: {status.nodes_ready} of {status.nodes_expected} ({', '.join(self.nodes.names)})",
-            f"  logs: {self.paths.logs}",
-            f"registry: {self._registry_line(status.registry)}",
-            f"docker engine: {self._engine_line(status.engine)}",
-            f"kubeconfig: {status.kubeconfig}",
-        ]
-        return lines
-
-    def _registry_line(self, state: RegistryState) -> str:
-        where = {
-            "process": f"docker-registry process, storage {self.paths.registry_storage}",
-            "container": f"container rolloutlab-registry, storage {self.paths.registry_storage}",
-            "other": "a registry not started by rolloutlab; using it",
-            "none": "not running",
-        }[state.owner]
-        return f"{state.address} ({where})"
-
-    @staticmethod
-    def _engine_line(state: EngineState) -> str:
-        if state.running:
-            return f"Docker {state.version}" + (" (dockerd started by rolloutlab)" if state.started_by_us else "")
-        return f"not available: {state.problem}"
+        return status_text.report(status, paths=self.paths, node_names=self.nodes.names)
 
     def env_lines(self) -> list[str]:
         return [

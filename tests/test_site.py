@@ -127,16 +127,20 @@ def test_both_languages_have_the_same_pages():
 
 @pytest.mark.sandbox
 def test_the_language_switch_goes_both_ways(served, browser):
-    """Material's switch in the header: from the English home to the French one (menu in French), and back."""
-    browser.get(served)
-    french = browser.execute_script("return document.querySelector('a[hreflang=\"fr\"]').href")
-    assert french == urljoin(served, "fr/")
+    """Material's switch in the header keeps the page: the English lab 03 leads to the French lab 03, the French
+    home (menu in French) to the English home."""
+    link = "return document.querySelector('a[hreflang=\"{}\"]').href"
+    browser.get(urljoin(served, "labs/03-failed-rollout/"))
+    french = browser.execute_script(link.format("fr"))
+    assert french == urljoin(served, "fr/labs/03-failed-rollout/")
     browser.get(french)
+    assert browser.find_element("tag name", "h1").text.startswith("Lab 03 : une mise à jour progressive")
+    browser.get(urljoin(served, "fr/"))
     assert browser.execute_script("return document.documentElement.lang") == "fr"
     menu = browser.execute_script("return Array.from(document.querySelectorAll('.md-nav__link')).map(a => "
                                   "a.textContent.trim())")  # fmt: skip
     assert {"Accueil", "Glossaire", "Guide du formateur", "Labs"} <= set(menu)
-    english = browser.execute_script("return document.querySelector('a[hreflang=\"en\"]').href")
+    english = browser.execute_script(link.format("en"))
     assert english == served
     browser.get(english)
     assert browser.execute_script("return document.documentElement.lang") == "en"

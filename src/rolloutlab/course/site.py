@@ -118,7 +118,7 @@ def build(*, labs_dir: Path, out: Path, work: Path) -> Path:
 
 def _build_one(lang: str, *, executed: list[Path], report: dict[str, Any] | None, out: Path, work: Path) -> None:
     docs = work / "docs"
-    shutil.copytree(repository().docs_in(lang), docs)
+    shutil.copytree(repository().docs_in(lang), docs)  # docs/theme is Material's, not a page
     nav_labs = []
     for notebook in executed:
         title, page = render_lab(notebook, out_dir=docs / "labs")
@@ -127,6 +127,7 @@ def _build_one(lang: str, *, executed: list[Path], report: dict[str, Any] | None
         config = yaml_load(source)  # resolves INHERIT (from the file's folder), as mkdocs does
     config["docs_dir"] = str(docs.resolve())  # mkdocs reads relative paths from the config file's folder
     config["site_dir"] = str(out.resolve())
+    config["theme"]["custom_dir"] = str(repository().root / config["theme"]["custom_dir"])
     if nav_labs:
         config["nav"].insert(1, {_("Labs"): nav_labs})
     if report is not None and nav_labs:

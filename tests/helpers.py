@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -91,3 +92,8 @@ spec:
         image: {image}
         ports: [{{containerPort: 8080}}]
 """
+
+
+def validate_command(lab: str, *, out: Path) -> list[str]:
+    """`rolloutlab validate` of one English lab into `out`, as a user types it."""
+    return [sys.executable, "-m", "rolloutlab", "validate", "--labs", lab, "--lang", "en", "--out", str(out)]

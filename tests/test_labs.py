@@ -194,23 +194,42 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     assert set(phases) <= {"Terminating"}
 
 
-@pytest.mark.sandbox
-def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path):
-    """Lab 02 played with `1.0.1` typed in `set image`: the check names the typed tag and the registry's tags."""
+def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, *, lang: str) -> dict:
+    """Lab 02 of `lang` run by validate with `1.0.1` typed in `set image`; the one failing check."""
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
     namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
     typed = f"!kubectl set image deployment/first-app first-app-k8s={sandbox.registry}/first-app-k8s:1.0.1\n"
     typed += "!kubectl rollout status deployment/first-app --timeout=10s"
-    lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == "en")
+    lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == lang)
     result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces, answers={"02.3": typed})
     assert not result.ok
     failed = [c for c in result.checks if not c["ok"]]
-    assert [c["name"] for c in failed] == ["02.3 rollout"]
-    message = failed[0]["message"]
+    assert len(failed) == 1, failed
+    return failed[0]
+
+
+@pytest.mark.sandbox
+def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path):
+    """Lab 02 played with `1.0.1` typed in `set image`: the check names the typed tag and the registry's tags."""
+    failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lang="en")
+    assert failed["name"] == "02.3 rollout"
+    message = failed["message"]
     assert "'1.0.1', which is not in the registry" in message
     assert "latest" in message
     assert "1.0.0" in message
     assert "(expected '1.0.0')" in message
+
+
+@pytest.mark.sandbox
+def test_a_french_student_who_typed_a_wrong_tag_is_told_in_french(sandbox, tmp_path):
+    """The French lab 02 with `1.0.1` typed: the failing check speaks French, names the typed tag and the registry's
+    tags, and the whole line comes from the catalogue (LAB_LANG=fr set by validate for labs/fr)."""
+    failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lang="fr")
+    assert failed["name"] == "02.3 mise à jour progressive"
+    message = failed["message"]
+    assert "le déploiement demande le tag '1.0.1', qui n'est pas dans le registre (le registre a " in message
+    assert "(attendu '1.0.0')" in message
+    assert 'Bloqué ? lab.hint("02.3") donne un indice' in message
 
 
 @pytest.mark.sandbox
@@ -254,25 +273,6 @@ def test_the_labs_say_true_things_about_kubernetes():
     assert "**unsupported**" in _prose("00")
     assert "cannot talk" not in _prose("00")
     assert "simulated" not in _prose("00")
-
-
-@pytest.mark.sandbox
-def test_a_french_student_who_typed_a_wrong_tag_is_told_in_french(sandbox, tmp_path):
-    """The French lab 02 with `1.0.1` typed: the failing check speaks French, names the typed tag and the registry's
-    tags, and the whole line comes from the catalogue (LAB_LANG=fr set by validate for labs/fr)."""
-    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
-    typed = f"!kubectl set image deployment/first-app first-app-k8s={sandbox.registry}/first-app-k8s:1.0.1\n"
-    typed += "!kubectl rollout status deployment/first-app --timeout=10s"
-    lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == "fr")
-    result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces, answers={"02.3": typed})
-    assert not result.ok
-    failed = [c for c in result.checks if not c["ok"]]
-    assert [c["name"] for c in failed] == ["02.3 mise à jour progressive"]
-    message = failed[0]["message"]
-    assert "le déploiement demande le tag '1.0.1', qui n'est pas dans le registre (le registre a " in message
-    assert "(attendu '1.0.0')" in message
-    assert 'Bloqué ? lab.hint("02.3") donne un indice' in message
 
 
 @pytest.mark.sandbox

@@ -2,12 +2,12 @@
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
 
+from helpers import validate_command
 from rolloutlab.errors import LabError
 from rolloutlab.lab import cluster
 from rolloutlab.settings import LabSettings
@@ -30,18 +30,7 @@ def _env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
 
 def test_validate_with_no_cluster_and_no_sandbox_is_one_line(tmp_path):
     """No current context, no sandbox: exit 2 and one line naming both ways out, not kubectl's localhost:8080."""
-    command = [
-        sys.executable,
-        "-m",
-        "rolloutlab",
-        "validate",
-        "--labs",
-        "00",
-        "--lang",
-        "en",
-        "--out",
-        str(tmp_path / "o"),
-    ]
+    command = validate_command("00", out=tmp_path / "o")
     proc = subprocess.run(command, capture_output=True, text=True, env=_env(tmp_path, ""), timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
@@ -97,18 +86,7 @@ def test_validate_with_nothing_configured_runs_a_recording_lab_on_the_sandbox(sa
     (tmp_path / "empty").write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
     env.update({"KUBECONFIG": str(tmp_path / "empty"), "LAB_REGISTRY": sandbox.registry, "CI": "true"})
-    command = [
-        sys.executable,
-        "-m",
-        "rolloutlab",
-        "validate",
-        "--labs",
-        "02",
-        "--lang",
-        "en",
-        "--out",
-        str(tmp_path / "o"),
-    ]
+    command = validate_command("02", out=tmp_path / "o")
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert proc.stdout.splitlines()[0] == f"no cluster configured: using the running sandbox ({sandbox.kubeconfig})"
     assert proc.returncode == 0, proc.stdout + proc.stderr

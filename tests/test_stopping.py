@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import wait_for
+from helpers import validate_command, wait_for
 from rolloutlab.course import jupyter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,18 +47,7 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     home = tmp_path / "home"
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry, "CI": "true",
            "ROLLOUTLAB_HOME": str(home)}  # fmt: skip
-    command = [
-        sys.executable,
-        "-m",
-        "rolloutlab",
-        "validate",
-        "--labs",
-        "03",
-        "--lang",
-        "en",
-        "--out",
-        str(tmp_path / "o"),
-    ]
+    command = validate_command("03", out=tmp_path / "o")
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert "03-failed-rollout: started" in proc.stdout.readline()

@@ -95,11 +95,10 @@ def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
             reserved = {}
         now = time.time()
         reserved = {k: v for k, v in reserved.items() if now - v < RESERVED_FOR}
-        base = f"{settings.registry}/{settings.repository}"
         n = first
-        while f"{series}.{n}" in have or f"{base}:{series}.{n}" in reserved:
+        while f"{series}.{n}" in have or settings.image(f"{series}.{n}") in reserved:
             n += 1
-        reserved[f"{base}:{series}.{n}"] = now
+        reserved[settings.image(f"{series}.{n}")] = now
         store.write_text(json.dumps(reserved))
     return f"{series}.{n}"
 

@@ -69,8 +69,10 @@ def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
         base = course.split("/lab/")[0]
         driver.get(f"{base}/lab/tree/en/02-deploy-and-set-image.ipynb?token={token}")
         wait = WebDriverWait(driver, 120)
-        wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")))
-        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, ".jp-Notebook"), "Lab 02"))
+        # The notebook shown, not one JupyterLab restored in a hidden tab from an earlier session's workspace.
+        shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+        wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, f"{shown} .jp-CodeCell")))
+        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, shown), "Lab 02"))
         # The kernel is idle once its status shows it; then run the first code cell (the lab's opening line).
         wait.until(
             lambda d: (
@@ -78,7 +80,7 @@ def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
                 or d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']")
             )
         )
-        first = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")[0]
+        first = driver.find_elements(By.CSS_SELECTOR, f"{shown} .jp-CodeCell")[0]
         first.find_element(By.CSS_SELECTOR, ".cm-content").click()
         first.find_element(By.CSS_SELECTOR, ".cm-content").send_keys(Keys.SHIFT, Keys.ENTER)
         wait.until(lambda d: "lab 02: context" in first.find_element(By.CSS_SELECTOR, ".jp-Cell-outputArea").text)

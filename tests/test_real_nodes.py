@@ -64,6 +64,7 @@ def _leftovers(box) -> dict[str, object]:
         "mounts": hostnet.mounts_under([nodeconfig.RUN_ROOT, box.paths.sandbox / "nodes"]),
         "cgroups": [h for h in hostnet.cgroup_hierarchies() if (h / nodeconfig.CGROUP_PARENT).exists()],
         "netns": [p.name for p in hostnet.NETNS_DIR.glob("cni-*")] if hostnet.NETNS_DIR.exists() else [],
+        "node netns": [p.name for dirs in box.nodes.dirs.values() for p in dirs.pod_netns.glob("cni-*")],
         "processes": shims,
     }
 
@@ -85,6 +86,7 @@ def test_down_after_a_kill_leaves_nothing_behind(box, kube, sandbox):
     assert before["bridges"]
     assert before["mounts"]
     assert before["processes"]
+    assert before["node netns"]
     box.down()
     after = _leftovers(box)
     assert after == {key: [] for key in after}

@@ -195,7 +195,8 @@ def _in_pod_range(namespace: str) -> bool:
 
 
 def delete_pod_netns() -> int:
-    """The pods' network namespaces (containerd names them cni-*) that hold an address of the pod range."""
+    """Pods' network namespaces in /run/netns (cni-*) that hold an address of the pod range: where sandboxes made
+    before the nodes kept them under their run folder left theirs."""
     count = 0
     if not NETNS_DIR.exists():
         return 0

@@ -24,6 +24,7 @@ def test_nodes_share_nothing_that_would_clash():
         "containerd_socket",
         "containerd_root",
         "containerd_state",
+        "pod_netns",
         "runc_root",
         "kubelet_root",
         "pod_logs",

@@ -29,19 +29,20 @@ KUBE_CHAINS = ("KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-PROXY-CANARY", "KUB
 NETNS_DIR = Path("/run/netns")
 
 
-def run(argv: Sequence[str], *, what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run a host command (ip, iptables); a failure is a LabError naming `what` and the command's words."""
+def run(argv: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a host command (ip, iptables); a failure is a LabError quoting the command and its last words (the
+    command itself says what the sandbox was doing, in no language of ours)."""
     try:
         proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
     except FileNotFoundError as exc:
         raise LabError(
-            _("{argv} is not installed, so the sandbox cannot {what}", argv=argv[0], what=what),
+            _("{argv} is not installed; the sandbox's nodes need it for their network", argv=argv[0]),
             fix=_("run ./scripts/setup as root (it installs the node packages)"),
         ) from exc
     if check and proc.returncode != 0:
         words = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         raise LabError(
-            _("could not {what}: `{items}` said {words}", what=what, items=" ".join(argv), words=words[0]),
+            _("`{items}` failed: {words}", items=" ".join(argv), words=words[0]),
             fix=_("check that you are root and that the kernel has bridges and iptables"),
         )
     return proc
@@ -49,11 +50,11 @@ def run(argv: Sequence[str], *, what: str, check: bool = True) -> subprocess.Com
 
 # -- made by `up` ------------------------------------------------------------------------------------------------
 def ensure_bridge(name: str, *, address: str | None = None, prefix: int = 24) -> None:
-    if run(["ip", "link", "show", name], what=f"look for bridge {name}", check=False).returncode != 0:
-        run(["ip", "link", "add", name, "type", "bridge"], what=f"create bridge {name}")
+    if run(["ip", "link", "show", name], check=False).returncode != 0:
+        run(["ip", "link", "add", name, "type", "bridge"])
     if address:
-        run(["ip", "addr", "replace", f"{address}/{prefix}", "dev", name], what=f"address bridge {name}")
-    run(["ip", "link", "set", name, "up"], what=f"bring bridge {name} up")
+        run(["ip", "addr", "replace", f"{address}/{prefix}", "dev", name])
+    run(["ip", "link", "set", name, "up"])
 
 
 def keep_ranges_local() -> None:
@@ -61,7 +62,7 @@ def keep_ranges_local() -> None:
     ClusterIP while kube-proxy is down, say) then goes nowhere instead of out of the default route."""
     ensure_bridge(VOID_BRIDGE)
     for cidr in (SERVICE_RANGE, POD_RANGE):
-        run(["ip", "route", "replace", cidr, "dev", VOID_BRIDGE], what=f"route {cidr} to {VOID_BRIDGE}")
+        run(["ip", "route", "replace", cidr, "dev", VOID_BRIDGE])
 
 
 def boundary_rules() -> list[list[str]]:
@@ -73,21 +74,19 @@ def boundary_rules() -> list[list[str]]:
 
 
 def ensure_boundary() -> None:
-    if run(["iptables", "-w", "-L", BOUNDARY_CHAIN, "-n"], what="read iptables", check=False).returncode != 0:
-        run(["iptables", "-w", "-N", BOUNDARY_CHAIN], what=f"create chain {BOUNDARY_CHAIN}")
-    run(["iptables", "-w", "-F", BOUNDARY_CHAIN], what=f"flush chain {BOUNDARY_CHAIN}")
+    if run(["iptables", "-w", "-L", BOUNDARY_CHAIN, "-n"], check=False).returncode != 0:
+        run(["iptables", "-w", "-N", BOUNDARY_CHAIN])
+    run(["iptables", "-w", "-F", BOUNDARY_CHAIN])
     for rule in boundary_rules():
-        run(["iptables", "-w", "-A", BOUNDARY_CHAIN, *rule], what=f"fill chain {BOUNDARY_CHAIN}")
+        run(["iptables", "-w", "-A", BOUNDARY_CHAIN, *rule])
     # First in FORWARD, before Docker's chains (whose policy drops what crosses bridges); Docker puts its own
     # hooks first whenever dockerd starts, so the hook is moved back to the top.
-    rules = run(["iptables", "-w", "-S", "FORWARD"], what="read FORWARD").stdout.splitlines()
+    rules = run(["iptables", "-w", "-S", "FORWARD"]).stdout.splitlines()
     hooks = [line for line in rules if line.startswith("-A FORWARD")]
     if hooks[:1] != [f"-A FORWARD -j {BOUNDARY_CHAIN}"]:
-        while (
-            run(["iptables", "-w", "-D", "FORWARD", "-j", BOUNDARY_CHAIN], what="unhook", check=False).returncode == 0
-        ):
+        while run(["iptables", "-w", "-D", "FORWARD", "-j", BOUNDARY_CHAIN], check=False).returncode == 0:
             pass
-        run(["iptables", "-w", "-I", "FORWARD", "1", "-j", BOUNDARY_CHAIN], what="hook the boundary chain into FORWARD")
+        run(["iptables", "-w", "-I", "FORWARD", "1", "-j", BOUNDARY_CHAIN])
 
 
 def cgroup_hierarchies(*, root: Path = CGROUP_FS) -> list[Path]:

@@ -17,6 +17,7 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import exercises, judge
 from rolloutlab.lab.observe import Seen
+from rolloutlab.lab.student import open_lab
 
 PACKAGE = Path(i18n.__file__).parent
 
@@ -189,5 +190,17 @@ def test_an_unknown_lab_lang_is_one_line(tmp_path):
     proc = run_cli("site", "--labs", str(tmp_path), "--out", str(tmp_path / "site"), env={"LAB_LANG": "de"})
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("rolloutlab: LAB_LANG=de is not a language of the labs. Set LAB_LANG=fr or "
-                                   "LAB_LANG=en, or unset it to follow the locale.")  # fmt: skip
+                                   "LAB_LANG=en, or unset it to let the lab's folder or your locale "
+                                   "choose.")  # fmt: skip
     assert not (tmp_path / "site").exists()
+
+
+def test_a_lab_refuses_an_unknown_lab_lang_as_the_cli_does(monkeypatch, tmp_path):
+    """open_lab with LAB_LANG=de raises the CLI's very line before it reads any cluster."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAB_LANG", "de")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    with pytest.raises(LabError) as caught:
+        open_lab("02")
+    assert str(caught.value) == ("LAB_LANG=de is not a language of the labs. Set LAB_LANG=fr or LAB_LANG=en, or unset "
+                                 "it to let the lab's folder or your locale choose.")  # fmt: skip

@@ -283,9 +283,10 @@ def _stop(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if i18n.unknown_lab_lang():
-        print(_("rolloutlab: LAB_LANG={value} is not a language of the labs. Set LAB_LANG=fr or LAB_LANG=en, or "
-                "unset it to follow the locale.", value=i18n.unknown_lab_lang()), file=sys.stderr)  # fmt: skip
+    try:
+        i18n.require_known_lab_lang()
+    except LabError as exc:
+        print(_("rolloutlab: {error}", error=exc), file=sys.stderr)
         return 2
     for stop in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop, _stop)

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
+from rolloutlab.errors import LabError
+
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
 DOMAIN = "rolloutlab"
@@ -71,6 +73,16 @@ def unknown_lab_lang() -> str | None:
     """LAB_LANG's value when it is set to a language the labs do not have, else None."""
     chosen = os.environ.get("LAB_LANG", "").strip()
     return chosen if chosen and chosen.lower() not in LANGUAGES else None
+
+
+def require_known_lab_lang() -> None:
+    """A LAB_LANG the labs do not speak is the user's typo, said once (CLI and labs alike), not silently ignored."""
+    value = unknown_lab_lang()
+    if value:
+        raise LabError(
+            _("LAB_LANG={value} is not a language of the labs", value=value),
+            fix=_("set LAB_LANG=fr or LAB_LANG=en, or unset it to let the lab's folder or your locale choose"),
+        )
 
 
 def folder_language(folder: Path) -> str | None:

@@ -31,11 +31,7 @@ def open_lab(number: str) -> Lab:
     where everything goes."""
     _show_lab_errors_in_one_line()
     i18n.use_lab_language(i18n.folder_language(Path.cwd()))
-    if i18n.unknown_lab_lang():
-        raise LabError(
-            _("LAB_LANG={value} is not a language of the labs", value=i18n.unknown_lab_lang()),
-            fix=_("set LAB_LANG=fr or LAB_LANG=en, or leave it unset to follow the lab's folder"),
-        )
+    i18n.require_known_lab_lang()
     settings = cluster.choose(LabSettings.from_env(), say=print)
     settings.apply_to_kubectl()
     artifacts = Path(os.environ.get("LAB_ARTIFACTS") or repository().build / "labs" / "artifacts")

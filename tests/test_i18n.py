@@ -3,6 +3,7 @@ documented, and a failing check speaks French with LAB_LANG=fr."""
 
 import ast
 import os
+import re
 import string
 import subprocess
 import sys
@@ -34,7 +35,9 @@ def code_messages() -> set[str]:
 
 
 def fields(text: str) -> set[str]:
-    return {f"{name}!{conv}:{spec}" for _lit, name, spec, conv in string.Formatter().parse(text) if name is not None}
+    """The `{name!conv:spec}` fields of a message, and the `%(name)s` ones of argparse's words."""
+    braces = {f"{name}!{conv}:{spec}" for _lit, name, spec, conv in string.Formatter().parse(text) if name is not None}
+    return braces | set(re.findall(r"%(?:\(\w+\))?[sr]", text))
 
 
 def test_every_message_of_the_code_has_its_french():
@@ -204,3 +207,32 @@ def test_a_lab_refuses_an_unknown_lab_lang_as_the_cli_does(monkeypatch, tmp_path
         open_lab("02")
     assert str(caught.value) == ("LAB_LANG=de is not a language of the labs. Set LAB_LANG=fr or LAB_LANG=en, or unset "
                                  "it to let the lab's folder or your locale choose.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "args", "expected"),
+    [
+        ("fr", ["validate", "--lang", "de"], "rolloutlab validate : argument --lang : choix invalide : 'de' (choix "
+         "possibles : 'en', 'fr', 'all'). Voir `rolloutlab validate --help`."),
+        ("en", ["sandbx"], "rolloutlab: argument COMMAND: invalid choice: 'sandbx' (choose from 'sandbox', 'lab', "
+         "'validate', 'images', 'class', 'cluster', 'site', 'record-samples', 'bench'). See `rolloutlab --help`."),
+        ("fr", ["validate"], "rolloutlab validate : ces arguments sont obligatoires : --out. Voir "
+         "`rolloutlab validate --help`."),
+        ("fr", ["validate", "--out", "x", "--jobs", "deux"], "rolloutlab validate : argument --jobs : valeur int "
+         "invalide : 'deux'. Voir `rolloutlab validate --help`."),
+    ],
+)  # fmt: skip
+def test_a_mistyped_command_is_one_line_in_the_users_language(lang, args, expected):
+    """A typo in a command, a choice or a value: argparse's words in the user's language, one line, exit 2."""
+    proc = run_cli(*args, env={"LAB_LANG": lang})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [expected]
+
+
+def test_the_help_speaks_french():
+    """`rolloutlab validate --help` with LAB_LANG=fr: argparse's headings and every option's help in French."""
+    proc = run_cli("validate", "--help", env={"LAB_LANG": "fr"})
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("usage : rolloutlab validate")
+    assert "afficher cette aide et quitter" in proc.stdout
+    assert "dossier des notebooks exécutés" in proc.stdout

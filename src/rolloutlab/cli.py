@@ -10,13 +10,14 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from rolloutlab import i18n
-from rolloutlab.course import bench, classroom, clusters, scenarios, site, validate
+from rolloutlab.course import bench, classroom, clusters, jupyter, scenarios, site, validate
 from rolloutlab.errors import LabError, Stopped
-from rolloutlab.i18n import _
+from rolloutlab.i18n import N_, _
 from rolloutlab.paths import Paths, repository
 from rolloutlab.sandbox import baseimage
 from rolloutlab.sandbox.gobuild import say_to_stderr
@@ -59,8 +60,6 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    from rolloutlab.course import jupyter
-
     built = None
     if not (os.environ.get("LAB_CONTEXT") or os.environ.get("LAB_KUBECONFIG")):
         with contextlib.suppress(LabError):
@@ -182,95 +181,147 @@ def _version() -> str:
         return "(not installed: run ./scripts/setup)"
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="rolloutlab", description="Labs for 'Updating Deployments & Rollbacks'.")
-    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    groups = top.add_subparsers(dest="group", required=True)
+# argparse's own words, as Python 3.11 to 3.13 write them: argparse asks gettext's global catalogue, which has no
+# French, so `_parsing` lends it ours. A word another Python version writes differently stays English.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("unrecognized arguments: %s"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
 
-    sandbox = groups.add_parser("sandbox", help="the local cluster: real control plane, three real nodes, a registry")
-    verbs = sandbox.add_subparsers(dest="verb", required=True)
-    up = verbs.add_parser("up", help="start the sandbox (builds its binaries the first time)")
-    up.add_argument("--no-build", action="store_true", help="fail instead of building missing binaries")
+
+class _Parser(argparse.ArgumentParser):
+    """A mistyped command is one line, what is wrong and where the choices are, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        problem = LabError(message, fix=_("see `{prog} --help`", prog=self.prog))
+        self.exit(2, _("{prog}: {error}", prog=self.prog, error=problem) + "\n")
+
+
+@contextlib.contextmanager
+def _parsing() -> Iterator[None]:
+    # argparse fetches its words at build time (section titles) and at parse time (errors, help): both inside.
+    own = argparse._  # type: ignore[attr-defined]
+    argparse._ = _  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = own  # type: ignore[attr-defined]
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    with _parsing():
+        return parser().parse_args(argv)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="rolloutlab", description=_("Labs for 'Updating Deployments & Rollbacks'."))
+    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    groups = top.add_subparsers(dest="group", metavar="COMMAND", required=True)
+
+    sandbox = groups.add_parser(
+        "sandbox", help=_("the local cluster: real control plane, three real nodes, a registry")
+    )
+    verbs = sandbox.add_subparsers(dest="verb", metavar="VERB", required=True)
+    up = verbs.add_parser("up", help=_("start the sandbox (builds its binaries the first time)"))
+    up.add_argument("--no-build", action="store_true", help=_("fail instead of building missing binaries"))
     up.set_defaults(func=cmd_sandbox_up)
-    down = verbs.add_parser("down", help="stop what `up` started; images stay in the registry")
-    down.add_argument("--delete", action="store_true", help="also delete the cluster's state (a fresh start)")
+    down = verbs.add_parser("down", help=_("stop what `up` started; images stay in the registry"))
+    down.add_argument("--delete", action="store_true", help=_("also delete the cluster's state (a fresh start)"))
     down.set_defaults(func=cmd_sandbox_down)
-    verbs.add_parser("status", help="what runs, where, which versions").set_defaults(func=cmd_sandbox_status)
-    verbs.add_parser("env", help="shell export lines for KUBECONFIG and LAB_REGISTRY").set_defaults(
+    verbs.add_parser("status", help=_("what runs, where, which versions")).set_defaults(func=cmd_sandbox_status)
+    verbs.add_parser("env", help=_("shell export lines for KUBECONFIG and LAB_REGISTRY")).set_defaults(
         func=cmd_sandbox_env
     )
     verbs.add_parser(
-        "build", help="build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries"
+        "build", help=_("build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries")
     ).set_defaults(func=cmd_sandbox_build)
 
-    course = groups.add_parser("lab", help="open the labs in JupyterLab (127.0.0.1, with a token)")
-    course.add_argument("--port", type=int, help=f"port to serve on (default: {8888}, or the next free one)")
-    course.add_argument("--no-browser", action="store_true", help="print the URL only, for a machine without a screen")
-    course.add_argument("--lang", choices=i18n.LANGUAGES, help="open the labs in this language (default: LAB_LANG, "
-                        "else the locale)")  # fmt: skip
+    course = groups.add_parser("lab", help=_("open the labs in JupyterLab (127.0.0.1, with a token)"))
+    course.add_argument(
+        "--port", type=int, help=_("port to serve on (default: {port}, or the next free one)", port=jupyter.FIRST_PORT)
+    )
+    course.add_argument(
+        "--no-browser", action="store_true", help=_("print the URL only, for a machine without a screen")
+    )
+    course.add_argument(
+        "--lang", choices=i18n.LANGUAGES, help=_("open the labs in this language (default: LAB_LANG, else the locale)")
+    )
     course.set_defaults(func=cmd_lab)
 
-    check = groups.add_parser("validate", help="run the labs with nbclient and write a report")
-    check.add_argument("--labs", help="comma-separated lab numbers, for example 00,03 (default: all)")
+    check = groups.add_parser("validate", help=_("run the labs with nbclient and write a report"))
+    check.add_argument("--labs", help=_("comma-separated lab numbers, for example 00,03 (default: all)"))
     check.add_argument("--lang", choices=[*i18n.LANGUAGES, "all"], default="all",
-                       help="the labs of one language (labs/en, labs/fr), or all of them (default)")  # fmt: skip
+                       help=_("the labs of one language (labs/en, labs/fr), or all of them (default)"))  # fmt: skip
     target = check.add_mutually_exclusive_group()
-    target.add_argument("--context", help="kube context to run against (default: the current one)")
-    target.add_argument("--kubeconfig", help="kubeconfig file to run with")
-    check.add_argument("--jobs", type=int, default=3, help="labs run at once, each in its own namespace")
-    check.add_argument("--namespace", help="run in this namespace (a student's own), one lab at a time")
-    check.add_argument("--out", required=True, help="folder for executed notebooks, report.json and report.html")
+    target.add_argument("--context", help=_("kube context to run against (default: the current one)"))
+    target.add_argument("--kubeconfig", help=_("kubeconfig file to run with"))
+    check.add_argument("--jobs", type=int, default=3, help=_("labs run at once, each in its own namespace"))
+    check.add_argument("--namespace", help=_("run in this namespace (a student's own), one lab at a time"))
+    check.add_argument("--out", required=True, help=_("folder for executed notebooks, report.json and report.html"))
     check.set_defaults(func=cmd_validate)
 
-    images = groups.add_parser("images", help="images of the lesson's app")
-    image_verbs = images.add_subparsers(dest="verb", required=True)
+    images = groups.add_parser("images", help=_("images of the lesson's app"))
+    image_verbs = images.add_subparsers(dest="verb", metavar="VERB", required=True)
     image_verbs.add_parser(
-        "base", help="print the Python base image to build on; builds one from Debian packages if none can be pulled"
+        "base", help=_("print the Python base image to build on; builds one from Debian packages if none can be pulled")
     ).set_defaults(func=cmd_images_base)
 
-    room = groups.add_parser("class", help="a namespace, rights and a kubeconfig per student on a shared cluster")
-    room_verbs = room.add_subparsers(dest="verb", required=True)
-    create = room_verbs.add_parser("create", help="make the students' namespaces and kubeconfigs")
+    room = groups.add_parser("class", help=_("a namespace, rights and a kubeconfig per student on a shared cluster"))
+    room_verbs = room.add_subparsers(dest="verb", metavar="VERB", required=True)
+    create = room_verbs.add_parser("create", help=_("make the students' namespaces and kubeconfigs"))
     who = create.add_mutually_exclusive_group(required=True)
-    who.add_argument("--students", type=int, help="how many students (student-01, student-02, ...)")
-    who.add_argument("--names", help="a file with one student name per line")
-    for verb in (create, room_verbs.add_parser("delete", help="remove only what `class create` made")):
-        verb.add_argument("--context", help="kube context of the class cluster (default: the current one)")
-        verb.add_argument("--kubeconfig", help="kubeconfig file of the class cluster")
-        verb.add_argument("--out", required=True, help="folder with DIR/<student>/kubeconfig and class.json")
+    who.add_argument("--students", type=int, help=_("how many students (student-01, student-02, ...)"))
+    who.add_argument("--names", help=_("a file with one student name per line"))
+    for verb in (create, room_verbs.add_parser("delete", help=_("remove only what `class create` made"))):
+        verb.add_argument("--context", help=_("kube context of the class cluster (default: the current one)"))
+        verb.add_argument("--kubeconfig", help=_("kubeconfig file of the class cluster"))
+        verb.add_argument("--out", required=True, help=_("folder with DIR/<student>/kubeconfig and class.json"))
     create.set_defaults(func=cmd_class_create)
     room_verbs.choices["delete"].set_defaults(func=cmd_class_delete)
 
-    cluster = groups.add_parser("cluster", help="set up kind (local registry) or minikube (registry addon)")
+    cluster = groups.add_parser("cluster", help=_("set up kind (local registry) or minikube (registry addon)"))
     cluster.add_argument("kind", choices=["kind", "minikube"])
-    cluster.add_argument("--name", default="rollout-labs", help="cluster name / minikube profile")
-    cluster.add_argument("--dry-run", action="store_true", help="print the files and commands, run nothing")
-    cluster.add_argument("--workdir", default="build/cluster", help="where the generated files are written")
+    cluster.add_argument("--name", default="rollout-labs", help=_("cluster name / minikube profile"))
+    cluster.add_argument("--dry-run", action="store_true", help=_("print the files and commands, run nothing"))
+    cluster.add_argument("--workdir", default="build/cluster", help=_("where the generated files are written"))
     cluster.set_defaults(func=cmd_cluster)
 
-    site_cmd = groups.add_parser("site", help="build the course site from the last validate run (executes nothing)")
-    site_cmd.add_argument("--labs", default="build/labs", help="the --out folder of `rolloutlab validate`")
+    site_cmd = groups.add_parser("site", help=_("build the course site from the last validate run (executes nothing)"))
+    site_cmd.add_argument("--labs", default="build/labs", help=_("the --out folder of `rolloutlab validate`"))
     site_cmd.add_argument("--out", default="build/site")
-    site_cmd.add_argument("--serve", action="store_true", help="then serve it on 127.0.0.1 until Ctrl-C")
-    site_cmd.add_argument("--port", type=int, default=8000, help="the port for --serve")
+    site_cmd.add_argument("--serve", action="store_true", help=_("then serve it on 127.0.0.1 until Ctrl-C"))
+    site_cmd.add_argument("--port", type=int, default=8000, help=_("the port for --serve"))
     site_cmd.set_defaults(func=cmd_site)
 
-    samples = groups.add_parser("record-samples", help="record the lesson's update, failed rollout and rollback")
-    samples.add_argument("--out", required=True, help="folder for update.json, failed.json, rollback.json")
+    samples = groups.add_parser("record-samples", help=_("record the lesson's update, failed rollout and rollback"))
+    samples.add_argument("--out", required=True, help=_("folder for update.json, failed.json, rollback.json"))
     samples.set_defaults(func=cmd_record_samples)
 
-    bench_group = groups.add_parser("bench", help="benchmarks that write their figures to JSON")
-    bench_verbs = bench_group.add_subparsers(dest="verb", required=True)
-    bench_sandbox = bench_verbs.add_parser("sandbox", help="cold build, warm up, set image to rolled out")
+    bench_group = groups.add_parser("bench", help=_("benchmarks that write their figures to JSON"))
+    bench_verbs = bench_group.add_subparsers(dest="verb", metavar="VERB", required=True)
+    bench_sandbox = bench_verbs.add_parser("sandbox", help=_("cold build, warm up, set image to rolled out"))
     bench_sandbox.add_argument("--out", default="build/bench/sandbox.json")
     bench_sandbox.add_argument("--runs", type=int, default=3)
     bench_sandbox.set_defaults(func=cmd_bench_sandbox)
-    bench_recorder = bench_verbs.add_parser("recorder", help="recorder lag, and its cost on a large rollout")
+    bench_recorder = bench_verbs.add_parser("recorder", help=_("recorder lag, and its cost on a large rollout"))
     bench_recorder.add_argument("--out", default="build/bench/recorder.json")
     bench_recorder.add_argument("--changes", type=int, default=30)
     bench_recorder.add_argument("--replicas", type=int, default=50)
     bench_recorder.set_defaults(func=cmd_bench_recorder)
-    bench_labs = bench_verbs.add_parser("labs", help="validate's wall time, serial and parallel")
+    bench_labs = bench_verbs.add_parser("labs", help=_("validate's wall time, serial and parallel"))
     bench_labs.add_argument("--out", default="build/bench/labs.json")
     bench_labs.add_argument("--jobs", type=int, default=6)
     bench_labs.set_defaults(func=cmd_bench_labs)
@@ -282,7 +333,7 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse(argv)
     try:
         i18n.require_known_lab_lang()
     except LabError as exc:

@@ -32,7 +32,8 @@ _forced: contextvars.ContextVar[str | None] = contextvars.ContextVar("rolloutlab
 
 
 def language() -> str:
-    """`en` or `fr`, chosen as the module says. An unknown LAB_LANG counts as unset (`unknown_lab_lang` says so)."""
+    """`en` or `fr`, chosen as the module says. An unknown LAB_LANG counts as unset here; `require_known_lab_lang`
+    says so to the user."""
     if _forced.get():
         return str(_forced.get())
     chosen = os.environ.get("LAB_LANG", "").strip().lower()
@@ -69,16 +70,10 @@ def use_lab_language(lang: str | None) -> None:
     _lab_language = lang if lang in LANGUAGES else None
 
 
-def unknown_lab_lang() -> str | None:
-    """LAB_LANG's value when it is set to a language the labs do not have, else None."""
-    chosen = os.environ.get("LAB_LANG", "").strip()
-    return chosen if chosen and chosen.lower() not in LANGUAGES else None
-
-
 def require_known_lab_lang() -> None:
     """A LAB_LANG the labs do not speak is the user's typo, said once (CLI and labs alike), not silently ignored."""
-    value = unknown_lab_lang()
-    if value:
+    value = os.environ.get("LAB_LANG", "").strip()
+    if value and value.lower() not in LANGUAGES:
         raise LabError(
             _("LAB_LANG={value} is not a language of the labs", value=value),
             fix=_("set LAB_LANG=fr or LAB_LANG=en, or unset it to let the lab's folder or your locale choose"),

@@ -181,8 +181,8 @@ def _version() -> str:
         return "(not installed: run ./scripts/setup)"
 
 
-# argparse's own words, as Python 3.11 to 3.13 write them: argparse asks gettext's global catalogue, which has no
-# French, so `_parsing` lends it ours. A word another Python version writes differently stays English.
+# argparse's own words, as Python 3.11 writes them: argparse asks gettext's global catalogue, which has no French,
+# so `_parsing` lends it ours. A word another Python version writes differently stays English.
 ARGPARSE_WORDS = (
     N_("usage: "),
     N_("positional arguments"),

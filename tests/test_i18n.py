@@ -28,10 +28,16 @@ def catalogue():
         return read_po(source, locale="fr")
 
 
-def code_messages() -> set[str]:
-    """What `./scripts/messages` extracts: the first argument of every `_()` and `N_()` in the package."""
-    found = extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords={"_": None, "N_": None})
+def code_messages() -> set[str | tuple[str, str]]:
+    """What `./scripts/messages` extracts: the first argument of every `_()` and `N_()` in the package, and the
+    (singular, plural) pair of every `ngettext()`."""
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    found = extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords=keywords)
     return {message for _file, _line, message, _comments, _context in found}
+
+
+def forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    return text if isinstance(text, tuple) else (text,)
 
 
 def fields(text: str) -> set[str]:
@@ -47,15 +53,44 @@ def test_every_message_of_the_code_has_its_french():
     assert len(wanted) > 300
     missing = sorted(wanted - set(entries))
     assert not missing, f"not in the catalogue (run ./scripts/messages, then translate): {missing[:5]}"
-    untranslated = sorted(m for m in wanted if not entries[m].string or entries[m].fuzzy)
+    untranslated = sorted(
+        (m for m in wanted if not all(forms(entries[m].string)) or entries[m].fuzzy), key=lambda m: forms(m)[0]
+    )
     assert not untranslated, f"no French yet: {untranslated[:5]}"
     assert sorted(set(entries) - wanted) == [], "the catalogue holds messages the code no longer has"
 
 
 def test_translations_keep_every_placeholder():
     """A French message has exactly the `{placeholders}` (with their conversions and formats) of its English."""
-    broken = [m.id for m in catalogue() if m.id and m.string and fields(m.id) != fields(m.string)]
+    broken = []
+    for m in catalogue():
+        if not (m.id and m.string):
+            continue
+        english = fields(forms(m.id)[-1])
+        for french in forms(m.string):
+            # A plural form may leave the count out ("un seul tag"), never add or lose another placeholder.
+            kept = english - fields("{count}") <= fields(french) <= english if isinstance(m.id, tuple) else None
+            if kept is False or (kept is None and fields(french) != english):
+                broken.append(m.id)
     assert broken == []
+
+
+def test_plural_messages_have_both_french_forms_and_choose_by_count(monkeypatch):
+    """A plural entry has a French singular and plural, each with the English plural's placeholders (the
+    singular may leave out `{count}`), and French says "1 tag" and "0 tag" where English says "0 tags"."""
+    plural = [m for m in catalogue() if isinstance(m.id, tuple)]
+    assert plural, "the catalogue has plural entries"
+    for entry in plural:
+        assert len(entry.string) == 2, entry.id
+        assert all(entry.string), entry.id
+    monkeypatch.setenv("LAB_LANG", "fr")
+    one = i18n.ngettext("the registry has {count} tag: {near}", "the registry has {count} tags, the closest: {near}",
+                        1, near="latest")  # fmt: skip
+    many = i18n.ngettext("the registry has {count} tag: {near}", "the registry has {count} tags, the closest: {near}",
+                         40, near="1.0.0")  # fmt: skip
+    assert (one, many) == ("le registre a 1 tag : latest", "le registre a 40 tags, les plus proches : 1.0.0")
+    monkeypatch.setenv("LAB_LANG", "en")
+    assert i18n.ngettext("{count} pod", "{count} pods", 0) == "0 pods"
 
 
 def test_the_code_builds_its_messages_from_the_catalogue():

@@ -219,12 +219,74 @@ def test_revision_answer(revision: int, answer: str, ok: bool, words: str):
     assert words in result.message
 
 
-def test_replicaset_sizes():
-    """After set image: one ReplicaSet at 4, the old one at 0; while stuck, the sizes are named."""
-    assert judge.replicaset_sizes(seen("rolled-to-1.0.0"), desired=[0, 4]).ok
-    result = judge.replicaset_sizes(seen("stuck-on-2.0.0"), desired=[0, 5])
+def test_pods_on_current_passes_on_the_lessons_outcome():
+    """After set image: the current revision's ReplicaSet holds the 4 replicas, the old one 0; stuck, it fails."""
+    result = judge.pods_on_current(seen("rolled-to-1.0.0"), in_prose=2)
+    assert result.ok
+    assert result.message == ("revision 2's ReplicaSet holds the 4 replicas; the older ones are kept at 0 for a "
+                              "rollback")  # fmt: skip
+    result = judge.pods_on_current(seen("stuck-on-2.0.0"), in_prose=3)
     assert not result.ok
     assert "has the rollout finished" in result.message
+
+
+def with_a_detour(state: Seen) -> Seen:
+    """`state` (rolled to 1.0.0) as if a `set image` to the missing tag 1.0 had come first: a third ReplicaSet at 0,
+    revision 2, and the 1.0.0 one at revision 3."""
+    sets = copy.deepcopy(state.replicasets)
+    current = next(rs for rs in sets if rs["spec"]["replicas"])
+    detour = copy.deepcopy(current)
+    detour["metadata"]["name"] += "-detour"
+    detour["metadata"]["annotations"][judge.REVISION] = "2"
+    detour["spec"]["replicas"] = 0
+    detour["spec"]["template"]["spec"]["containers"][0]["image"] = "localhost:5001/first-app-k8s:1.0"
+    current["metadata"]["annotations"][judge.REVISION] = "3"
+    deployment = copy.deepcopy(state.deployment)
+    deployment["metadata"]["annotations"][judge.REVISION] = "3"
+    return dataclasses.replace(state, replicasets=[*sets, detour], deployment=deployment)
+
+
+def test_a_detour_that_left_a_third_replicaset_passes_and_says_what_differs():
+    """The issue's false failure: a missing tag typed, then the right one. The outcome is the lesson's, so the
+    check passes, and it says why `rollout history` shows 3 revisions where the text shows 2."""
+    result = judge.pods_on_current(with_a_detour(seen("rolled-to-1.0.0")), in_prose=2)
+    assert result.ok, result.message
+    assert "revision 3's ReplicaSet holds the 4 replicas" in result.message
+    assert "revisions 1 (latest), 2 (1.0), 3 (1.0.0), where the text shows 2" in result.message
+
+
+def test_an_old_replicaset_that_still_has_pods_fails():
+    """A detour's ReplicaSet still holding a pod (the rollout not finished) is not the outcome."""
+    state = with_a_detour(seen("rolled-to-1.0.0"))
+    next(rs for rs in state.replicasets if rs["metadata"]["name"].endswith("-detour"))["spec"]["replicas"] = 1
+    assert not judge.pods_on_current(state, in_prose=2).ok
+
+
+def test_closest_tags_are_the_nearest_by_edit_distance():
+    """A typo's neighbours come first, at most five, whatever leftovers the registry holds."""
+    leftovers = [f"1.1.{n}" for n in range(1, 9)] + [f"2.0.{n}" for n in range(1, 8)] + ["latest", "reuse-demo"]
+    assert judge.closest_tags("1.0", ["1.0.0", *leftovers])[:1] == ["1.0.0"]
+    assert len(judge.closest_tags("1.0", ["1.0.0", *leftovers])) == 5
+    assert judge.closest_tags("latset", leftovers)[0] == "latest"
+
+
+def test_a_missing_tag_names_its_closest_neighbours_and_the_count():
+    """Among 19 tags, the message names the 5 nearest to the one typed, not all of them, and says where the tag
+    goes: after the `:`."""
+    leftovers = [f"1.1.{n}" for n in range(1, 9)] + [f"2.0.{n}" for n in range(1, 8)] + ["reuse-demo"]
+    state = seen("typed-1.0.1", tags=["latest", "1.0.0", *leftovers])
+    result = judge.rolled_out(state, tag="1.0.0")
+    assert not result.ok
+    assert "the registry has 18 tags, the closest: 1.0.0, " in result.message
+    assert "reuse-demo" not in result.message
+    assert "the tag you typed after the `:`" in result.message
+
+
+def test_the_wrong_container_hint_does_not_give_away_step_02_2():
+    """Still on latest after `set image` with a wrong container: the hint points to step 02.2, not to the name."""
+    result = judge.rolled_out(seen("deployed-latest"), tag="1.0.0")
+    assert "the name you found in step 02.2" in result.message
+    assert "first-app-k8s" not in result.message.replace("first-app-k8s:", "")
 
 
 # -- change-cause, history limit, delete ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rolloutlab.course import validate
 from rolloutlab.lab import exercises
 from rolloutlab.paths import repository
 from rolloutlab.recording.timeline import Timeline
+from rolloutlab.sandbox import registry
 
 LABS = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
 IDS = [validate.lab_key(p) for p in LABS]
@@ -164,6 +165,14 @@ def test_lab_runs_green_on_the_sandbox(path: Path, validated):
     assert all(c["ok"] for c in result.checks), [c for c in result.checks if not c["ok"]]
     proved = {p["step"] for p in result.proofs if p["seen_failing"]}
     assert proved == {s.id for s in exercises.steps_of(path.stem[:2])}, result.proofs
+    lang = lang_of(path)
+    played = {d["step"]: d for d in result.detours}
+    assert set(played) == proved, "every step is played with a mistake first"
+    for step in exercises.steps_of(path.stem[:2]):
+        detour = played[step.id]
+        assert detour["mistake"] == step.mistake_for(lang).kind
+        assert detour["ok"], detour
+        assert bool(detour["said"]) == bool(step.mistake_for(lang).code), detour
     claims = CLAIMS.get(path.stem[:2])
     if claims:
         claims(out / lang_of(path))
@@ -180,7 +189,15 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     assert report["ok"] is True
     assert report["environment"]["kubernetes"] == "v1.33.13"
     assert "PASS fr/03-failed-rollout" in (out / "report.html").read_text()
+    assert "02.3: missing-tag, then the solution: PASS" in (out / "report.html").read_text()
     assert {lab["lab"].split("/")[0] for lab in report["labs"]} == {"en", "fr"}
+    # Labs 01 (a new 1.1.x per language) and 04 (a fix tag 2.0.x per language) pushed tags; validate removed them.
+    removed = report["removed_tags"]
+    assert len([t for t in removed if t.startswith("1.1.")]) == 2, removed
+    assert len([t for t in removed if t.startswith("2.0.")]) == 2, removed
+    left = registry.list_tags(registry=sandbox.registry, repository="first-app-k8s")
+    assert not set(removed) & set(left)
+    assert {"latest", "1.0.0"} <= set(left)
 
     def admin(*args: str) -> list[str]:
         command = [sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), *args]
@@ -215,8 +232,7 @@ def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_p
     assert failed["name"] == "02.3 rollout"
     message = failed["message"]
     assert "'1.0.1', which is not in the registry" in message
-    assert "latest" in message
-    assert "1.0.0" in message
+    assert "tags, the closest: 1.0.0" in message
     assert "(expected '1.0.0')" in message
 
 
@@ -229,7 +245,22 @@ def test_a_french_student_who_typed_a_wrong_tag_is_told_in_french(sandbox, tmp_p
     message = failed["message"]
     assert "le déploiement demande le tag '1.0.1', qui n'est pas dans le registre (le registre a " in message
     assert "(attendu '1.0.0')" in message
-    assert 'Bloqué ? lab.hint("02.3") donne un indice' in message
+    assert 'Bloqué ? lab.hint("02.3") donne un indice' in failed["shown"]
+
+
+@pytest.mark.sandbox
+def test_a_french_student_who_typed_a_missing_tag_then_the_right_one_passes(validated):
+    """The issue's path, played by validate in the French lab 02: `set image` to the missing tag 1.0, the check
+    says so in French, then the lesson's command; the check passes and says why the history is longer."""
+    _out, results = validated
+    detour = {d["step"]: d for d in results["fr/02-deploy-and-set-image"].detours}["02.3"]
+    assert detour["mistake"] == "missing-tag"
+    assert "le déploiement demande le tag '1.0', qui n'est pas dans le registre" in detour["said"]
+    assert detour["ok"], detour
+    assert (
+        "Votre historique est plus long que celui du cours : révisions 1 (latest), 2 (1.0), 3 (1.0.0)"
+        in (detour["message"])
+    )
 
 
 @pytest.mark.sandbox

@@ -213,8 +213,8 @@ REPORT = {"en": ("Validation report", "PASS", "FAIL at cell"), "fr": ("Rapport d
 @pytest.mark.sandbox
 @pytest.mark.parametrize("lang", list(ROOT))
 def test_the_last_validate_report_is_a_page(served, browser, validated, lang):
-    """The report page of each language: one row per lab of that language with its result and its proven checks,
-    each lab name linking to its page."""
+    """The report page of each language: one row per lab of that language with its result, its proven checks and
+    its detours passed, each lab name linking to its page."""
     _, results = validated
     title, passed, failed = REPORT[lang]
     browser.get(urljoin(served, f"{ROOT[lang]}labs/report/"))
@@ -229,6 +229,9 @@ def test_the_last_validate_report_is_a_page(served, browser, validated, lang):
         proven = sum(1 for p in lab.proofs if p["seen_failing"])
         assert row[1].startswith(passed if lab.ok else failed)
         assert row[4] == f"{proven}/{len(lab.proofs)}"
+        fixed = sum(1 for d in lab.detours if d["ok"])
+        assert row[5] == f"{fixed}/{len(lab.detours)}"
+        assert fixed == len(lab.detours) == len(lab.proofs)
     links = browser.execute_script("return Array.from(document.querySelectorAll('table a')).map(a => a.href)")
     assert links
     assert all(requests.get(link, timeout=5).status_code == 200 for link in links)

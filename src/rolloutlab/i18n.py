@@ -116,6 +116,13 @@ def _(message: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def ngettext(singular: str, plural: str, count: int, /, **values: object) -> str:
+    """The form of the message for `count` in the user's language (French says "1 pod", "0 pod", "2 pods"; English
+    "0 pods"), its placeholders filled with `values` and `{count}`."""
+    text = _translations(language()).ngettext(singular, plural, count)
+    return text.format(count=count, **values)
+
+
 def N_(message: str, /) -> str:
     """Marks a message kept in a table for translation where it is shown, with `_()`."""
     return message

@@ -26,6 +26,14 @@ def report_html(report: dict[str, Any]) -> str:
             for p in lab.get("proofs") or []
         )
         proofs = f"<details><summary>each check run first where it must fail</summary><ul>{proofs}</ul></details>"
+        detours = "".join(
+            f"<li class='{'ok' if d['ok'] else 'fail'}'>{e(d['step'])}: {e(d['mistake'])}, then the solution: "
+            f"{'PASS' if d['ok'] else 'FAIL'}{': ' + e(d['said']) if d['said'] else ''}</li>"
+            for d in lab.get("detours") or []
+        )
+        proofs += (
+            f"<details><summary>a student's mistake at each step, then its fix</summary><ul>{detours}</ul></details>"
+        )
         plots = "".join(f"<figure><img src='{e(p)}' alt='{e(p)}'><figcaption>{e(p)}</figcaption></figure>"
                         for p in lab["plots"])  # fmt: skip
         rows.append(

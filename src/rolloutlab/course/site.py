@@ -21,6 +21,7 @@ from nbconvert import MarkdownExporter
 from rolloutlab import i18n
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.lab import exercises
 from rolloutlab.paths import repository
 
 
@@ -45,8 +46,8 @@ def report_page(report: dict[str, Any], *, lang: str) -> str:
             registry=env.get("registry") or "?",
         ),
         "",
-        "| " + " | ".join([_("lab"), _("result"), _("time"), _("expected"), _("checks proven")]) + " |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| " + " | ".join([_("lab"), _("result"), _("time"), _("expected"), _("checks proven"), _("detours")]) + " |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for lab in labs:
         name = lab["lab"].split("/", 1)[1]
@@ -55,12 +56,22 @@ def report_page(report: dict[str, Any], *, lang: str) -> str:
         expected = f"{lab['expected_seconds']:.0f} s" if lab.get("expected_seconds") else ""
         result = _("PASS") if lab["ok"] else _("FAIL at cell {cell}: {error}", cell=lab["failed_cell"],
                                                  error=_cell(lab["error"] or ""))  # fmt: skip
-        lines.append(f"| [{name}]({name}.md) | {result} | {lab['seconds']:.0f} s | {expected} | {seen}/{len(proofs)} |")
+        detours = lab.get("detours") or []
+        fixed = sum(1 for d in detours if d["ok"])
+        lines.append(f"| [{name}]({name}.md) | {result} | {lab['seconds']:.0f} s | {expected} | {seen}/{len(proofs)} "
+                     f"| {fixed}/{len(detours)} |")  # fmt: skip
     for lab in labs:
         lines += ["", f"## {lab['lab'].split('/', 1)[1]}", ""]
         for proof in lab.get("proofs") or []:
             mark = _("seen failing") if proof["seen_failing"] else "**" + _("never seen failing") + "**"
             lines.append(f"- `{proof['step']}`: {mark}: {_cell(proof['message'])}")
+        if lab.get("detours"):
+            lines += ["", _("A student's mistake at each step, then the step's solution:"), ""]
+        for detour in lab.get("detours") or []:
+            mistake = _(exercises.MISTAKES.get(detour["mistake"], detour["mistake"]))
+            verdict = _("the check passes after the fix") if detour["ok"] else "**" + _("the check is wrong") + "**"
+            said = _(" (after the mistake it said: {said})", said=_cell(detour["said"])) if detour["said"] else ""
+            lines.append(f"- `{detour['step']}`: {mistake}: {verdict}{said}")
     return "\n".join(lines) + "\n"
 
 

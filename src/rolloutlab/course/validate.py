@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import tempfile
@@ -35,14 +34,11 @@ from rolloutlab.course.board import Board
 from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.lab import cluster, exercises
+from rolloutlab.lab import checks, cluster, exercises, images
 from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import LabSettings, sweep_private_folders
 
 CELL_TIMEOUT = 900
-# A check's line as the lab printed it, in its language: "OK rollout: ...", "ÉCHEC 02.3 déploiement : ...".
-_OK, _FAIL = i18n.in_every_language("OK"), i18n.in_every_language("FAIL")
-CHECK_LINE = re.compile(rf"^({'|'.join(map(re.escape, {*_OK, *_FAIL}))}) ([^:]+?) ?: (.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -57,6 +53,7 @@ class LabResult:
     executed: str
     checks: list[dict[str, Any]] = field(default_factory=list)
     proofs: list[dict[str, Any]] = field(default_factory=list)
+    detours: list[dict[str, Any]] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     timelines: list[str] = field(default_factory=list)
 
@@ -142,6 +139,23 @@ class Proof:
     message: str
 
 
+@dataclass
+class Detour:
+    """A student's mistake played at a step, then the step's solution: the check must fail after the mistake
+    (when it changed or tried to change something) and pass after the solution."""
+
+    step: str
+    mistake: str  # a kind of exercises.MISTAKES
+    said: str  # the check's line after the mistake, "" when the mistake has no code (a check run twice)
+    said_ok: bool = False  # the check passed after the mistake: it cannot see it
+    passed: bool | None = None  # the check after the solution; None until it ran
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.passed) and not self.said_ok
+
+
 def run_lab(
     path: Path,
     *,
@@ -167,6 +181,7 @@ def run_lab(
     started = time.monotonic()
     failed_cell = error = None
     proofs: list[Proof] = []
+    detours: list[Detour] = []
     sockets = Path(tempfile.mkdtemp(prefix="rolloutlab-kernel-"))
     try:
         # IPC sockets in a private folder: nothing listens on TCP, and the kernel has nothing to warn about.
@@ -174,7 +189,8 @@ def run_lab(
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", config=config,
                                 resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
         told = functools.partial(on_cell, lab_key(path)) if on_cell else _ignore
-        asyncio.run(_execute(client, nb, env=kernel_env, answers=answers or {}, proofs=proofs, on_cell=told))
+        played = Played(answers=answers or {}, lang=lang, proofs=proofs, detours=detours)
+        asyncio.run(_execute(client, nb, env=kernel_env, played=played, on_cell=told))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
     finally:
@@ -185,6 +201,10 @@ def run_lab(
     unproved = [p.step for p in proofs if not p.seen_failing]
     if error is None and unproved:
         error = _("checks never seen failing: {steps} (a check that cannot fail is a bug)", steps=", ".join(unproved))
+    lost = [d for d in detours if not d.ok]
+    if error is None and lost:
+        error = _("checks wrong after a student's detour: {steps} (a check that fails a student who fixed their "
+                  "mistake is a bug)", steps=", ".join(f"{d.step} ({d.mistake})" for d in lost))  # fmt: skip
     return LabResult(
         lab=lab_key(path),
         ok=error is None,
@@ -196,6 +216,7 @@ def run_lab(
         executed=str(executed.relative_to(out_dir)),
         checks=_checks(nb),
         proofs=[asdict(p) for p in proofs],
+        detours=[{**asdict(d), "ok": d.ok} for d in detours],
         plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
         timelines=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.json")),
     )
@@ -233,13 +254,23 @@ def kill_running_kernels() -> None:
             os.killpg(group, signal.SIGKILL)
 
 
+@dataclass
+class Played:
+    """What a lab run plays beyond the stored cells, and what it saw: the student's own `answers` by step (their
+    steps get no detour), the lab's language (which picks each step's mistake), the proofs and the detours."""
+
+    answers: Mapping[str, str]
+    lang: str | None
+    proofs: list[Proof]
+    detours: list[Detour]
+
+
 async def _execute(
     client: NotebookClient,
     nb: nbformat.NotebookNode,
     *,
     env: Mapping[str, str],
-    answers: Mapping[str, str],
-    proofs: list[Proof],
+    played: Played,
     on_cell: Callable[[int, int], None],
 ) -> None:
     """nbclient's execute, cell by cell, with each step's proof run just before the step is done."""
@@ -254,7 +285,7 @@ async def _execute(
                     _running.add(group)
                 if _stopping.is_set():
                     kill_running_kernels()
-            await _execute_cells(client, nb, cells, answers=answers, proofs=proofs, on_cell=on_cell)
+            await _execute_cells(client, nb, cells, played=played, on_cell=on_cell)
     finally:
         nb.cells = cells  # the proofs' cells go: they were appended only so that late outputs had a home
         if group:
@@ -267,55 +298,87 @@ async def _execute_cells(
     nb: nbformat.NotebookNode,
     cells: list[Any],
     *,
-    answers: Mapping[str, str],
-    proofs: list[Proof],
+    played: Played,
     on_cell: Callable[[int, int], None],
 ) -> None:
+    """Every cell in order. At a step: the stored cell (an exercise as the student finds it), the proof that its
+    check fails, a detour (one of the step's mistakes, which the check must catch), then the solution; at the
+    step's check cell, the detour's verdict."""
+    detours: dict[str, Detour] = {}
     for index, cell in enumerate(cells):
         if _stopping.is_set():
             raise DeadKernelError("validate was stopped")
         on_cell(index + 1, len(cells))
-        step_id = step_of(cell)
+        step_id, checked = step_of(cell), check_of(cell)
         if step_id and cell.cell_type == "code":
             step = exercises.STEPS[step_id]
-            if step_id in answers:
-                cell.source = answers[step_id]
-            elif step.exercise:
-                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-                proofs.append(await _prove(client, nb, step_id))
-                cell.source = step.solution
+            if step_id in played.answers:
+                cell.source = played.answers[step_id]
             else:
-                proofs.append(await _prove(client, nb, step_id))
-        await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                if step.exercise:
+                    await _run(client, cell, index)
+                played.proofs.append(await _prove(client, nb, step_id))
+                mistake = step.mistake_for(played.lang)
+                detours[step_id] = await _play(client, nb, step_id, mistake)
+                played.detours.append(detours[step_id])
+                cell.source = step.solution
+                if mistake.kind == "step-twice":
+                    await _run(client, cell, index)
+        if checked in detours and detours[checked].mistake == "check-twice":
+            await _run(client, cell, index)
+        try:
+            await _run(client, cell, index)
+        finally:
+            if checked in detours:
+                result = _result_in(cell)
+                detours[checked].passed = bool(result and result["ok"])
+                detours[checked].message = result["shown"] if result else _("the check published no result")
 
 
-async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str) -> Proof:
-    """Run the step's check cell now, where it must fail; the proof is that it stops with CheckFailed."""
-    found = [(i, c) for i, c in enumerate(nb.cells) if check_of(c) == step_id]
-    if not found:
-        return Proof(step=step_id, seen_failing=False, message=_("no check cell for this step"))
-    _step_cell, check_cell = found[0]
-    body = "\n".join("    " + line for line in check_cell.source.splitlines())
-    probe = nbformat.v4.new_code_cell(f"with lab.probing({step_id!r}):\n{body}")
-    # Appended, not run in the check cell's place: a live figure's display updates arriving later are routed by
-    # cell index, and must find this cell's outputs there until the lab ends.
+async def _run(client: NotebookClient, cell: nbformat.NotebookNode, index: int) -> None:
+    await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+
+
+async def _probe(client: NotebookClient, nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    """Run `source` in a cell of its own, errors allowed, and return it. Appended, not run in a lab cell's place:
+    a live figure's display updates arriving later are routed by cell index, and must find that cell's outputs
+    there until the lab ends; the appended cells go when it ends."""
+    probe = nbformat.v4.new_code_cell(source)
     nb.cells.append(probe)
     with contextlib.suppress(CellExecutionError):
         await client.async_execute_cell(probe, len(nb.cells) - 1, store_history=False)
+    return probe
+
+
+async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str) -> Proof:
+    """Run the step's check now, where it must fail; the proof is the failed result it publishes."""
+    if not any(check_of(c) == step_id for c in nb.cells):
+        return Proof(step=step_id, seen_failing=False, message=_("no check cell for this step"))
+    probe = await _probe(client, nb, f"lab.probe({step_id!r})")
+    result = _result_in(probe)
+    if result is not None:
+        return Proof(step=step_id, seen_failing=not result["ok"], message=result["shown"] if not result["ok"] else
+                     _("the check passed where it must fail"))  # fmt: skip
     errors = [o for o in probe.outputs if o.get("output_type") == "error"]
-    if errors and errors[0].get("ename") == "CheckFailed":
-        return Proof(step=step_id, seen_failing=True, message=str(errors[0].get("evalue")))
-    if errors:
-        return Proof(
-            step=step_id,
-            seen_failing=False,
-            message=_(
-                "the check broke instead of failing: {name}: {value}",
-                name=errors[0].get("ename"),
-                value=errors[0].get("evalue"),
-            ),
-        )
-    return Proof(step=step_id, seen_failing=False, message=_("the check passed where it must fail"))
+    said = f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors else _("no result")
+    return Proof(step=step_id, seen_failing=False, message=_("the check broke instead of failing: {said}", said=said))
+
+
+async def _play(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str, mistake: exercises.Mistake) -> Detour:
+    """Play `mistake` and read what the check says of it (nothing to read for a check or a step run twice)."""
+    if not mistake.code:
+        return Detour(step=step_id, mistake=mistake.kind, said="")
+    await _probe(client, nb, mistake.code)
+    result = _result_in(await _probe(client, nb, f"lab.probe({step_id!r})"))
+    if result is None:
+        return Detour(step=step_id, mistake=mistake.kind, said=_("the check published no result"), said_ok=True)
+    return Detour(step=step_id, mistake=mistake.kind, said=result["shown"], said_ok=bool(result["ok"]))
+
+
+def _result_in(cell: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """The last check result a cell published."""
+    found = [o["data"][checks.MIME] for o in cell.get("outputs", []) if checks.MIME in (o.get("data") or {})]
+    return dict(found[-1]) if found else None
 
 
 def _failure(nb: nbformat.NotebookNode, exc: Exception) -> tuple[int | None, str]:
@@ -329,17 +392,24 @@ def _failure(nb: nbformat.NotebookNode, exc: Exception) -> tuple[int | None, str
 
 
 def _checks(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
-    """The check lines the lab printed (OK / FAIL), and a failed `require` as a failed check."""
+    """The checks the lab ran, as each published its result: name, verdict and message in the lab's language."""
     found = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            text = output.get("text", "") if output.get("output_type") == "stream" else ""
-            if output.get("output_type") == "error" and output.get("ename") == "CheckFailed":
-                text = str(output.get("evalue", ""))
-            for match in CHECK_LINE.finditer(text):
-                found.append({"cell": index, "ok": match.group(1) in _OK, "name": match.group(2),
-                              "message": match.group(3)})  # fmt: skip
+            result = (output.get("data") or {}).get(checks.MIME)
+            if result:
+                found.append({"cell": index, "step": result["step"], "ok": result["ok"], "name": result["name"],
+                              "message": result["message"], "shown": result["shown"]})  # fmt: skip
     return found
+
+
+def _registry_tags(settings: LabSettings) -> list[str] | None:
+    """The registry's tags before the run, so that the tags the labs push can go afterwards; None when the
+    registry does not answer (the labs will say so)."""
+    try:
+        return images.tags(settings=settings)
+    except LabError:
+        return None
 
 
 def environment(settings: LabSettings) -> dict[str, Any]:
@@ -376,6 +446,7 @@ def validate(
     started = time.monotonic()
     _stopping.clear()
     board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
+    tags_before = _registry_tags(settings)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
     def one(path: Path) -> LabResult:
@@ -399,12 +470,22 @@ def validate(
         sweep_private_folders(Paths.from_env().kernels)
     pool.shutdown()
     namespaces.delete_all()
+    removed: list[str] = []
+    if tags_before is not None:
+        try:
+            removed = images.remove_new_tags(settings=settings, before=tags_before)
+        except LabError as exc:  # the report matters more than the tidying: say it, and go on
+            print(_("the tags the labs pushed stay in the registry: {error}", error=exc))
+        else:
+            if removed:
+                print(_("validate removed the tags its labs pushed: {tags}", tags=", ".join(removed)))
     report = {
         "ok": all(r.ok for r in results),
         "wall_seconds": round(time.monotonic() - started, 1),
         "jobs": jobs,
         "environment": environment(settings),
         "labs": [asdict(r) for r in results],
+        "removed_tags": removed,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.html").write_text(report_html(report))

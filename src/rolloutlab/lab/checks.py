@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rolloutlab import kubectl, versions
+from rolloutlab import i18n, kubectl, versions
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.sandbox import engine, registry
@@ -33,6 +33,33 @@ class Check:
 
 class CheckFailed(AssertionError):
     """A notebook cell stops here with the check's teaching message."""
+
+
+# What `validate` reads back from an executed lab: one bundle per check, whatever language or wording it was shown in.
+MIME = "application/vnd.rolloutlab.check+json"
+
+
+def result_of(step: str, result: Check, *, shown: str) -> dict[str, Any]:
+    return {"step": step, "name": result.name, "ok": result.ok, "message": result.message, "shown": shown,
+            "language": i18n.language()}  # fmt: skip
+
+
+def publish(*, step: str, result: Check, shown: str) -> None:
+    """Show the check's line and publish its structured result beside it. A passing check's line is the bundle's
+    text; a failing one's is shown by the error that stops the cell, so its bundle carries no text to show twice."""
+    bundle: dict[str, Any] = {MIME: result_of(step, result, shown=shown)}
+    if result.ok:
+        bundle["text/plain"] = shown
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        if result.ok:
+            print(shown)
+        return
+    display(bundle, raw=True)
 
 
 def soon(check: Callable[[], Check], *, seconds: float = 30.0) -> Check:

@@ -23,6 +23,35 @@ Judging = Callable[["Lab", Mapping[str, Any]], Check]
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A slip students make at a step, as notebook code. `validate` plays it before the step's solution: the check
+    must say what is wrong after it, and pass once the solution is run. Kinds with no code (a check or a step run
+    twice) are played by running the check cell, or the solution, once more."""
+
+    kind: str
+    code: str = ""
+
+
+# The kinds, as the report names them: the student's words for what they did.
+MISTAKES: dict[str, str] = {
+    "missing-tag": N_("a tag that is not in the registry"),
+    "wrong-container": N_("the wrong container name"),
+    "wrong-namespace": N_("the wrong namespace"),
+    "wrong-revision": N_("`undo` to the wrong revision"),
+    "status-first": N_("`rollout status` before the change"),
+    "name-typo": N_("a typo in the Deployment's name"),
+    "wrong-answer": N_("a wrong answer first"),
+    "push-first": N_("`docker push` before `docker build`"),
+    "no-overwrite": N_("`annotate` without `--overwrite`"),
+    "one-kind": N_("`kubectl delete deployment first-app` alone first"),
+    "check-twice": N_("the check run twice"),
+    "step-twice": N_("the step run twice"),
+}
+CHECK_TWICE = Mistake("check-twice")
+STEP_TWICE = Mistake("step-twice")
+
+
+@dataclass(frozen=True)
 class Step:
     id: str  # "02.3": lab 02, step 3
     exercise: bool
@@ -32,10 +61,19 @@ class Step:
     # For set-up checks that no step of the student's can break: the environment in which the check must fail.
     broken_env: Mapping[str, str] = field(default_factory=dict)
     wait: float = 0.0  # seconds the check keeps looking for what the cluster does a moment later
+    # The names the student's answer cell defines, which the check reads from the notebook: `container = "..."`.
+    answers: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = (CHECK_TWICE,)
 
     @property
     def lab(self) -> str:
         return self.id.split(".")[0]
+
+    def mistake_for(self, lang: str | None) -> Mistake:
+        """The mistake `validate` plays in a language's run: each language plays another one where there are
+        several, so that both runs together cover more of them."""
+        index = 1 if lang == "fr" else 0
+        return self.mistakes[index % len(self.mistakes)]
 
 
 def both(*checks: Callable[[], Check]) -> Check:
@@ -53,7 +91,7 @@ def _rolled_to_1(lab: Lab) -> Check:
     seen, timeline = lab.seen(), lab.timeline("02-set-image")
     return both(
         lambda: judge.rolled_out(seen, tag="1.0.0"),
-        lambda: judge.replicaset_sizes(seen, desired=[0, 4]),
+        lambda: judge.pods_on_current(seen, in_prose=2),
         lambda: judge.page(lab.page(), url=lab.app.url, text="!!! Hola is new version !!!", version="1.0.0"),
         lambda: judge.recorded_bounds(timeline, peak=5, min_available=3),
         lambda: judge.kept_serving(timeline, via=lab.app.via),
@@ -68,7 +106,6 @@ def _edited_back(lab: Lab) -> Check:
 
 
 STATUS = "!kubectl rollout status deployment/first-app"
-H01 = {1: "latest"}
 H_THREE = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
 H_FIVE = {3: "2.0.0", 4: "1.0.0", 5: "latest"}
 H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
@@ -76,11 +113,11 @@ H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
 _STEPS = [
     # -- lab 00: set-up -----------------------------------------------------------------------------------------
     Step("00.1", False, N_("`kubectl version --client` must print a version."), "!kubectl version --client",
-         lambda lab, a: lab.setup_check("kubectl"), broken_env={"PATH": "/nonexistent"}),
+         lambda lab, a: lab.setup_check("kubectl"), broken_env={"PATH": "/nonexistent"}, mistakes=(STEP_TWICE,)),
     Step("00.2", False, N_("`kubectl version` asks the cluster too."), "!kubectl version",
          lambda lab, a: lab.setup_check("cluster"), broken_env={"KUBECONFIG": "{nowhere}"}),
     Step("00.3", False, N_("`kubectl get nodes` lists them with STATUS Ready."), "!kubectl get nodes",
-         lambda lab, a: lab.setup_check("nodes"), broken_env={"KUBECONFIG": "{nowhere}"}),
+         lambda lab, a: lab.setup_check("nodes"), broken_env={"KUBECONFIG": "{nowhere}"}, mistakes=(STEP_TWICE,)),
     Step("00.4", False, N_("The registry answers on LAB_REGISTRY."), "print(lab.registry_tags())",
          lambda lab, a: lab.setup_check("registry"), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
     Step("00.5", False, N_("`docker version` shows a Server part."), "!docker version",
@@ -94,68 +131,91 @@ _STEPS = [
          "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../../app\n"
          "!docker push {lab.image(lab.new_tag)}",
          lambda lab, a: judge.new_tag_pushed(before=lab.tags_at_start, now=lab.registry_tags(),
-                                            built=lab.built_tags())),
+                                            built=lab.built_tags()),
+         mistakes=(Mistake("push-first", "!docker push {lab.image(lab.new_tag)}"), CHECK_TWICE)),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
     Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
          f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
-         lambda lab, a: judge.rolled_out(lab.seen(), tag="latest")),
+         lambda lab, a: judge.rolled_out(lab.seen(), tag="latest"),
+         mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl rollout status deployment/first-ap"))),
     Step("02.2", True,
          N_("`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "
          "it is not the Deployment's name."),
          "!kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'\n"
          'container = "first-app-k8s"',
-         lambda lab, a: judge.container_answer(lab.seen(), answer=a.get("container"))),
+         lambda lab, a: judge.container_answer(lab.seen(), answer=a.get("container")),
+         answers=("container",), mistakes=(Mistake("wrong-answer", 'container = "first-app"'), CHECK_TWICE)),
     Step("02.3", True,
          N_("`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:1.0.0`, then "
          "`kubectl rollout status deployment/first-app` to wait for the end of the rollout."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('1.0.0')}}\n{STATUS}",
-         lambda lab, a: _rolled_to_1(lab)),
+         lambda lab, a: _rolled_to_1(lab),
+         mistakes=(Mistake("wrong-container", "!kubectl set image deployment/first-app first-app={lab.image('1.0.0')}"),
+                   Mistake("missing-tag", "!kubectl set image deployment/first-app first-app-k8s={lab.image('1.0')}"),
+                   Mistake("wrong-namespace", "!kubectl set image -n first-app deployment/first-app "
+                           "first-app-k8s={lab.image('1.0.0')}"),
+                   Mistake("status-first", STATUS))),
     Step("02.4", False, N_("Call /error on the app's URL, then wait for RESTARTS to go up."), "lab.crash_app()",
          lambda lab, a: lab.crash_check(), wait=30),
     # -- lab 03: a failed rollout --------------------------------------------------------------------------------
     Step("03.1", False, N_("`kubectl scale deployment/first-app --replicas=5`."),
          f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n!kubectl rollout history deployment/first-app",
-         lambda lab, a: judge.scaled(lab.seen(), replicas=5, history=[1, 2])),
+         lambda lab, a: judge.scaled(lab.seen(), replicas=5, history=[1, 2]),
+         mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl scale deployment/first-ap --replicas=5"))),
     Step("03.2", True,
          N_("maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
          "rounded down: 1 pod may be missing."),
          "most_pods = 7\nfewest_available = 4",
          lambda lab, a: judge.prediction(lab.timeline("03-failed-rollout"), most_pods=a.get("most_pods"),
-                                         fewest_available=a.get("fewest_available"))),
+                                         fewest_available=a.get("fewest_available")),
+         answers=("most_pods", "fewest_available"),
+         mistakes=(Mistake("wrong-answer", "most_pods = 6\nfewest_available = 4"), CHECK_TWICE)),
     Step("03.3", True,
          N_("The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
          "(it gives up when the progress deadline passes)."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('2.0.0')}}\n{STATUS}",
          lambda lab, a: both(
              lambda: judge.failed_rollout(lab.seen(), tag="2.0.0", pods_total=7, failing=3, serving=4),
-             lambda: judge.kept_serving(lab.timeline("03-failed-rollout"), via=lab.app.via))),
+             lambda: judge.kept_serving(lab.timeline("03-failed-rollout"), via=lab.app.via)),
+         mistakes=(Mistake("wrong-container", "!kubectl set image deployment/first-app first-app={lab.image('2.0.0')}"),
+                   Mistake("status-first", STATUS))),
     Step("03.4", True,
          N_("`kubectl get pods -l app=first-app` shows it in the STATUS column; `kubectl describe pod <name>` ends "
          "with the events that explain it."),
          "!kubectl get pods -l app=first-app\n"
          "!kubectl get events --field-selector reason=Failed --sort-by=.lastTimestamp | tail -n 3\n"
          'reason = "ImagePullBackOff"',
-         lambda lab, a: judge.waiting_reason(lab.seen(), answer=a.get("reason"))),
+         lambda lab, a: judge.waiting_reason(lab.seen(), answer=a.get("reason")),
+         answers=("reason",), mistakes=(Mistake("wrong-answer", 'reason = "CrashLoopBackOff"'), CHECK_TWICE)),
     # -- lab 04: rollback ----------------------------------------------------------------------------------------
     Step("04.1", True, N_("`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}",
          lambda lab, a: both(
              lambda: judge.undone_to(lab.seen(), tag="1.0.0", runs=H_THREE),
-             lambda: judge.kept_serving(lab.timeline("04-undo"), via=lab.app.via))),
+             lambda: judge.kept_serving(lab.timeline("04-undo"), via=lab.app.via)),
+         # Revision 3 is the current one: kubectl skips the undo and says so, and the student reads the history.
+         mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=3"),
+                   Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"))),
     Step("04.2", True, N_("`kubectl rollout history deployment/first-app --revision=3` shows its Image line."),
          '!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
-         lambda lab, a: judge.revision_answer(lab.seen(), revision=3, answer=a.get("tag_of_revision_3"))),
+         lambda lab, a: judge.revision_answer(lab.seen(), revision=3, answer=a.get("tag_of_revision_3")),
+         answers=("tag_of_revision_3",),
+         mistakes=(Mistake("wrong-answer", 'tag_of_revision_3 = "1.0.0"'), CHECK_TWICE)),
     Step("04.3", True,
          N_("`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app --to-revision=1\n{STATUS}",
          lambda lab, a: both(
              lambda: judge.undone_to(lab.seen(), tag="latest", runs=H_FIVE),
              lambda: judge.recorded_bounds(lab.timeline("04-to-revision-1"), peak=7, min_available=4),
-             lambda: judge.kept_serving(lab.timeline("04-to-revision-1"), via=lab.app.via))),
+             lambda: judge.kept_serving(lab.timeline("04-to-revision-1"), via=lab.app.via)),
+         # Revision 2 is gone (its template is revision 4 now): kubectl refuses, and nothing changes.
+         mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=2"),
+                   Mistake("status-first", STATUS))),
     Step("04.4", False, N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
          f"{STATUS}\n!kubectl rollout history deployment/first-app",
-         lambda lab, a: judge.undone_to(lab.seen(), tag="latest", runs=H_SWAPPED)),
+         lambda lab, a: judge.undone_to(lab.seen(), tag="latest", runs=H_SWAPPED),
+         mistakes=(Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"), CHECK_TWICE)),
     Step("04.5", False, N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
          "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
@@ -168,22 +228,38 @@ _STEPS = [
          "--overwrite` (the Deployment already has a cause: without `--overwrite`, kubectl refuses to replace it)."),
          '!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola" --overwrite\n'
          "!kubectl rollout history deployment/first-app",
-         lambda lab, a: judge.change_cause(lab.seen())),
+         lambda lab, a: judge.change_cause(lab.seen()),
+         mistakes=(Mistake("no-overwrite", "!kubectl annotate deployment/first-app "
+                           'kubernetes.io/change-cause="set image 1.0.0: Hola"'),
+                   Mistake("wrong-namespace", '!kubectl annotate -n first-app deployment/first-app '
+                           'kubernetes.io/change-cause="set image 1.0.0: Hola" --overwrite'))),
     Step("05.3", True,
          N_("Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
          "deployment/first-app`, then `kubectl rollout status`."),
          "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
          f"deployment/first-app\n{STATUS}",
-         lambda lab, a: _edited_back(lab)),
+         lambda lab, a: _edited_back(lab),
+         mistakes=(Mistake("name-typo", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' "
+                           "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS))),
     Step("05.4", False, "", "!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
          f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
          lambda lab, a: judge.trimmed(lab.seen(), kept=[3, 4], gone=2), wait=30),
     Step("05.5", True, N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          "!kubectl delete deployment,service first-app",
-         lambda lab, a: judge.deleted(lab.seen(), service_left=lab.service_exists()), wait=30),
+         lambda lab, a: judge.deleted(lab.seen(), service_left=lab.service_exists()), wait=30,
+         mistakes=(Mistake("one-kind", "!kubectl delete deployment first-app"),
+                   Mistake("name-typo", "!kubectl delete deployment,service first-ap"))),
 ]  # fmt: skip
 
 STEPS: dict[str, Step] = {s.id: s for s in _STEPS}
+
+# The recordings the labs draw, by the name the notebook gives them, with their figure's title.
+RECORDINGS: dict[str, str] = {
+    "02-set-image": N_("kubectl set image: latest -> 1.0.0"),
+    "03-failed-rollout": N_("kubectl set image: 1.0.0 -> 2.0.0"),
+    "04-undo": N_("kubectl rollout undo (2.0.0 -> 1.0.0)"),
+    "04-to-revision-1": N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
+}
 
 # What `lab.solution(step)` says after the code of an exercise: why it is the answer, in the lesson's terms.
 EXPLANATIONS: dict[str, str] = {

@@ -180,6 +180,20 @@ def tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:
         raise _unreachable(settings.registry, exc) from exc
 
 
+def remove_new_tags(
+    *, settings: LabSettings, before: list[str], keep: tuple[str, ...] = ("latest", "1.0.0")
+) -> list[str]:
+    """Delete the tags pushed since `before` was listed (a `validate` run's own), keeping the lesson's and any tag
+    whose image they share; the registry a student sees then holds the lesson's tags and their own."""
+    now = tags(settings=settings)
+    added = sorted(set(now) - set(before) - set(keep))
+    try:
+        return registry.delete_tags(registry=settings.registry, repository=settings.repository, tags=added,
+                                    keep=[t for t in now if t not in added])  # fmt: skip
+    except requests.RequestException as exc:
+        raise _unreachable(settings.registry, exc) from exc
+
+
 def tag_exists(*, settings: LabSettings, tag: str, repository: str | None = None) -> bool:
     return tag in tags(settings=settings, repository=repository)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolloutlab.i18n import _
+from rolloutlab.i18n import _, ngettext
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, image_tag, pod_state, resolve_bound
@@ -28,10 +28,30 @@ def revisions(seen: Seen) -> dict[int, dict[str, Any]]:
     return dict(sorted(found.items()))
 
 
-def _tags(seen: Seen) -> str:
+def closest_tags(typed: str, tags: list[str], *, most: int = 5) -> list[str]:
+    """The registry's tags nearest to what was typed (edit distance, then name): a student's typo is one or two
+    characters away, and a registry full of leftovers must not drown it."""
+    return sorted(tags, key=lambda tag: (_distance(typed, tag), tag))[:most]
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, start=1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def _tags(seen: Seen, *, typed: str) -> str:
     if seen.tags is None:
         return _("the registry does not answer")
-    return _("the registry has {tags}", tags=", ".join(seen.tags) or _("no tag"))
+    if not seen.tags:
+        return _("the registry has no tag")
+    near = ", ".join(closest_tags(typed, seen.tags))
+    return ngettext("the registry has {count} tag: {near}", "the registry has {count} tags, the closest: {near}",
+                    len(seen.tags), near=near)  # fmt: skip
 
 
 def placement(seen: Seen, *, what: str) -> Check | None:
@@ -63,15 +83,16 @@ def _image_problem(seen: Seen, *, want: str, tag: str, missing_ok: bool = False)
         if missing_ok:
             return None
         return Check(_("rollout"), False, _("the Deployment asks for tag {typed!r}, which is not in the registry "
-                                            "({tags}): check the tag you typed after `first-app-k8s=` (expected "
-                                            "{tag!r}).", typed=typed, tags=_tags(seen), tag=tag))  # fmt: skip
+                                            "({tags}): check the tag you typed after the `:` (expected {tag!r}).",
+                                            typed=typed, tags=_tags(seen, typed=typed), tag=tag))  # fmt: skip
     if base != seen.image_base:
         return Check(_("rollout"), False, _("the Deployment asks for image {image}, not {want}: check the registry "
                                             "and repository part of the name ({base}).", image=image, want=want,
                                             base=seen.image_base))  # fmt: skip
     return Check(_("rollout"), False, _("the Deployment runs tag {typed!r}, not {tag!r}: nothing changed yet? If "
                                         "kubectl said `unable to find container named`, the name before `=` must be "
-                                        "the container's, first-app-k8s.", typed=typed, tag=tag))  # fmt: skip
+                                        "the container's: the name you found in step 02.2.", typed=typed,
+                                        tag=tag))  # fmt: skip
 
 
 def rolled_out(seen: Seen, *, tag: str) -> Check:
@@ -255,17 +276,34 @@ def revision_answer(seen: Seen, *, revision: int, answer: str | None) -> Check:
     return Check(what, True, _("revision {revision} runs {tag}", revision=revision, tag=tag))
 
 
-def replicaset_sizes(seen: Seen, *, desired: list[int]) -> Check:
+def pods_on_current(seen: Seen, *, in_prose: int) -> Check:
+    """The current revision's ReplicaSet holds every replica and the older ones are kept at 0: the lesson's outcome
+    of a finished rollout, however many ReplicaSets a detour left. When the history is longer than the lesson's
+    `in_prose` revisions, the check still passes and says what the student will see that the prose does not show."""
     wrong = placement(seen, what="ReplicaSets")
     if wrong:
         return wrong
-    found = sorted(rs["spec"]["replicas"] for rs in seen.replicasets)
-    if found != desired:
-        return Check("ReplicaSets", False, _("the ReplicaSets of first-app ask for {found} pods, expected {desired}: "
-                                             "has the rollout finished (`kubectl rollout status`)?", found=found,
-                                             desired=desired))  # fmt: skip
-    return Check("ReplicaSets", True, _("ReplicaSets at {found}: the old one is kept at 0 for a rollback",
-                                        found=found))  # fmt: skip
+    assert seen.deployment is not None
+    replicas = seen.deployment["spec"].get("replicas", 1)
+    current = ((seen.deployment.get("metadata") or {}).get("annotations") or {}).get(REVISION)
+    found = revisions(seen)
+    holding = found.get(int(current)) if current and current.isdigit() else None
+    busy = [n for n, rs in found.items() if rs is not holding and rs["spec"]["replicas"]]
+    if holding is None or holding["spec"]["replicas"] != replicas or busy:
+        return Check("ReplicaSets", False, ngettext(
+            "the new ReplicaSet does not hold all {count} replica yet, or an old one still has pods: has the "
+            "rollout finished (`kubectl rollout status`)?",
+            "the new ReplicaSet does not hold all {count} replicas yet, or an old one still has pods: has the "
+            "rollout finished (`kubectl rollout status`)?", replicas))  # fmt: skip
+    said = _("revision {current}'s ReplicaSet holds the {replicas} replicas; the older ones are kept at 0 for a "
+             "rollback", current=current, replicas=replicas)  # fmt: skip
+    if len(found) <= in_prose:
+        return Check("ReplicaSets", True, said)
+    listed = ", ".join(_("{number} ({tag})", number=n, tag=image_tag(template_image(rs))) for n, rs in found.items())
+    return Check("ReplicaSets", True, _("{said}. Your history is longer than the lesson's: revisions {listed}, where "
+                                        "the text shows {revisions}. The extra ones come from changes you made on the "
+                                        "way; `kubectl get replicasets` and `kubectl rollout history` list them too.",
+                                        said=said, listed=listed, revisions=in_prose))  # fmt: skip
 
 
 def change_cause(seen: Seen) -> Check:

@@ -193,12 +193,25 @@ class Lab:
         return Check(f"{step} {result.name}", result.ok, result.message)
 
     def check(self, step: str, **answers: Any) -> None:
-        """Judge the step on the cluster: one OK line, or stop here with what is wrong and how to get help."""
-        result = self.judge(step, **answers)
+        """Judge the step on the cluster: one OK line, or stop here with what is wrong and how to get help.
+
+        The student's answers are read by name from the notebook (`container = "..."` in the cell above), so a
+        skipped answer cell gets the check's own line, never a NameError; `answers` given here win (tests)."""
+        found = self._step(step)
+        given = answers or _answers(found)
+        missing = [name for name in found.answers if name not in given]
+        result = self.judge(step, **given) if not missing else unanswered(step, missing)
+        shown = str(result)
         if not result.ok:
-            more = _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
-            raise CheckFailed(str(result) + more)
-        print(result)
+            shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
+        checks.publish(step=step, result=result, shown=shown)
+        if not result.ok:
+            raise CheckFailed(shown)
+
+    def probe(self, step: str) -> None:
+        """`validate`'s proof that the step's check can fail: the check, run now, without waiting for the cluster."""
+        with self.probing(step):
+            self.check(step)
 
     def hint(self, step: str) -> None:
         found = self._step(step)
@@ -220,7 +233,7 @@ class Lab:
         shell = _ipython()
         found = self._step(step)
         shell.run_cell(found.solution, store_history=False)
-        if self.judge(step, **_answers(shell)).ok:
+        if self.judge(step, **_answers(found)).ok:
             print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
         print(_("{step} was not enough on its own: starting lab {number} afresh and running its steps", step=step,
@@ -230,7 +243,7 @@ class Lab:
             shell.run_cell(earlier.solution, store_history=False)
             if earlier.id == step:
                 break
-        self.check(step, **_answers(shell))
+        self.check(step)
 
     @contextlib.contextmanager
     def probing(self, step: str) -> Iterator[None]:
@@ -278,12 +291,20 @@ class Lab:
         timeline.save(self.artifacts / f"{name}.json")
         return timeline
 
-    def draw(self, name: str, *, title: str, nodes: int = 4) -> None:
-        """Stop the recording `name`, save it, and draw it: the rollout figure, then the pods on the nodes."""
+    def draw(self, name: str, *, nodes: int = 4) -> None:
+        """Stop the recording `name`, save it, and draw it: the rollout figure, then the pods on the nodes. When
+        nothing rolled while it recorded, say so in one line and keep recording, for the command still to come."""
         from rolloutlab.recording import plot
 
+        found = self.recordings.get(name)
+        if found is not None and not found.timeline.rolled():
+            print(_("nothing rolled out while {name} was recording: the pod template did not change (did kubectl "
+                    "refuse the command?). The recording goes on: run the step's command, then this cell again.",
+                    name=name))  # fmt: skip
+            return
         timeline = self.stop(name)
-        fig = plot.rollout_figure(timeline, title=title)
+        title = exercises.RECORDINGS.get(name)
+        fig = plot.rollout_figure(timeline, title=_(title) if title else None)
         plot.save(fig, self.artifacts / f"{name}.png")
         plot.show(fig)
         if nodes:
@@ -375,6 +396,13 @@ class Lab:
         return exercises.both(*results)
 
 
+def unanswered(step: str, names: list[str]) -> Check:
+    """The check's line when the student's answer cell was not run: what to write, before any cluster is read."""
+    return Check(_("{step} answer", step=step), False,
+                 _("your answer is not there yet: write `{name} = ...` in the cell above this one and run it, then run "
+                   "this check again.", name=names[0]))  # fmt: skip
+
+
 def _ipython() -> Any:
     try:
         from IPython import get_ipython
@@ -386,6 +414,12 @@ def _ipython() -> Any:
     return shell
 
 
-def _answers(shell: Any) -> dict[str, Any]:
-    names = ("container", "most_pods", "fewest_available", "reason", "tag_of_revision_3")
-    return {n: shell.user_ns[n] for n in names if n in shell.user_ns}
+def _answers(step: exercises.Step) -> dict[str, Any]:
+    """The step's answers as the notebook holds them now; a name not defined yet is simply absent."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return {}
+    shell = get_ipython()
+    names = shell.user_ns if shell is not None else {}
+    return {n: names[n] for n in step.answers if n in names}

@@ -133,6 +133,8 @@ class Recorder:
         while time.monotonic() < deadline and time.monotonic() - self._last_change < settle:
             time.sleep(0.05)
         self._stop.set()
+        with self._lock:
+            self.timeline.meta["duration"] = self._now()
         return self.timeline
 
     def mark(self, label: str) -> None:

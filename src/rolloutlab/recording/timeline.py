@@ -205,9 +205,20 @@ class Timeline:
     # -- reading --------------------------------------------------------------------------------------------
     @property
     def end(self) -> float:
-        times = [s.t for group in (self.deployments, self.replicasets, self.pods, self.events, self.marks)
-                 for s in group]  # fmt: skip
-        return max(times, default=0.0)
+        """The last instant recorded: the recording's stop when known, else its last sample of any kind."""
+        times = [s.t for group in (self.deployments, self.replicasets, self.pods, self.events, self.marks,
+                                   self.requests) for s in group]  # fmt: skip
+        return max([*times, float(self.meta.get("duration") or 0.0)], default=0.0)
+
+    def rolled(self) -> bool:
+        """Whether anything rolled during the recording: a ReplicaSet asked for another number of pods, or one was
+        made. A `set image` that kubectl refused (a wrong container name) rolls nothing."""
+        first_seen: dict[str, float] = {}
+        for sample in self.replicasets:
+            first_seen.setdefault(sample.name, sample.t)
+        listed = min(first_seen.values(), default=0.0)  # what the recorder found when it started
+        made = any(t > listed + 1.0 for t in first_seen.values())
+        return made or any(len(self.replicaset_steps(name)) > 1 for name in first_seen)
 
     def change_times(self) -> list[float]:
         """Every instant at which a pod or ReplicaSet changed, sorted: where step plots step."""

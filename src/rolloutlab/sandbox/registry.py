@@ -186,6 +186,27 @@ def list_tags(*, registry: str, repository: str, timeout: float = 5.0) -> list[s
     return sorted(response.json().get("tags") or [])
 
 
+def delete_tags(*, registry: str, repository: str, tags: list[str], keep: list[str], timeout: float = 5.0) -> list[str]:
+    """Delete `tags` from the registry (their manifests, by digest), never one whose digest a tag of `keep` shares:
+    deleting a manifest deletes every tag on it. Returns the tags deleted; a registry that refuses deletes
+    (not configured for it) deletes nothing, and that is no error."""
+
+    def digest(tag: str) -> str | None:
+        found = request_manifest(f"{registry}/{repository}:{tag}", method="HEAD", timeout=timeout)
+        return found.headers.get("Docker-Content-Digest") if found.status_code == 200 else None
+
+    kept = {digest(tag) for tag in keep} - {None}
+    deleted = []
+    for tag in tags:
+        sha = digest(tag)
+        if sha is None or sha in kept:
+            continue
+        answer = requests.delete(f"{api_base(registry)}/v2/{repository}/manifests/{sha}", timeout=timeout)
+        if answer.status_code == 202:
+            deleted.append(tag)
+    return deleted
+
+
 def is_registry(*, address: str, timeout: float = 2.0) -> bool:
     """Whether a distribution registry answers its API root at `address` (host:port)."""
     try:

@@ -1,0 +1,158 @@
+"""What a check hands to the notebook and to `validate`: a structured result beside the line the student reads,
+the answers read by name from the notebook, and a figure that says when nothing rolled."""
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from rolloutlab import i18n
+from rolloutlab.course import validate
+from rolloutlab.lab import checks, exercises, judge, student
+from rolloutlab.lab.observe import Seen
+from rolloutlab.recording.timeline import ReplicaSetSample, Timeline
+from rolloutlab.settings import LabSettings
+
+SEEN = Path(__file__).parent / "data" / "seen"
+
+
+@pytest.fixture
+def shell():
+    """An IPython shell in this process, as a notebook's kernel runs one."""
+    instance = InteractiveShell.instance()
+    yield instance
+    InteractiveShell.clear_instance()
+
+
+def as_outputs(captured) -> list:
+    """What a kernel would have stored in the cell: one display_data per rich output."""
+    return [nbformat.v4.new_output("display_data", data=o.data, metadata=o.metadata) for o in captured.outputs]
+
+
+class Reordered:
+    """The French catalogue with the check line's format reordered, as a translator might write it."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def gettext(self, message: str) -> str:
+        if message == "{status} {name}: {message}":
+            return "{message} ({name} : {status})"
+        return self.real.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self.real.ngettext(singular, plural, count)
+
+
+def test_validate_reads_checks_from_their_results_whatever_the_line_format(shell, monkeypatch):
+    """A translator reorders the French check line; the lines follow it, and validate still reads each check's
+    verdict, name and message right, from the published results and not from the text."""
+    real = i18n._translations("fr")
+    monkeypatch.setattr(i18n, "_translations", lambda lang: Reordered(real) if lang == "fr" else real)
+    monkeypatch.setenv("LAB_LANG", "fr")
+    failing = judge.rolled_out(Seen.load(SEEN / "typed-1.0.1.json"), tag="1.0.0")
+    passing = judge.rolled_out(Seen.load(SEEN / "rolled-to-1.0.0.json"), tag="1.0.0")
+    cells = []
+    for step, result in (("02.3", failing), ("02.3", passing)):
+        with capture_output() as captured:
+            checks.publish(step=step, result=result, shown=str(result))
+        cells.append(nbformat.v4.new_code_cell("lab.check('02.3')", outputs=as_outputs(captured)))
+    assert str(passing).endswith("(mise à jour progressive : OK)")
+    found = validate._checks(nbformat.v4.new_notebook(cells=cells))
+    assert [(c["ok"], c["name"], c["step"]) for c in found] == [
+        (False, "mise à jour progressive", "02.3"),
+        (True, "mise à jour progressive", "02.3"),
+    ]
+    assert found[0]["message"].startswith("le déploiement demande le tag '1.0.1'")
+    assert found[1]["message"] == passing.message
+
+
+def test_a_failing_check_shows_its_line_once(shell):
+    """A failing check's bundle carries no text (the error that stops the cell shows the line); a passing one's
+    text is its line."""
+    result = judge.rolled_out(Seen.load(SEEN / "typed-1.0.1.json"), tag="1.0.0")
+    with capture_output() as captured:
+        checks.publish(step="02.3", result=result, shown="FAIL ...")
+    assert [sorted(o.data) for o in captured.outputs] == [[checks.MIME]]
+    assert json.loads(json.dumps(captured.outputs[0].data[checks.MIME]))["ok"] is False
+
+
+def a_lab(number: str) -> student.Lab:
+    settings = LabSettings.from_env({"LAB_NAMESPACE": "lab-x"})
+    return student.Lab(number, settings=settings, artifacts=Path("/nonexistent"), context="lab")
+
+
+@pytest.mark.parametrize("step", [s.id for s in exercises.STEPS.values() if s.answers])
+def test_a_skipped_answer_cell_gets_the_checks_own_line(step, shell):
+    """The check cell runs with no answer defined (its cell skipped): the check says what to write, in one line,
+    before reading any cluster; no NameError."""
+    lab = a_lab(step[:2])
+    with pytest.raises(checks.CheckFailed) as failed, capture_output() as captured:
+        lab.check(step)
+    name = exercises.STEPS[step].answers[0]
+    assert str(failed.value).startswith(f"FAIL {step} answer: your answer is not there yet: write `{name} = ...`")
+    assert captured.outputs[0].data[checks.MIME]["ok"] is False
+
+
+def test_answers_are_read_by_name_from_the_notebook(shell):
+    """What the answer cell defined is what the check judges: a step's names, and only those."""
+    shell.user_ns.update({"container": "first-app-k8s", "reason": "ImagePullBackOff"})
+    assert student._answers(exercises.STEPS["02.2"]) == {"container": "first-app-k8s"}
+    assert student._answers(exercises.STEPS["03.2"]) == {}
+
+
+def test_check_cells_name_their_step_and_nothing_else():
+    """A check cell is `lab.check("<step>")`: it never refers to a variable the student may not have defined."""
+    for path in validate.find_lab_sets(languages=("en", "fr"), chosen=None):
+        for cell in nbformat.read(path, as_version=4).cells:
+            step = validate.check_of(cell)
+            if step:
+                assert cell.source == f'lab.check("{step}")', (path.name, cell.source)
+
+
+def still() -> Timeline:
+    """A recording in which the Deployment's ReplicaSets never changed (a `set image` that kubectl refused)."""
+    timeline = Timeline(namespace="lab", deployment="first-app", started_at=0.0)
+    timeline.replicasets += [ReplicaSetSample(t=0.1, name="first-app-a", revision=1, image="x:latest", desired=4,
+                                              current=4, ready=4, available=4)]  # fmt: skip
+    timeline.meta["duration"] = 42.0
+    return timeline
+
+
+def test_a_recording_where_nothing_rolled_says_so_and_covers_its_time():
+    """No ReplicaSet changed: not rolled; the recorded rollouts shipped with the package did roll; the time axis
+    reaches the recording's stop, not its last sample."""
+    assert not still().rolled()
+    assert still().end == 42.0
+    samples = resources.files("rolloutlab").joinpath("data/timelines")
+    for name in ("update", "failed", "rollback"):
+        assert Timeline.from_dict(json.loads(samples.joinpath(f"{name}.json").read_text())).rolled(), name
+
+
+def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypatch, capsys):
+    """`lab.draw` where nothing rolled: one French line, no empty figure, and the recording goes on."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    lab = a_lab("02")
+
+    class Going:
+        timeline = still()
+
+    lab.recordings["02-set-image"] = Going()  # type: ignore[assignment]
+    lab.draw("02-set-image")
+    said = capsys.readouterr().out.strip().splitlines()
+    assert said == [
+        "rien n'a été déployé pendant l'enregistrement 02-set-image : le modèle de pod n'a pas changé (kubectl "
+        "a-t-il refusé la commande ?). L'enregistrement continue : lancez la commande de l'étape, puis cette cellule "
+        "à nouveau."
+    ]
+    assert "02-set-image" in lab.recordings
+
+
+def test_figure_titles_come_from_the_catalogue(monkeypatch):
+    """Each drawn recording has its title in the catalogue, translated (the notebook no longer writes it)."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    assert i18n._(exercises.RECORDINGS["02-set-image"]) == "kubectl set image : latest -> 1.0.0"

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from rolloutlab import kubectl, versions
+from rolloutlab.images.registry import push_scratch_image as _push
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import pause
-from rolloutlab.sandbox.registry import push_scratch_image as _push
 
 __all__ = ["Kubectl", "deployment_manifest", "push_scratch_image", "wait_for"]
 

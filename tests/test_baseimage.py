@@ -4,7 +4,7 @@ import docker
 import pytest
 
 from rolloutlab.errors import LabError
-from rolloutlab.sandbox import baseimage
+from rolloutlab.images import baseimage
 
 
 def test_mirror_from_deb822_sources(tmp_path):

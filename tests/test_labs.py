@@ -7,10 +7,10 @@ import nbformat
 import pytest
 
 from rolloutlab.course import validate
+from rolloutlab.images import registry
 from rolloutlab.lab import exercises
 from rolloutlab.paths import repository
 from rolloutlab.recording.timeline import Timeline
-from rolloutlab.sandbox import registry
 
 LABS = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
 IDS = [validate.lab_key(p) for p in LABS]

@@ -1,4 +1,5 @@
-"""The package's subpackages import one way: course tooling, then lab, then recording, then sandbox, then the base."""
+"""The package's subpackages import one way: course tooling, then lab, then recording, then sandbox, then images,
+then the base."""
 
 import ast
 from pathlib import Path
@@ -7,7 +8,7 @@ import rolloutlab
 
 PACKAGE = Path(rolloutlab.__file__).parent
 # Lower layers never import higher ones. The base is the top-level modules everything shares.
-RANKS = {"base": 0, "sandbox": 1, "recording": 2, "lab": 3, "course": 4, "cli": 5}
+RANKS = {"base": 0, "images": 1, "sandbox": 2, "recording": 3, "lab": 4, "course": 5, "cli": 6}
 
 
 def _layer(module: str) -> str:
@@ -47,7 +48,7 @@ def test_no_module_imports_a_higher_layer():
 def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
     """Each job is a subpackage with a README, and the top level holds only the shared base and the CLI."""
     subpackages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert subpackages == {"sandbox", "recording", "lab", "course"}
+    assert subpackages == {"images", "sandbox", "recording", "lab", "course"}
     for name in subpackages:
         assert (PACKAGE / name / "README.md").is_file(), name
     top = {p.stem for p in PACKAGE.glob("*.py")}
@@ -63,3 +64,14 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "versions",
         "progress",
     }
+
+
+def test_a_notebook_loads_no_sandbox_module():
+    """`from rolloutlab.lab import open_lab`, as every lab starts, loads no module of the sandbox (Go builds, PKI,
+    nodes): a lab on kind or a class cluster needs none of it."""
+    import subprocess
+    import sys
+
+    code = "import sys; from rolloutlab.lab import open_lab; print(sorted(m for m in sys.modules if 'sandbox' in m))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

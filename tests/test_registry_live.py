@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from rolloutlab.sandbox.registry import PullResult, check_manifest, is_registry, list_tags, push_scratch_image
+from rolloutlab.images.registry import PullResult, check_manifest, is_registry, list_tags, push_scratch_image
 
 pytestmark = pytest.mark.sandbox
 

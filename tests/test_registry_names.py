@@ -2,7 +2,7 @@
 
 import pytest
 
-from rolloutlab.sandbox.registry import ImageRef, api_base, naming_problem
+from rolloutlab.images.registry import ImageRef, api_base, naming_problem
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import push_scratch_image, wait_for
-from rolloutlab.sandbox.registry import list_tags
+from rolloutlab.images.registry import list_tags
 
 pytestmark = pytest.mark.sandbox
 

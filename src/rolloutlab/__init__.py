@@ -1,8 +1,7 @@
-"""rollout labs: a course companion for 'Updating Deployments & Rollbacks'."""
+"""rollout labs: a course companion for 'Updating Deployments & Rollbacks'. The root imports nothing heavy: a
+notebook's `from rolloutlab.lab import open_lab` loads the lab, never the sandbox's builders."""
 
 from rolloutlab.errors import LabError
-from rolloutlab.lab.checks import Check, CheckFailed
-from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
-__all__ = ["Check", "CheckFailed", "LabError", "LabSettings", "Sandbox"]
+__all__ = ["LabError", "LabSettings"]

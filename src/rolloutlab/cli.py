@@ -18,8 +18,8 @@ from rolloutlab import i18n
 from rolloutlab.course import bench, classroom, clusters, jupyter, scenarios, site, validate
 from rolloutlab.errors import LabError, Stopped
 from rolloutlab.i18n import N_, _
+from rolloutlab.images import baseimage
 from rolloutlab.paths import Paths, repository
-from rolloutlab.sandbox import baseimage
 from rolloutlab.sandbox.gobuild import say_to_stderr
 from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings

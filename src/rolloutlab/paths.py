@@ -131,6 +131,11 @@ class Paths:
     def reserved_tags(self) -> Path:
         return self.cache / "reserved-tags.json"
 
+    def workspaces(self, lang: str) -> Path:
+        # JupyterLab's saved layouts (open tabs), one folder per language: the French labs never restore an
+        # English tab, and the user's own JupyterLab workspaces are not touched.
+        return self.cache / "jupyter" / "workspaces" / lang
+
     @property
     def kernels(self) -> Path:
         # One private folder per lab kernel (its flattened kubeconfig); see settings.private_folder.

@@ -17,10 +17,10 @@ from pathlib import Path
 from kubernetes import client
 
 from rolloutlab import kubectl, versions
+from rolloutlab.images.registry import push_scratch_image
 from rolloutlab.paths import repository
 from rolloutlab.recording.record import Recorder, api_client
 from rolloutlab.sandbox.lifecycle import Sandbox
-from rolloutlab.sandbox.registry import push_scratch_image
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment

@@ -39,7 +39,7 @@ def kernel_path(*, kubectl_path: str, path: str) -> str:
     return os.pathsep.join([folder, *[p for p in path.split(os.pathsep) if p and p != folder]])
 
 
-def command(*, labs_dir: Path, port: int, token: str, open_browser: bool) -> list[str]:
+def command(*, labs_dir: Path, port: int, token: str, open_browser: bool, workspaces: Path) -> list[str]:
     jupyter = Path(sys.executable).parent / "jupyter-lab"
     if not jupyter.exists():
         raise LabError(_("JupyterLab is not installed in this environment"), fix=_("run ./scripts/setup"))
@@ -48,7 +48,7 @@ def command(*, labs_dir: Path, port: int, token: str, open_browser: bool) -> lis
     return [
         str(jupyter), *as_root, f"--ServerApp.root_dir={labs_dir}", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-        f"--ServerApp.open_browser={open_browser}",
+        f"--ServerApp.open_browser={open_browser}", f"--LabApp.workspaces_dir={workspaces}",
         # Nothing leaves the machine: no news feed, no update check (both fetch from the internet by default).
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
@@ -84,8 +84,11 @@ def launch(
     print(_("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/{lang}/ as you work)", lang=lang), flush=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
-        proc = subprocess.Popen(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser),
-                                env=server_env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        workspaces = Paths.from_env().workspaces(lang)
+        workspaces.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser,
+                                        workspaces=workspaces), env=server_env, stdout=out,
+                                stderr=subprocess.STDOUT)  # fmt: skip
         try:
             proc.wait()
         except KeyboardInterrupt:

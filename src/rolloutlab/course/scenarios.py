@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rolloutlab import kubectl
 from rolloutlab import kubectl as kubectl_runner
+from rolloutlab.images.registry import push_scratch_image
 from rolloutlab.recording.record import Recorder, api_client
 from rolloutlab.recording.timeline import Timeline
-from rolloutlab.sandbox.registry import push_scratch_image
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment

@@ -16,7 +16,7 @@ from typing import Any
 from rolloutlab import i18n, kubectl, versions
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.sandbox import engine, registry
+from rolloutlab.images import engine, registry
 from rolloutlab.settings import LabSettings
 
 

@@ -127,7 +127,7 @@ _STEPS = [
          N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
          "`docker push` of the same name. The tag must be one the registry does not have yet: the cell above "
          "prints one."),
-         "!docker build --build-arg BASE_IMAGE={lab.base_image} --build-arg APP_VERSION={lab.new_tag} "
+         "!docker build --build-arg BASE_IMAGE={lab.base_image()} --build-arg APP_VERSION={lab.new_tag} "
          "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../../app\n"
          "!docker push {lab.image(lab.new_tag)}",
          lambda lab, a: judge.new_tag_pushed(before=lab.tags_at_start, now=lab.registry_tags(),

@@ -18,7 +18,7 @@ from docker.errors import APIError, BuildError, ImageNotFound
 from rolloutlab import paths
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
-from rolloutlab.sandbox import baseimage, engine, registry
+from rolloutlab.images import baseimage, engine, registry
 from rolloutlab.settings import LabSettings
 
 REUSED_TAG_WHY = N_(

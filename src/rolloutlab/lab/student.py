@@ -83,9 +83,9 @@ class Lab:
     def manifest(self) -> Path:
         return helpers.write_manifest(settings=self.settings, tag="latest")
 
-    @property
     def base_image(self) -> str:
-        from rolloutlab.sandbox import baseimage
+        """The Python image the app is built on: pulled where it can be, else built from Debian packages (once)."""
+        from rolloutlab.images import baseimage
 
         return baseimage.pick_base(say=lambda _: None)
 
@@ -104,7 +104,7 @@ class Lab:
             self.new_tag = helpers.next_free_tag(settings=self.settings, series="1.1")
             print(_("the registry has {tags}; a new tag it does not have: {new}", tags=", ".join(self.tags_at_start),
                     new=self.new_tag))  # fmt: skip
-            print(_("base image for the build: {image}", image=self.base_image))
+            print(_("base image for the build: {image}", image=self.base_image()))
         elif self.number in ("02", "05"):
             helpers.reset()
             pushed = helpers.ensure_images(settings=self.settings)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.images.registry import is_registry
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.procs import Daemon, port_open
-from rolloutlab.sandbox.registry import is_registry
 
 CONTAINER = "rolloutlab-registry"
 

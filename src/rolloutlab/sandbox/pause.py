@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.sandbox import registry
+from rolloutlab.images import registry
 from rolloutlab.sandbox.nodeconfig import PAUSE_REPOSITORY
 
 

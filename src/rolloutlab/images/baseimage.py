@@ -16,7 +16,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.sandbox import engine
+from rolloutlab.images import engine
 
 PUBLIC_BASE = "python:3.12-slim"
 LOCAL_BASE = "rolloutlab/python-base:bookworm"

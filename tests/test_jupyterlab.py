@@ -1,13 +1,16 @@
 """`./scripts/lab` opens the course: JupyterLab on 127.0.0.1 with a token, a lab opens, and its cells run."""
 
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +93,156 @@ def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
         driver.quit()
     assert "namespace default" in output
     assert "Traceback" not in output
+
+
+@contextlib.contextmanager
+def serve(*, repo: Path, lang: str, env: dict[str, str]) -> Iterator[str]:
+    """`rolloutlab lab --no-browser --lang <lang>` on the clone `repo` (ROLLOUTLAB_REPO), on a free port; its URL."""
+    port = jupyter.free_port(18900)
+    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port), "--lang",
+                             lang], cwd=repo, env={**env, "ROLLOUTLAB_REPO": str(repo)}, stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/\w+\?token=\S+)", line)
+        assert found, line
+        yield found.group(1)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        proc.stdout.close()
+
+
+@pytest.fixture
+def clone(tmp_path) -> Path:
+    """A copy of the repository's course folders, so that what a test types never reaches the real labs."""
+    copy = tmp_path / "repo"
+    for name in ("labs", "app", "docs"):
+        shutil.copytree(ROOT / name, copy / name)
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "labs"], cwd=copy, check=True)
+    return copy
+
+
+def open_notebook(driver: Any, url: str, path: str) -> Any:
+    """Open `path` in the JupyterLab at `url` and wait for its kernel to be idle; the notebook shown."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    driver.get(f"{base}/lab/tree/{path}?token={token}")
+    shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+    wait = WebDriverWait(driver, 120)
+    wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, f"{shown} .jp-CodeCell")))
+    wait.until(lambda d: "Idle" in d.find_element(By.CSS_SELECTOR, "#jp-main-statusbar").text)
+    return driver.find_element(By.CSS_SELECTOR, shown)
+
+
+def dirty_tabs(driver: Any) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty')).map(t => t.innerText)"
+    )
+
+
+def open_tabs(driver: Any) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#jp-main-dock-panel .lm-TabBar-tab')).map(t => t.title)"
+    )
+
+
+@pytest.mark.sandbox
+def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_keeps_its_tabs(sandbox, clone, tmp_path):
+    """In Chromium: the French lab 02 opens, its kernel starts, nothing is marked changed, and a save writes the
+    same bytes (the stored form is JupyterLab's own). Then the English labs open in a workspace of their own: no
+    French tab comes back from the French session."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    path = clone / "labs" / "fr" / "02-deploy-and-set-image.ipynb"
+    before = path.read_bytes()
+    driver = chromium(window="1400,1000")
+    try:
+        with serve(repo=clone, lang="fr", env=env) as url:
+            panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
+            time.sleep(3)  # the kernel's language_info arrives after it is idle
+            assert dirty_tabs(driver) == []
+            panel.click()
+            ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
+            time.sleep(2)
+            assert any("fr/02-deploy-and-set-image.ipynb" in t for t in open_tabs(driver))
+        assert path.read_bytes() == before
+        status = subprocess.run(["git", "status", "--porcelain", "labs"], cwd=clone, capture_output=True, text=True)
+        assert status.stdout == ""
+        with serve(repo=clone, lang="en", env=env) as url:
+            open_notebook(driver, url, "en/02-deploy-and-set-image.ipynb")
+            tabs = open_tabs(driver)
+            driver.save_screenshot(str(ROOT / "build" / "jupyterlab-en-workspace.png"))
+    finally:
+        driver.quit()
+    assert tabs, "the English lab is open"
+    assert not [t for t in tabs if "fr/" in t], tabs
+
+
+def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str, seconds: float = 300) -> str:
+    """Type `source` into `cell` (when given), run it with Shift+Enter, and wait until its output shows `wait_for`."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    editor = cell.find_element(By.CSS_SELECTOR, ".cm-content")
+    editor.click()
+    if source is not None:
+        editor.send_keys(Keys.CONTROL, "a")
+        editor.send_keys(Keys.DELETE)
+        editor.send_keys(source)
+    editor.send_keys(Keys.SHIFT, Keys.ENTER)
+    output = ".jp-Cell-outputArea"
+    WebDriverWait(driver, seconds).until(lambda d: wait_for in cell.find_element(By.CSS_SELECTOR, output).text)
+    return cell.find_element(By.CSS_SELECTOR, output).text
+
+
+@pytest.mark.sandbox
+def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(sandbox, clone):
+    """In Chromium, through JupyterLab, lab 02 in French as a student plays it: the check run with its answer cell
+    skipped says what to write in one line; `set image` to the missing tag 1.0 and its check say so; the lesson's
+    command, and the same check passes and says why the history is longer. Screenshots in build/."""
+    from selenium.webdriver.common.by import By
+
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    shots = ROOT / "build" / "jupyterlab-student"
+    shots.mkdir(parents=True, exist_ok=True)
+    image = f"{sandbox.registry}/first-app-k8s"
+    driver = chromium(window="1400,1600")
+    try:
+        with serve(repo=clone, lang="fr", env=env) as url:
+            panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
+            cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
+            run_cell(driver, cells[1], wait_for="lab 02")
+            run_cell(driver, cells[3], wait_for="namespace propre")
+            run_cell(driver, cells[5], wait_for="successfully rolled out")
+            skipped = run_cell(driver, cells[12], wait_for="ÉCHEC")  # 02.2's check, its answer cell (11) not run
+            driver.save_screenshot(str(shots / "1-answer-cell-skipped.png"))
+            run_cell(driver, cells[14], wait_for="")
+            run_cell(driver, cells[15], source=f"!kubectl set image deployment/first-app first-app-k8s={image}:1.0",
+                     wait_for="image updated")  # fmt: skip
+            wrong = run_cell(driver, cells[16], wait_for="ÉCHEC")
+            driver.save_screenshot(str(shots / "2-missing-tag.png"))
+            run_cell(driver, cells[15], source=f"!kubectl set image deployment/first-app first-app-k8s={image}:1.0.0\n"
+                     "!kubectl rollout status deployment/first-app", wait_for="successfully rolled out")  # fmt: skip
+            fixed = run_cell(driver, cells[16], wait_for="OK 02.3")
+            driver.save_screenshot(str(shots / "3-fixed.png"))
+    finally:
+        driver.quit()
+    assert skipped.splitlines()[0].startswith("ÉCHEC 02.2 réponse : votre réponse n'est pas encore là : écrivez "
+                                              "`container = ...`")  # fmt: skip
+    assert "NameError" not in skipped
+    assert "Traceback" not in skipped
+    assert "le déploiement demande le tag '1.0', qui n'est pas dans le registre" in wrong
+    assert "Traceback" not in wrong
+    assert "Votre historique est plus long que celui du cours" in fixed

@@ -60,6 +60,16 @@ def test_lab_is_stored_without_outputs(path: Path):
 
 
 @pytest.mark.parametrize("path", LABS, ids=IDS)
+def test_lab_is_stored_as_jupyterlab_saves_it(path: Path):
+    """Byte for byte what JupyterLab writes when it saves the lab unchanged (with this Python's kernel), so opening
+    a lab does not mark it changed and `git status` stays clean; `./scripts/format-labs` rewrites them so."""
+    from rolloutlab.course import jupyter
+
+    text = path.read_text()
+    assert text == jupyter.as_jupyterlab_saves(nbformat.reads(text, as_version=4)), "run ./scripts/format-labs"
+
+
+@pytest.mark.parametrize("path", LABS, ids=IDS)
 def test_lab_opens_in_one_line(path: Path):
     """The first code cell is the one line that opens the lab (settings, kubectl's target, artifacts)."""
     nb = nbformat.read(path, as_version=4)

@@ -3,6 +3,7 @@ and given a kubectl within the cluster's supported skew."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -13,12 +14,39 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import nbformat
+
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import sweep_private_folders
 
 FIRST_PORT = 8888
+
+
+def as_jupyterlab_saves(nb: nbformat.NotebookNode) -> str:
+    """The notebook as JupyterLab writes it (nbformat's JSON, sources split in lines, a final newline), with the
+    kernelspec and language_info this environment's kernel gives it on opening. Stored so, a lab that a student
+    opens and closes without editing is not marked changed, so JupyterLab does not save it again and `git status`
+    stays clean (on another Python version its language_info differs, and JupyterLab writes that one line)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    nb = copy.deepcopy(nb)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = dict(IPythonKernel.language_info)
+    return nbformat.writes(nb) + "\n"
+
+
+def format_labs() -> list[Path]:
+    """Rewrite every stored lab as JupyterLab saves it; the ones changed."""
+    changed = []
+    for path in sorted(repository().labs.glob("*/[0-9][0-9]-*.ipynb")):
+        text = path.read_text()
+        saved = as_jupyterlab_saves(nbformat.reads(text, as_version=4))
+        if saved != text:
+            path.write_text(saved)
+            changed.append(path)
+    return changed
 
 
 def free_port(first: int, *, tries: int = 50) -> int:

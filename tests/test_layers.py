@@ -61,6 +61,7 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "paths",
         "settings",
         "kubectl",
+        "process",
         "versions",
         "progress",
     }

@@ -4,35 +4,31 @@ turn every failure into one error that carries the command and what kubectl said
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from rolloutlab import versions
-from rolloutlab.errors import LabError
+from rolloutlab import process, versions
 from rolloutlab.i18n import _
+from rolloutlab.process import ProcessError
 
 DEFAULT_TIMEOUT = 120.0
 
 
-class KubectlError(LabError):
+class KubectlError(ProcessError):
     """kubectl failed or did not answer in time; `command`, `returncode` and `output` say how."""
 
     def __init__(self, *, command: Sequence[str], returncode: int | None, output: str, fix: str) -> None:
-        self.command = list(command)
-        self.returncode = returncode
-        self.output = output.strip()
-        said = [line for line in self.output.splitlines() if line.strip()]
-        shown = shlex.join(["kubectl", *self.command])
+        said = [line for line in output.strip().splitlines() if line.strip()]
+        typed = process.shown(["kubectl", *command])
         if returncode is None:
-            problem = f"`{shown}` did not answer in time"
+            problem = _("`{command}` did not answer in time", command=typed)
         else:
-            problem = f"`{shown}` failed: {said[-1] if said else f'exit {returncode}'}"
-        super().__init__(problem, fix=fix)
+            problem = _("`{command}` failed: {said}", command=typed,
+                        said=said[-1] if said else _("exit {code}", code=returncode))  # fmt: skip
+        super().__init__(command=["kubectl", *command], returncode=returncode, output=output, problem=problem, fix=fix,
+                         reason="timeout" if returncode is None else "failed")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,12 +40,10 @@ class Found:
 def client_minor(path: str) -> int | None:
     """The minor version a kubectl reports for itself, or None when it does not answer."""
     try:
-        proc = subprocess.run(
-            [path, "version", "--client", "-o", "json"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        proc = process.run([path, "version", "--client", "-o", "json"], timeout=30, check=False)
+    except ProcessError:
         return None
-    if proc.returncode != 0:
+    if not proc.ok:
         return None
     try:
         minor = json.loads(proc.stdout)["clientVersion"]["minor"]
@@ -70,6 +64,10 @@ def find_kubectl(*, built: Path | None = None) -> Found | None:
     return None
 
 
+# `rollout status` and other waits have their own deadlines; this ceiling only catches a kubectl that hangs.
+LONGEST = 1800.0
+
+
 def run(
     args: Sequence[str],
     *,
@@ -80,13 +78,13 @@ def run(
     input_text: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     check: bool = False,
-    fix: str = "read kubectl's message above",
+    fix: str | None = None,
     env: Mapping[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
+) -> process.Result:
     """Run kubectl; without `kubeconfig` it uses $KUBECONFIG as the notebook's `!kubectl` does.
 
     A missing kubectl and a timeout raise; a failing command is returned, or raised as KubectlError with
-    `check`. `timeout=None` waits as long as the command does (`rollout status` has its own deadline)."""
+    `check`. `timeout=None` waits as long as the command's own deadline (`rollout status`), up to LONGEST."""
     options: list[str] = []
     if kubeconfig:
         options += ["--kubeconfig", str(kubeconfig)]
@@ -94,36 +92,19 @@ def run(
         options += ["--context", context]
     if namespace:
         options += ["--namespace", namespace]
+    limit = LONGEST if timeout is None else timeout
     try:
-        proc = subprocess.run(
-            [kubectl, *options, *args],
-            input=input_text,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=dict(env) if env is not None else None,
-        )
-    except FileNotFoundError as exc:
-        raise LabError(
-            _("kubectl is not installed (not found on PATH)"),
-            fix=_("install kubectl 1.32 to 1.34 (https://kubernetes.io/docs/tasks/tools/) or run ./scripts/setup"),
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise KubectlError(
-            command=args, returncode=None, output=f"no answer within {timeout:.0f} s",
-            fix="check that the cluster answers (`kubectl get nodes`), then run it again",
-        ) from exc  # fmt: skip
-    if check and proc.returncode != 0:
-        raise KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout, fix=fix)
+        proc = process.run([kubectl, *options, *args], timeout=limit, check=False, input_text=input_text, env=env,
+                           missing_fix=_("install kubectl 1.32 to 1.34 (https://kubernetes.io/docs/tasks/tools/) or "
+                                         "run ./scripts/setup"))  # fmt: skip
+    except ProcessError as exc:
+        if exc.reason == "timeout":
+            raise KubectlError(
+                command=args, returncode=None, output=_("no answer within {seconds:.0f} s", seconds=limit),
+                fix=_("check that the cluster answers (`kubectl get nodes`), then run it again"),
+            ) from exc  # fmt: skip
+        raise
+    if check and not proc.ok:
+        raise KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout,
+                           fix=fix or _("read kubectl's message above"))  # fmt: skip
     return proc
-
-
-def get_json(args: Sequence[str], **options: Any) -> dict[str, Any]:
-    """`kubectl <args> -o json`, parsed; a failure raises KubectlError."""
-    proc = run([*args, "-o", "json"], check=True, **options)
-    try:
-        return json.loads(proc.stdout)
-    except ValueError as exc:
-        raise KubectlError(command=args, returncode=proc.returncode, output="its output is not JSON",
-                           fix="check the kubectl version (`kubectl version`)") from exc  # fmt: skip

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from rolloutlab import kubectl
+from rolloutlab import kubectl, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 
@@ -84,11 +83,9 @@ class Classroom:
         self.context = context
         self.kubeconfig = kubeconfig
 
-    def _kubectl(
-        self, *args: str, input_text: str | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
+    def _kubectl(self, *args: str, input_text: str | None = None, check: bool = True) -> process.Result:
         return kubectl.run(args, kubeconfig=self.kubeconfig, context=self.context, input_text=input_text, check=check,
-                           fix="check the cluster and your rights")  # fmt: skip
+                           fix=_("check the cluster and your rights"))  # fmt: skip
 
     def _cluster_access(self) -> dict[str, Any]:
         """The instructor's cluster entry (server, CA), flattened; an unknown context is refused here."""

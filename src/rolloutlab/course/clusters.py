@@ -6,9 +6,10 @@ commands (and the files they need), so it can be shown (`--dry-run`), tested, an
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rolloutlab import process
 
 REGISTRY_NAME = "kind-registry"
 REGISTRY_PORT = 5001
@@ -33,7 +34,8 @@ class Plan:
         for name, text in self.files.items():
             (workdir / name).write_text(text)
         for command in self.commands:
-            subprocess.run(command, cwd=workdir, check=True)
+            said = process.run(command, cwd=workdir, timeout=1800)
+            print(said.stdout + said.stderr, end="")
         for note in self.notes:
             print(note)
 

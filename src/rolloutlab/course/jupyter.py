@@ -9,13 +9,13 @@ import os
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
 
+from rolloutlab import process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
@@ -114,19 +114,14 @@ def launch(
     with log.open("w") as out:
         workspaces = Paths.from_env().workspaces(lang)
         workspaces.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser,
-                                        workspaces=workspaces), env=server_env, stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
+        proc = process.spawn(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser,
+                                     workspaces=workspaces), env=server_env, stdout=out)  # fmt: skip
         try:
-            proc.wait()
+            proc.wait()  # the course runs until the student stops it: no deadline here
         except KeyboardInterrupt:
             # Ctrl-C, SIGTERM or SIGHUP: JupyterLab shuts its kernels down as it stops; then the private folders of
             # any kernel that did not get to exit cleanly go too.
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            process.stop(proc, grace=30)
             raise
         finally:
             sweep_private_folders(Paths.from_env().kernels)
@@ -136,7 +131,7 @@ def launch(
             _(
                 "JupyterLab stopped with exit {returncode}: {value}",
                 returncode=proc.returncode,
-                value=lines[-1] if lines else "no message",
+                value=lines[-1] if lines else _("no message"),
             ),
             fix=_("read {log}", log=log),
         )

@@ -8,7 +8,6 @@ import http.server
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import yaml
 from mkdocs.utils.yaml import yaml_load
 from nbconvert import MarkdownExporter
 
-from rolloutlab import i18n
+from rolloutlab import i18n, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import exercises
@@ -146,13 +145,9 @@ def _build_one(lang: str, *, executed: list[Path], report: dict[str, Any] | None
         config["nav"].insert(2, {_("Validation report"): "labs/report.md"})
     config_file = work / "mkdocs.yml"
     config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
+    proc = process.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file)], timeout=600,
+                       check=False)  # fmt: skip
+    if not proc.ok:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
         raise LabError(
             _("mkdocs build failed: {tail}", tail=tail),

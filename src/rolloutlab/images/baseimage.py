@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from docker.errors import APIError, DockerException, ImageNotFound
 
+from rolloutlab import process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import engine
@@ -109,13 +109,9 @@ def build_local_base(*, say: Callable[[str], None]) -> str:
                 mirror=mirror,
             )
         )
-        proc = subprocess.run(
-            [debootstrap, "--variant=minbase", "--include=python3", SUITE, str(root), mirror],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
+        proc = process.run([debootstrap, "--variant=minbase", "--include=python3", SUITE, str(root), mirror],
+                           timeout=1800, check=False)  # fmt: skip
+        if not proc.ok:
             tail = " | ".join(proc.stdout.strip().splitlines()[-3:])
             raise LabError(
                 _("debootstrap failed: {tail}", tail=tail), fix=_("check that the Debian mirror is reachable")

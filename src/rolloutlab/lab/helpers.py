@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import yaml
 
 from rolloutlab import kubectl as runner
-from rolloutlab import progress
+from rolloutlab import process, progress
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import images, manifests, observe
@@ -31,7 +30,7 @@ MISSING_TAG = "2.0.0"
 
 def kubectl(
     *args: str, input_text: str | None = None, check: bool = True, timeout: float | None = None
-) -> subprocess.CompletedProcess[str]:
+) -> process.Result:
     """kubectl as the notebook's `!kubectl` runs it. No timeout by default: `rollout status` waits as long as the
     Deployment's own deadline says."""
     return runner.run(args, input_text=input_text, check=check, timeout=timeout)
@@ -118,8 +117,8 @@ def wait_rolled_out(name: str = DEPLOYMENT) -> None:
                        available=status.get("availableReplicas") or 0))  # fmt: skip
             if proc.returncode != 0:
                 raise runner.KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout,
-                                          fix="read the Deployment's events: `kubectl describe deployment " + name
-                                          + "`")  # fmt: skip
+                                          fix=_("read the Deployment's events: `kubectl describe deployment "
+                                                "{name}`", name=name))  # fmt: skip
             if "successfully rolled out" in proc.stdout:
                 return
             time.sleep(1)

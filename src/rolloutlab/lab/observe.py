@@ -10,6 +10,7 @@ from typing import Any
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.settings import DEPLOYMENT, LabSettings
 
 READ_TIMEOUT = 30.0
@@ -45,7 +46,7 @@ def get(*args: str) -> dict[str, Any] | None:
         if "NotFound" in proc.stderr or "not found" in proc.stderr:
             return None
         raise kubectl.KubectlError(command=["get", *args], returncode=proc.returncode, output=proc.stderr,
-                                   fix="check that the cluster answers (`kubectl get nodes`)")  # fmt: skip
+                                   fix=_("check that the cluster answers (`kubectl get nodes`)"))  # fmt: skip
     return json.loads(proc.stdout)
 
 

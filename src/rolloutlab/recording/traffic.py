@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import json
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 
 import requests
 
-from rolloutlab import kubectl
+from rolloutlab import kubectl, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.recording.timeline import RequestSample
@@ -41,7 +40,7 @@ class AppUrl:
         return self.url
 
 
-_forwards: dict[str, tuple[subprocess.Popen[str], str]] = {}
+_forwards: dict[str, tuple[process.Running[str], str]] = {}
 
 
 def _kubectl_json(*args: str) -> dict | None:
@@ -76,25 +75,19 @@ def port_forward(service: str) -> str:
     known = _forwards.get(service)
     if known and known[0].poll() is None:
         return known[1]
-    proc = subprocess.Popen(
-        ["kubectl", "port-forward", f"service/{service}", ":80", "--address", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
+    proc = process.spawn(["kubectl", "port-forward", f"service/{service}", ":80", "--address", "127.0.0.1"])
+    line = process.first_line(proc, timeout=30)
     found = re.search(r"Forwarding from 127\.0\.0\.1:(\d+)", line)
     if not found:
-        proc.kill()
+        process.stop(proc)
         raise LabError(
             _(
                 "`kubectl port-forward service/{service}` did not start: {value}",
                 service=service,
-                value=line.strip() or "no output",
+                value=line.strip() or _("no output"),
             ),
             fix=_("check that a pod of the Service is Ready (`kubectl get pods`)"),
         )
-    # Keep reading its output, or kubectl blocks once the pipe is full.
-    threading.Thread(target=lambda: [None for _line in proc.stdout or []], daemon=True).start()
     url = f"http://127.0.0.1:{found.group(1)}"
     _forwards[service] = (proc, url)
     return url

@@ -12,14 +12,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolloutlab import progress, versions
+from rolloutlab import process, progress, versions
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
@@ -127,7 +126,7 @@ def wrapper_tools_go(component: Component) -> str:
 
 
 def go_version(*, go: str) -> tuple[int, int]:
-    out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout
+    out = process.run([go, "env", "GOVERSION"], timeout=60).stdout
     match = re.match(r"go(\d+)\.(\d+)", out.strip())
     if not match:
         raise LabError(
@@ -263,8 +262,8 @@ class Builder:
         return env
 
     def _go_cmd(self, args: Sequence[str], *, cwd: Path) -> str:
-        proc = subprocess.run([self.go, *args], cwd=cwd, env=self._env(), capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
+        proc = process.run([self.go, *args], cwd=cwd, env=self._env(), timeout=1800, check=False)
+        if not proc.ok:
             tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
             raise LabError(
                 _("`go {items}` failed in {cwd}: {tail}", items=" ".join(args), cwd=cwd, tail=tail),
@@ -279,14 +278,12 @@ class Builder:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         total = len(self._go_cmd(["list", "-deps", args[-1]], cwd=cwd).split())
         with progress.task(_("compiling {label}", label=label), total=total or None) as bar, log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=subprocess.PIPE, text=True
-            )
+            proc = process.spawn([self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=process.PIPE)
             assert proc.stderr is not None
             for line in proc.stderr:
                 log.write(line)
                 bar.advance()
-            code = proc.wait()
+            code = proc.wait(timeout=3600)  # its output has ended: the build is over
         if code != 0:
             tail = log_path.read_text().strip().splitlines()[-5:]
             raise LabError(

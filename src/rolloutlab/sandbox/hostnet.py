@@ -11,11 +11,11 @@ import contextlib
 import ipaddress
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from rolloutlab import process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.sandbox.nodeconfig import BRIDGE_PREFIX, CGROUP_PARENT, POD_RANGE, SERVICE_RANGE, VOID_BRIDGE
@@ -29,18 +29,20 @@ KUBE_CHAINS = ("KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-PROXY-CANARY", "KUB
 NETNS_DIR = Path("/run/netns")
 
 
-def run(argv: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(argv: Sequence[str], *, check: bool = True) -> process.Result:
     """Run a host command (ip, iptables); a failure is a LabError quoting the command and its last words (the
     command itself says what the sandbox was doing, in no language of ours)."""
     try:
-        proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
-    except FileNotFoundError as exc:
+        proc = process.run(argv, timeout=60, check=False)
+    except process.ProcessError as exc:
+        if exc.reason != "missing":
+            raise
         raise LabError(
             _("{argv} is not installed; the sandbox's nodes need it for their network", argv=argv[0]),
             fix=_("run ./scripts/setup as root (it installs the node packages)"),
         ) from exc
-    if check and proc.returncode != 0:
-        words = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+    if check and not proc.ok:
+        words = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [_("no output")]
         raise LabError(
             _("`{items}` failed: {words}", items=" ".join(argv), words=words[0]),
             fix=_("check that you are root and that the kernel has bridges and iptables"),
@@ -178,13 +180,13 @@ def mounts_under(prefixes: Sequence[Path]) -> list[str]:
 def unmount_under(prefixes: Sequence[Path]) -> int:
     points = mounts_under(prefixes)
     for point in points:
-        if subprocess.run(["umount", point], capture_output=True, check=False).returncode != 0:
-            subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+        if not run(["umount", point], check=False).ok:
+            run(["umount", "-l", point], check=False)
     return len(points)
 
 
 def _in_pod_range(namespace: str) -> bool:
-    proc = subprocess.run(["ip", "-n", namespace, "-4", "-o", "addr"], capture_output=True, text=True, check=False)
+    proc = run(["ip", "-n", namespace, "-4", "-o", "addr"], check=False)
     network = ipaddress.ip_network(POD_RANGE)
     for word in proc.stdout.split():
         with contextlib.suppress(ValueError):
@@ -201,7 +203,7 @@ def delete_pod_netns() -> int:
         return 0
     for entry in NETNS_DIR.glob("cni-*"):
         if _in_pod_range(entry.name):
-            subprocess.run(["ip", "netns", "delete", entry.name], capture_output=True, check=False)
+            run(["ip", "netns", "delete", entry.name], check=False)
             count += 1
     return count
 
@@ -221,7 +223,7 @@ def remove_cgroups() -> int:
 
 
 def our_bridges() -> list[str]:
-    proc = subprocess.run(["ip", "-o", "link", "show", "type", "bridge"], capture_output=True, text=True, check=False)
+    proc = run(["ip", "-o", "link", "show", "type", "bridge"], check=False)
     names = [line.split(":")[1].strip().split("@")[0] for line in proc.stdout.splitlines() if ":" in line]
     return [name for name in names if name.startswith(BRIDGE_PREFIX)]
 
@@ -229,12 +231,12 @@ def our_bridges() -> list[str]:
 def delete_bridges() -> list[str]:
     names = our_bridges()
     for name in names:
-        subprocess.run(["ip", "link", "delete", name], capture_output=True, check=False)
+        run(["ip", "link", "delete", name], check=False)
     return names
 
 
 def _chains(binary: str, table: str) -> list[str]:
-    proc = subprocess.run([binary, "-w", "-t", table, "-S"], capture_output=True, text=True, check=False)
+    proc = run([binary, "-w", "-t", table, "-S"], check=False)
     return [line.split()[1] for line in proc.stdout.splitlines() if line.startswith(("-N ", "-P "))]
 
 
@@ -246,17 +248,15 @@ def delete_chains(names: Sequence[str]) -> list[str]:
             present = [c for c in _chains(binary, table) if c in names]
             if not present:
                 continue
-            rules = subprocess.run([binary, "-w", "-t", table, "-S"], capture_output=True, text=True,
-                                   check=False).stdout.splitlines()  # fmt: skip
+            rules = run([binary, "-w", "-t", table, "-S"], check=False).stdout.splitlines()
             for rule in rules:
                 words = rule.split()
                 if words[:1] == ["-A"] and "-j" in words and words[words.index("-j") + 1] in present:
-                    subprocess.run([binary, "-w", "-t", table, "-D", *words[1:]], capture_output=True, check=False)
+                    run([binary, "-w", "-t", table, "-D", *words[1:]], check=False)
             for chain in present:
-                subprocess.run([binary, "-w", "-t", table, "-F", chain], capture_output=True, check=False)
+                run([binary, "-w", "-t", table, "-F", chain], check=False)
             for chain in present:
-                if subprocess.run([binary, "-w", "-t", table, "-X", chain], capture_output=True,
-                                  check=False).returncode == 0:  # fmt: skip
+                if run([binary, "-w", "-t", table, "-X", chain], check=False).ok:
                     deleted.append(f"{binary}/{table}/{chain}")
     return deleted
 
@@ -269,8 +269,8 @@ def sweep(*, run_root: Path, state_dirs: Sequence[Path], kube_proxy: Path | None
     done["cgroups"] = remove_cgroups()
     done["bridges"] = len(delete_bridges())
     if kube_proxy is not None and kube_proxy.exists():
-        subprocess.run([str(kube_proxy), "--cleanup"], capture_output=True, check=False, timeout=60)
+        run([str(kube_proxy), "--cleanup"], check=False)
     done["chains"] = len(delete_chains([BOUNDARY_CHAIN, *KUBE_CHAINS]))
-    with contextlib.suppress(OSError):
-        subprocess.run(["rm", "-rf", str(run_root)], check=False)
+    with contextlib.suppress(LabError):
+        run(["rm", "-rf", str(run_root)], check=False)
     return done

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from rolloutlab import kubectl, progress, versions
+from rolloutlab import kubectl, process, progress, versions
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
@@ -171,15 +170,8 @@ class Sandbox:
         )
         return env
 
-    def _kwokctl(self, bins: Binaries, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(bins.kwokctl), *args],
-            env=self._kwokctl_env(bins),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+    def _kwokctl(self, bins: Binaries, *args: str, timeout: float = 300) -> process.Result:
+        return process.run([bins.kwokctl, *args], env=self._kwokctl_env(bins), timeout=timeout, check=False)
 
     @property
     def cluster_dir(self) -> Path:
@@ -307,7 +299,7 @@ class Sandbox:
         shutil.copyfile(self._cluster_kubeconfig(), self.paths.kubeconfig)
         self.paths.kubeconfig.chmod(0o600)
 
-    def _check(self, proc: subprocess.CompletedProcess[str], *, what: str) -> None:
+    def _check(self, proc: process.Result, *, what: str) -> None:
         if proc.returncode == 0:
             return
         lines = [line for line in (proc.stderr + proc.stdout).strip().splitlines() if line.strip()]

@@ -5,10 +5,10 @@ registry container where Docker runs. Its storage is kept outside the cluster, s
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 
+from rolloutlab import process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images.registry import is_registry
@@ -84,7 +84,7 @@ class LocalRegistry:
     def down(self) -> None:
         self.daemon.stop()
         if self._container_running():
-            subprocess.run(["docker", "stop", CONTAINER], capture_output=True, check=False)
+            process.run(["docker", "stop", CONTAINER], timeout=60, check=False)
 
     def _start_process(self, binary: str) -> None:
         self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
@@ -96,17 +96,17 @@ class LocalRegistry:
 
     def _start_container(self) -> None:
         self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["docker", "rm", "-f", CONTAINER], capture_output=True, check=False)
-        proc = subprocess.run(
+        process.run(["docker", "rm", "-f", CONTAINER], timeout=60, check=False)
+        proc = process.run(
             [
                 "docker", "run", "-d", "--name", CONTAINER,
                 "-p", f"127.0.0.1:{self.port}:5000",
                 "-v", f"{self.paths.registry_storage}:/var/lib/registry",
                 "registry:2",
             ],
-            capture_output=True, text=True, check=False,
+            timeout=300, check=False,
         )  # fmt: skip
-        if proc.returncode != 0:
+        if not proc.ok:
             raise LabError(
                 _(
                     "the registry container did not start: {splitlines}",
@@ -134,8 +134,5 @@ class LocalRegistry:
     def _container_running(self) -> bool:
         if not shutil.which("docker"):
             return False
-        proc = subprocess.run(
-            ["docker", "inspect", "-f", "{{.State.Running}}", CONTAINER],
-            capture_output=True, text=True, check=False, timeout=10,
-        )  # fmt: skip
-        return proc.returncode == 0 and proc.stdout.strip() == "true"
+        proc = process.run(["docker", "inspect", "-f", "{{.State.Running}}", CONTAINER], timeout=10, check=False)
+        return proc.ok and proc.stdout.strip() == "true"

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolloutlab import kubectl
+from rolloutlab import kubectl, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
@@ -62,7 +62,7 @@ def has_overlay() -> bool:
         if "overlay" in Path("/proc/filesystems").read_text():
             return True
     if shutil.which("modprobe"):
-        os.system("modprobe overlay >/dev/null 2>&1")
+        process.run(["modprobe", "overlay"], timeout=30, check=False)
     with contextlib.suppress(OSError):
         return "overlay" in Path("/proc/filesystems").read_text()
     return False

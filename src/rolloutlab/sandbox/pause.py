@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
+from rolloutlab import process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import registry
@@ -23,7 +23,7 @@ def cached_binary(*, bin_dir: Path, kubernetes: str) -> Path:
 
 def module_dir(*, go: str, version: str) -> Path:
     """Where Go keeps the source of k8s.io/kubernetes@version (downloaded by the Kubernetes build)."""
-    out = subprocess.run([go, "env", "GOMODCACHE"], capture_output=True, text=True, check=True).stdout.strip()
+    out = process.run([go, "env", "GOMODCACHE"], timeout=60).stdout.strip()
     return Path(out) / f"k8s.io/kubernetes@{version}"
 
 
@@ -49,12 +49,9 @@ def build(*, source: Path, out_dir: Path) -> Path:
     tag = pause_tag(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     binary = out_dir / "pause"
-    proc = subprocess.run(
-        [cc, "-Os", "-Wall", "-Werror", "-static", f"-DVERSION=v{tag}", "-o", str(binary),
-         str(source / "build" / "pause" / "linux" / "pause.c")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
+    proc = process.run([cc, "-Os", "-Wall", "-Werror", "-static", f"-DVERSION=v{tag}", "-o", str(binary),
+                        str(source / "build" / "pause" / "linux" / "pause.c")], timeout=300, check=False)  # fmt: skip
+    if not proc.ok:
         tail = " | ".join(proc.stderr.strip().splitlines()[-2:])
         raise LabError(
             _("building pause failed: {tail}", tail=tail), fix=_("install libc6-dev (a static C library) and retry")

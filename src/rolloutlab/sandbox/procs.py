@@ -6,10 +6,11 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+from rolloutlab import process
 
 
 def port_open(*, port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
@@ -68,14 +69,7 @@ class Daemon:
         child_env = dict(env if env is not None else os.environ)
         child_env["ROLLOUTLAB_DAEMON_LOG"] = str(self.log_file)
         self._log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
-        proc = subprocess.run(
-            ["/bin/sh", "-c", launch, "sh", *argv],
-            env=child_env,
-            capture_output=True,
-            text=True,
-            check=True,
-            start_new_session=True,
-        )
+        proc = process.run(["/bin/sh", "-c", launch, "sh", *argv], env=child_env, timeout=30, new_session=True)
         pid = int(proc.stdout.strip())
         self.pid_file.write_text(f"{pid} {argv[0]}\n")
         self._wait_for_exec(pid, program=argv[0])

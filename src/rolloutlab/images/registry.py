@@ -272,7 +272,7 @@ def push_files_image(
     }  # fmt: skip
     body = json.dumps(manifest).encode()
     put = requests.put(f"{base}/v2/{repository}/manifests/{tag}", data=body, timeout=10,
-                       headers={"Content-Type": manifest["mediaType"]})  # fmt: skip
+                       headers={"Content-Type": str(manifest["mediaType"])})  # fmt: skip
     if put.status_code != 201:
         raise RuntimeError(f"manifest push failed: HTTP {put.status_code} {put.text}")
     return _digest(body)

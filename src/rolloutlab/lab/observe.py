@@ -47,7 +47,8 @@ def get(*args: str) -> dict[str, Any] | None:
             return None
         raise kubectl.KubectlError(command=["get", *args], returncode=proc.returncode, output=proc.stderr,
                                    fix=_("check that the cluster answers (`kubectl get nodes`)"))  # fmt: skip
-    return json.loads(proc.stdout)
+    found: dict[str, Any] = json.loads(proc.stdout)
+    return found
 
 
 def items(*args: str) -> list[dict[str, Any]]:

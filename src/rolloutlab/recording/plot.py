@@ -16,6 +16,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from rolloutlab.i18n import N_, _
 from rolloutlab.recording.timeline import POD_STATES, Timeline, image_tag
@@ -89,7 +90,7 @@ def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
         ax.step(xs, [d.available for d in ds], where="post", color="#2e7d32", linewidth=2, label=_("available"))
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     # Room above for the labels of the commands and conditions drawn by draw_marks.
     ax.set_title(_("Pods per ReplicaSet, not counting terminating pods"), loc="left", fontsize="medium", pad=44)
@@ -107,7 +108,7 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
         base = top
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.set_title(_("Pods by state"), loc="left", fontsize="medium")
 

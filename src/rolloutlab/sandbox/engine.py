@@ -50,7 +50,7 @@ class Engine:
         if dockerd is None or os.geteuid() != 0:
             raise LabError(state.problem or _("no Docker engine runs"), fix=_("see `rolloutlab sandbox status`"))
         self.daemon.start(argv=[dockerd, "--host", "unix:///var/run/docker.sock"])
-        if self.daemon.wait_for(ping, seconds=30, every=0.3):
+        if self.daemon.wait_for(lambda: ping() is not None, seconds=30, every=0.3):
             return self.state()
         raise LabError(
             _("dockerd did not start ({log_tail})", log_tail=self.daemon.log_tail()),

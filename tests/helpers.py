@@ -6,12 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rolloutlab import kubectl, versions
+from rolloutlab import kubectl, versions, waiting
 from rolloutlab.images.registry import push_scratch_image as _push
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import pause
@@ -60,13 +59,10 @@ def chromium(*, window: str) -> Any:
 
 def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, interval: float = 0.25) -> object:
     """Poll `predicate` until it returns something truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    value = waiting.until(predicate, seconds=timeout, every=interval)
+    if not value:
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    return value
 
 
 def deployment_manifest(*, name: str, image: str, replicas: int = 4, progress_deadline: int = 600,

@@ -5,6 +5,7 @@ Figures are written to a JSON file; nothing here asserts a time (machines are no
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -12,11 +13,12 @@ import resource
 import statistics
 import time
 import uuid
+from collections.abc import Sized
 from pathlib import Path
 
 from kubernetes import client
 
-from rolloutlab import kubectl, versions
+from rolloutlab import kubectl, versions, waiting
 from rolloutlab.images.registry import push_scratch_image
 from rolloutlab.paths import repository
 from rolloutlab.recording.record import Recorder, api_client
@@ -135,9 +137,7 @@ def recorder_lag_and_cost(sandbox: Sandbox, *, out: Path, changes: int, replicas
             before = len(recorder.timeline.deployments)
             sent = time.time()
             apps.patch_namespaced_deployment("bench", namespace, {"metadata": {"annotations": {"bench/n": str(index)}}})
-            deadline = time.monotonic() + 10
-            while len(recorder.timeline.deployments) == before and time.monotonic() < deadline:
-                time.sleep(0.001)
+            waiting.until(functools.partial(_grew, recorder.timeline.deployments, before), seconds=10, every=0.001)
             sample = recorder.timeline.deployments[-1]
             lags.append(round(recorder.timeline.started_at + sample.t - sent, 4))
         recorder.stop()
@@ -216,3 +216,7 @@ def validate_wall_times(*, out: Path, env: dict[str, str], parallel_jobs: int) -
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     return result
+
+
+def _grew(samples: Sized, before: int) -> bool:
+    return len(samples) != before

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rolloutlab import i18n, kubectl, versions
+from rolloutlab import i18n, kubectl, versions, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import engine, registry
@@ -64,12 +63,7 @@ def publish(*, step: str, result: Check, shown: str) -> None:
 
 def soon(check: Callable[[], Check], *, seconds: float = 30.0) -> Check:
     """Run `check` until it passes, for `seconds` at most: for what the cluster does a moment later (a restart)."""
-    deadline = time.monotonic() + seconds
-    result = check()
-    while not result.ok and time.monotonic() < deadline:
-        time.sleep(0.5)
-        result = check()
-    return result
+    return waiting.until(check, seconds=seconds, every=0.5, done=lambda result: result.ok)
 
 
 def _minor(version: dict[str, Any]) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from rolloutlab import kubectl as runner
-from rolloutlab import process, progress
+from rolloutlab import process, progress, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import images, manifests, observe
@@ -53,11 +53,9 @@ def reset() -> None:
     kubectl("delete", "deployment,service", "-l", "rolloutlab.dev/lesson=first-app", "--ignore-not-found",
             "--wait=true", "--timeout=120s")  # fmt: skip
     kubectl("delete", "deployment,service", DEPLOYMENT, "--ignore-not-found", "--wait=true", "--timeout=120s")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if not observe.items("pods", "-l", "rolloutlab.dev/lesson=first-app") and not pods():
-            return
-        time.sleep(0.5)
+    if waiting.until(lambda: not observe.items("pods", "-l", "rolloutlab.dev/lesson=first-app") and not pods(),
+                     seconds=120, every=0.5):  # fmt: skip
+        return
     raise LabError(_("old pods of first-app are still terminating after 2 minutes"), fix=_("run the cell again"))
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubernetes import client, config
 
+from rolloutlab import waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.recording.follow import LISTED, follow
@@ -129,9 +130,7 @@ class Recorder:
         The watch threads are not joined: they end by themselves at their next event or server timeout, and
         whatever they see after this is ignored.
         """
-        deadline = time.monotonic() + max_wait
-        while time.monotonic() < deadline and time.monotonic() - self._last_change < settle:
-            time.sleep(0.05)
+        waiting.until(lambda: time.monotonic() - self._last_change >= settle, seconds=max_wait, every=0.05)
         self._stop.set()
         with self._lock:
             self.timeline.meta["duration"] = self._now()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from rolloutlab import kubectl, process, progress, versions
+from rolloutlab import kubectl, process, progress, versions, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
@@ -312,13 +312,17 @@ class Sandbox:
         return proc.returncode == 0
 
     def _wait_served(self, bins: Binaries) -> None:
-        deadline = time.monotonic() + SERVE_TIMEOUT
-        while time.monotonic() < deadline:
+        started = time.monotonic()
+
+        def state() -> str:
             if self._cluster_kubeconfig().exists() and self._served(bins):
-                return
-            if not self.component_running().get("kube-apiserver", False) and time.monotonic() > deadline - 100:
-                break
-            time.sleep(0.25)
+                return "served"
+            # A kube-apiserver still not running after its first 20 s is not coming: no need to wait the rest.
+            gone = not self.component_running().get("kube-apiserver", False)
+            return "gone" if gone and time.monotonic() - started > SERVE_TIMEOUT - 100 else ""
+
+        if waiting.until(state, seconds=SERVE_TIMEOUT, every=0.25) == "served":
+            return
         raise LabError(
             _(
                 "the sandbox's kube-apiserver did not become ready within {SERVE_TIMEOUT:.0f} s",

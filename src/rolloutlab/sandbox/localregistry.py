@@ -5,10 +5,9 @@ registry container where Docker runs. Its storage is kept outside the cluster, s
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass
 
-from rolloutlab import process
+from rolloutlab import process, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images.registry import is_registry
@@ -117,11 +116,8 @@ class LocalRegistry:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if is_registry(address=self.address, timeout=0.5):
-                return
-            time.sleep(0.2)
+        if waiting.until(lambda: is_registry(address=self.address, timeout=0.5), seconds=15, every=0.2):
+            return
         raise LabError(
             _(
                 "the registry did not answer on {address} within 15 s ({log_tail})",

@@ -12,11 +12,10 @@ import json
 import os
 import shutil
 import socket
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolloutlab import kubectl, process
+from rolloutlab import kubectl, process, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
@@ -250,19 +249,19 @@ class RealNodes:
         return sorted(ready)
 
     def wait_ready(self, *, admin_kubeconfig: Path, kubectl_path: str) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        ready: list[str] = []
-        while time.monotonic() < deadline:
+        def look() -> list[str]:
             ready = self.ready_nodes(admin_kubeconfig=admin_kubeconfig, kubectl_path=kubectl_path)
-            if len(ready) == len(self.nodes):
-                return
             dead = [name for name, running in self.running().items() if not running]
-            if dead:
+            if len(ready) < len(self.nodes) and dead:
                 raise LabError(
                     _("{items} stopped while the nodes were starting", items=", ".join(dead)),
                     fix=_("read the logs in {logs}", logs=self.paths.logs),
                 )
-            time.sleep(0.5)
+            return ready
+
+        ready = waiting.until(look, seconds=READY_TIMEOUT, every=0.5, done=lambda found: len(found) == len(self.nodes))
+        if len(ready) == len(self.nodes):
+            return
         raise LabError(
             _(
                 "only {count} of {count2} nodes became Ready in {READY_TIMEOUT:.0f} s",

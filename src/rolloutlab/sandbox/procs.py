@@ -6,11 +6,10 @@ import contextlib
 import os
 import signal
 import socket
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from rolloutlab import process
+from rolloutlab import process, waiting
 
 
 def port_open(*, port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
@@ -79,32 +78,19 @@ class Daemon:
     def _wait_for_exec(pid: int, *, program: str, timeout: float = 10.0) -> None:
         """Until the shell's child has become `program` (or died): before its exec it is still `sh`, and `pid()`
         would take it for dead. On a busy machine that window is long enough to be seen."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            # An empty cmdline is also what a process shows in the middle of its exec: only a gone pid is dead.
-            if program in _cmdline(pid)[:3] or not Path(f"/proc/{pid}").exists() or _zombie(pid):
-                return
-            time.sleep(0.02)
+        # An empty cmdline is also what a process shows in the middle of its exec: only a gone pid is dead.
+        waiting.until(lambda: program in _cmdline(pid)[:3] or not Path(f"/proc/{pid}").exists() or _zombie(pid),
+                      seconds=timeout, every=0.02)  # fmt: skip
 
     def exited_early(self, *, seconds: float) -> bool:
         """Wait up to `seconds` and tell whether the process died in that time (a bad start)."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.pid() is None:
-                return True
-            time.sleep(0.1)
-        return self.pid() is None
+        return waiting.until(lambda: self.pid() is None, seconds=seconds, every=0.1)
 
     def wait_for(self, ready: Callable[[], bool], *, seconds: float, every: float) -> bool:
         """Poll `ready` every `every` seconds: True once it holds; False when the process died or time ran out."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if ready():
-                return True
-            if self.pid() is None:
-                return False
-            time.sleep(every)
-        return False
+        state = waiting.until(lambda: "ready" if ready() else "dead" if self.pid() is None else "", seconds=seconds,
+                              every=every)  # fmt: skip
+        return state == "ready"
 
     def stop(self, *, grace: float = 10.0) -> bool:
         """Stop the process if it runs; True when there was one to stop."""
@@ -114,10 +100,7 @@ class Daemon:
             return False
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and self.pid() is not None:
-            time.sleep(0.1)
-        if self.pid() is not None:
+        if not waiting.until(lambda: self.pid() is None, seconds=grace, every=0.1):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)

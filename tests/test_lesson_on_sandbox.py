@@ -37,3 +37,17 @@ def test_lesson_app_rolls_and_the_service_keeps_serving(kube, sandbox):
     status = kube("rollout", "status", "deployment/first-app", "--timeout=120s", check=False)
     assert "exceeded its progress deadline" in status.stderr
     assert ready_endpoints(kube) == 3
+
+
+def test_kubectl_replaces_a_change_cause_without_overwrite_and_no_other_annotation(kube):
+    """What lab 05 teaches of `kubectl annotate`: kubernetes.io/change-cause is replaced without `--overwrite`
+    (kubectl exempts it), any other annotation that has a value is refused without it."""
+    kube("create", "configmap", "noted", "--from-literal=x=y")
+    kube("annotate", "configmap", "noted", "kubernetes.io/change-cause=first", "other=first")
+    kube("annotate", "configmap", "noted", "kubernetes.io/change-cause=second")
+    refused = kube("annotate", "configmap", "noted", "other=second", check=False)
+    annotations = kube.json("get", "configmap", "noted")["metadata"]["annotations"]
+    assert annotations["kubernetes.io/change-cause"] == "second"
+    assert refused.returncode != 0
+    assert "--overwrite is false" in refused.stderr
+    assert annotations["other"] == "first"

@@ -42,7 +42,6 @@ MISTAKES: dict[str, str] = {
     "name-typo": N_("a typo in the Deployment's name"),
     "wrong-answer": N_("a wrong answer first"),
     "push-first": N_("`docker push` before `docker build`"),
-    "no-overwrite": N_("`annotate` without `--overwrite`"),
     "one-kind": N_("`kubectl delete deployment first-app` alone first"),
     "check-twice": N_("the check run twice"),
     "step-twice": N_("the step run twice"),
@@ -224,15 +223,17 @@ _STEPS = [
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
     Step("05.1", False, "", "lab.roll_strategies()", lambda lab, a: lab.strategies_check()),
     Step("05.2", True,
-         N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\" "
-         "--overwrite` (the Deployment already has a cause: without `--overwrite`, kubectl refuses to replace it)."),
-         '!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola" --overwrite\n'
+         N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\"`. The "
+         "Deployment already has a cause; kubectl replaces this one annotation without `--overwrite` (it makes an "
+         "exception for kubernetes.io/change-cause), any other it would refuse to."),
+         '!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola"\n'
          "!kubectl rollout history deployment/first-app",
          lambda lab, a: judge.change_cause(lab.seen()),
-         mistakes=(Mistake("no-overwrite", "!kubectl annotate deployment/first-app "
-                           'kubernetes.io/change-cause="set image 1.0.0: Hola"'),
-                   Mistake("wrong-namespace", '!kubectl annotate -n first-app deployment/first-app '
-                           'kubernetes.io/change-cause="set image 1.0.0: Hola" --overwrite'))),
+         # Copied from the cell above: the cause of revision 1 again, which is the very mistake the check names.
+         mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
+                           'kubernetes.io/change-cause="kubectl apply: latest"'),
+                   Mistake("wrong-namespace", "!kubectl annotate -n first-app deployment/first-app "
+                           'kubernetes.io/change-cause="set image 1.0.0: Hola"'))),
     Step("05.3", True,
          N_("Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
          "deployment/first-app`, then `kubectl rollout status`."),
@@ -299,7 +300,8 @@ EXPLANATIONS: dict[str, str] = {
     ),
     "05.2": N_(
         "The annotation kubernetes.io/change-cause is what the CHANGE-CAUSE column shows; it sits on the "
-        "Deployment, so it must be written again for each change (`--overwrite`)."
+        "Deployment, so it must be written again for each change (kubectl replaces this annotation without "
+        "`--overwrite`)."
     ),
     "05.3": N_(
         "`kubectl edit` opens the Deployment in KUBE_EDITOR and applies what the editor saves: here sed "

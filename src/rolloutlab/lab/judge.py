@@ -326,7 +326,8 @@ def change_cause(seen: Seen) -> Check:
         return Check("change-cause", False, _("revision {current} carries revision {earlier}'s cause {cause!r}: the "
                                               "annotation stays on the Deployment and is copied to each new revision "
                                               "until you change it. Annotate again, with why this change was made "
-                                              "(add `--overwrite`).", current=current, earlier=copied[0],
+                                              "(kubectl replaces this annotation, no `--overwrite` needed).",
+                                              current=current, earlier=copied[0],
                                               cause=cause))  # fmt: skip
     return Check("change-cause", True, _("revision {current}: {cause!r}", current=current, cause=cause))
 

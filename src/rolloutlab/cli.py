@@ -12,20 +12,25 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from rolloutlab import i18n
-from rolloutlab.course import bench, classroom, clusters, jupyter, scenarios, site, validate
+from rolloutlab.course import jupyter  # light: its heavy imports wait for the functions that need them
 from rolloutlab.errors import LabError, Stopped
 from rolloutlab.i18n import N_, _
-from rolloutlab.images import baseimage
 from rolloutlab.paths import Paths, repository
-from rolloutlab.sandbox.gobuild import say_to_stderr
-from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
+
+if TYPE_CHECKING:
+    from rolloutlab.sandbox.lifecycle import Sandbox
+
+# Each command imports what it needs when it runs: `rolloutlab sandbox env` must not pay for nbformat, jsonschema
+# and the kubernetes client (seconds of imports), and `./scripts/lab` calls the command five times.
 
 
 def _sandbox() -> Sandbox:
+    from rolloutlab.sandbox.lifecycle import Sandbox
+
     return Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env())
 
 
@@ -71,6 +76,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from rolloutlab.course import validate
+
     languages = i18n.LANGUAGES if args.lang == "all" else (args.lang,)
     labs = validate.find_lab_sets(languages=languages, chosen=args.labs.split(",") if args.labs else None)
     env = {}
@@ -89,17 +96,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_sandbox(args: argparse.Namespace) -> int:
+    from rolloutlab.course import bench
+
     result = bench.run(sandbox=_sandbox(), out=Path(args.out), runs=args.runs)
     print(json.dumps(result, indent=2))
     return 0
 
 
 def cmd_images_base(args: argparse.Namespace) -> int:
+    from rolloutlab.images import baseimage
+    from rolloutlab.sandbox.gobuild import say_to_stderr
+
     print(baseimage.pick_base(say=say_to_stderr))
     return 0
 
 
 def cmd_record_samples(args: argparse.Namespace) -> int:
+    from rolloutlab.course import scenarios
+
     box = _sandbox()
     status = box.status()
     if not status.up:
@@ -116,18 +130,24 @@ def cmd_record_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_recorder(args: argparse.Namespace) -> int:
+    from rolloutlab.course import bench
+
     result = bench.recorder_lag_and_cost(_sandbox(), out=Path(args.out), changes=args.changes, replicas=args.replicas)
     print(json.dumps(result, indent=2))
     return 0
 
 
 def cmd_bench_labs(args: argparse.Namespace) -> int:
+    from rolloutlab.course import bench
+
     result = bench.validate_wall_times(out=Path(args.out), env={}, parallel_jobs=args.jobs)
     print(json.dumps(result, indent=2))
     return 0
 
 
 def cmd_class_create(args: argparse.Namespace) -> int:
+    from rolloutlab.course import classroom
+
     names = classroom.student_names(students=args.students, names_file=Path(args.names) if args.names else None)
     room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
     for student in room.create(names=names, out=Path(args.out)):
@@ -137,6 +157,8 @@ def cmd_class_create(args: argparse.Namespace) -> int:
 
 
 def cmd_class_delete(args: argparse.Namespace) -> int:
+    from rolloutlab.course import classroom
+
     room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
     deleted = room.delete(out=Path(args.out))
     print(_("deleted: {what}", what=", ".join(deleted) if deleted else _("nothing (already gone)")))
@@ -144,6 +166,8 @@ def cmd_class_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    from rolloutlab.course import clusters
+
     plan = clusters.kind_plan(name=args.name) if args.kind == "kind" else clusters.minikube_plan(profile=args.name)
     if args.dry_run:
         print(plan.show())
@@ -167,6 +191,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
+    from rolloutlab.course import site
+
     out = site.build(labs_dir=Path(args.labs), out=Path(args.out), work=Path(args.out).parent / "site-src")
     print(_("site: {page}", page=out / "index.html"))
     if args.serve:

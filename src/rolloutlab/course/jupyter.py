@@ -12,14 +12,16 @@ import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from rolloutlab import process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import sweep_private_folders
+
+if TYPE_CHECKING:
+    import nbformat
 
 FIRST_PORT = 8888
 
@@ -29,6 +31,8 @@ def as_jupyterlab_saves(nb: nbformat.NotebookNode) -> str:
     kernelspec and language_info this environment's kernel gives it on opening. Stored so, a lab that a student
     opens and closes without editing is not marked changed, so JupyterLab does not save it again and `git status`
     stays clean (on another Python version its language_info differs, and JupyterLab writes that one line)."""
+    # Imported here: nbformat brings jsonschema, whose import alone takes seconds, and `rolloutlab lab` needs neither.
+    import nbformat
     from ipykernel.ipkernel import IPythonKernel
 
     nb = copy.deepcopy(nb)
@@ -39,6 +43,8 @@ def as_jupyterlab_saves(nb: nbformat.NotebookNode) -> str:
 
 def format_labs() -> list[Path]:
     """Rewrite every stored lab as JupyterLab saves it; the ones changed."""
+    import nbformat
+
     changed = []
     for path in sorted(repository().labs.glob("*/[0-9][0-9]-*.ipynb")):
         text = path.read_text()

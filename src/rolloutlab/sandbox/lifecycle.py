@@ -196,6 +196,12 @@ class Sandbox:
     # -- up / down ------------------------------------------------------------------------------------------
     def up(self, *, build: bool = True) -> Status:
         started = time.monotonic()
+        running = self.status()
+        if running.up and running.engine.running:
+            # Everything answers already: a second `up` (./scripts/lab, ./scripts/test) only says so.
+            self.say(_("sandbox already up ({describe}); kubeconfig: {kubeconfig}", describe=self.describe(running),
+                       kubeconfig=self.paths.kubeconfig))  # fmt: skip
+            return running
         with progress.task(_("sandbox up"), total=6) as bar:
             bins = self.binaries(build=build)
             bar.update(done=1, note="registry")

@@ -154,8 +154,9 @@ def scaled(seen: Seen, *, replicas: int, history: list[int]) -> Check:
                                           found=found, history=history))  # fmt: skip
     ready = (seen.deployment.get("status") or {}).get("availableReplicas", 0)
     if ready != replicas:
-        return Check(_("scale"), False, _("{ready} of {replicas} replicas are available: wait a few seconds.",
-                                          ready=ready, replicas=replicas))  # fmt: skip
+        return Check(_("scale"), False, ngettext("{ready} of {count} replica is available: wait a few seconds.",
+                                                 "{ready} of {count} replicas are available: wait a few seconds.",
+                                                 replicas, ready=ready))  # fmt: skip
     return Check(_("scale"), True, _("{replicas} replicas, revisions still {found}: scaling made no new revision",
                                      replicas=replicas, found=found))  # fmt: skip
 
@@ -356,8 +357,9 @@ def deleted(seen: Seen, *, service_left: bool) -> Check:
                                     kinds=_(" and ").join(left)))  # fmt: skip
     running = [p["metadata"]["name"] for p in seen.pods]
     if running:
-        return Check(what, False, _("{count} pods are still terminating: check again in a few seconds.",
-                                    count=len(running)))  # fmt: skip
+        return Check(what, False, ngettext("{count} pod is still terminating: check again in a few seconds.",
+                                           "{count} pods are still terminating: check again in a few seconds.",
+                                           len(running)))  # fmt: skip
     return Check(what, True, _("the Deployment, its ReplicaSets, its pods and the Service are gone"))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from rolloutlab import i18n
 from rolloutlab.errors import LabError
-from rolloutlab.i18n import _
+from rolloutlab.i18n import _, ngettext
 from rolloutlab.lab import checks, cluster, exercises, helpers, images, judge, observe
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.paths import repository
@@ -334,7 +334,11 @@ class Lab:
     def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
         def failing() -> Check:
             bad = [p for p in helpers.pods() if pod_state(p) in PULL_ERRORS]
-            return Check(_("pull"), bool(bad), _("{count} pods cannot pull their image", count=len(bad)))
+            return Check(
+                _("pull"),
+                bool(bad),
+                ngettext("{count} pod cannot pull its image", "{count} pods cannot pull their image", len(bad)),
+            )
 
         print(checks.soon(failing, seconds=seconds).message)
 

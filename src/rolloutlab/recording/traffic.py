@@ -21,7 +21,7 @@ import requests
 
 from rolloutlab import kubectl, process
 from rolloutlab.errors import LabError
-from rolloutlab.i18n import _
+from rolloutlab.i18n import _, ngettext
 from rolloutlab.recording.timeline import RequestSample
 from rolloutlab.settings import DEPLOYMENT
 
@@ -189,8 +189,10 @@ class Summary:
 
     def __str__(self) -> str:
         seen = ", ".join(f"{v} ({n})" for v, n in self.versions.items()) or _("none")
-        text = _("{sent} requests: {answered} answered, {failed} failed; versions: {seen}",
-                 sent=self.answered + self.failed, answered=self.answered, failed=self.failed, seen=seen)  # fmt: skip
+        text = ngettext("{count} request: {answered} answered, {failed} failed; versions: {seen}",
+                        "{count} requests: {answered} answered, {failed} failed; versions: {seen}",
+                        self.answered + self.failed, answered=self.answered, failed=self.failed,
+                        seen=seen)  # fmt: skip
         if self.errors:
             text += _("; errors: {errors}", errors=", ".join(f"{e} ({n})" for e, n in self.errors.items()))
         return text

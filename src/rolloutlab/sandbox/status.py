@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rolloutlab import versions
-from rolloutlab.i18n import _
+from rolloutlab.i18n import _, ngettext
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.engine import EngineState
 from rolloutlab.sandbox.localregistry import RegistryState
@@ -46,7 +46,8 @@ def describe(status: Status) -> str:
     if not status.apiserver_ready:
         parts.append(_("apiserver not ready"))
     if status.nodes_ready != status.nodes_expected:
-        parts.append(_("{ready} of {expected} nodes ready", ready=status.nodes_ready, expected=status.nodes_expected))
+        parts.append(ngettext("{ready} of {count} node ready", "{ready} of {count} nodes ready", status.nodes_expected,
+                              ready=status.nodes_ready))  # fmt: skip
     if not status.registry.running:
         parts.append(_("registry not running"))
     return _("; ").join(parts) or _("everything runs")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from helpers import chromium
+from helpers import chromium, wait_for
 from rolloutlab.course import jupyter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +107,9 @@ def serve(*, repo: Path, lang: str, env: dict[str, str]) -> Iterator[str]:
         line = proc.stdout.readline()
         found = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/\w+\?token=\S+)", line)
         assert found, line
+        # The URL is printed before JupyterLab listens: wait for its API to answer.
+        base = found.group(1).split("/lab/")[0]
+        wait_for(lambda: answers(f"{base}/api/status"), timeout=60, what="JupyterLab to answer")
         yield found.group(1)
     finally:
         if proc.poll() is None:
@@ -115,13 +118,24 @@ def serve(*, repo: Path, lang: str, env: dict[str, str]) -> Iterator[str]:
         proc.stdout.close()
 
 
+def answers(url: str) -> bool:
+    import requests
+
+    try:
+        requests.get(url, timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
 @pytest.fixture
 def clone(tmp_path) -> Path:
     """A copy of the repository's course folders, so that what a test types never reaches the real labs."""
     copy = tmp_path / "repo"
     for name in ("labs", "app", "docs"):
         shutil.copytree(ROOT / name, copy / name)
-    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    for name in ("pyproject.toml", ".gitignore"):
+        shutil.copy(ROOT / name, copy / name)
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
     subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "labs"], cwd=copy, check=True)
@@ -191,6 +205,7 @@ def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_kee
 
 def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str, seconds: float = 300) -> str:
     """Type `source` into `cell` (when given), run it with Shift+Enter, and wait until its output shows `wait_for`."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -203,7 +218,13 @@ def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str
         editor.send_keys(source)
     editor.send_keys(Keys.SHIFT, Keys.ENTER)
     output = ".jp-Cell-outputArea"
-    WebDriverWait(driver, seconds).until(lambda d: wait_for in cell.find_element(By.CSS_SELECTOR, output).text)
+    try:
+        WebDriverWait(driver, seconds).until(lambda d: wait_for in cell.find_element(By.CSS_SELECTOR, output).text)
+    except TimeoutException:
+        driver.save_screenshot(str(ROOT / "build" / "jupyterlab-timeout.png"))
+        shown = cell.find_element(By.CSS_SELECTOR, output).text
+        raise AssertionError(f"no {wait_for!r} after {seconds:.0f} s; the cell shows: {shown[-1500:]!r}") from None
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)  # what a screenshot should show
     return cell.find_element(By.CSS_SELECTOR, output).text
 
 
@@ -214,7 +235,9 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
     command, and the same check passes and says why the history is longer. Screenshots in build/."""
     from selenium.webdriver.common.by import By
 
-    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    # As a student opens it: no LAB_LANG (the suite sets one for itself), so the lab speaks its folder's language.
+    env = {k: v for k, v in os.environ.items() if k != "LAB_LANG"}
+    env.update({"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry})
     shots = ROOT / "build" / "jupyterlab-student"
     shots.mkdir(parents=True, exist_ok=True)
     image = f"{sandbox.registry}/first-app-k8s"
@@ -224,7 +247,7 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
             panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
             cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
             run_cell(driver, cells[1], wait_for="lab 02")
-            run_cell(driver, cells[3], wait_for="namespace propre")
+            run_cell(driver, cells[3], wait_for="namespace propre", seconds=120)
             run_cell(driver, cells[5], wait_for="successfully rolled out")
             skipped = run_cell(driver, cells[12], wait_for="ÉCHEC")  # 02.2's check, its answer cell (11) not run
             driver.save_screenshot(str(shots / "1-answer-cell-skipped.png"))

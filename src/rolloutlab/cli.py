@@ -145,6 +145,14 @@ def cmd_bench_labs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_lab_start(args: argparse.Namespace) -> int:
+    from rolloutlab.course import bench
+
+    result = bench.lab_start(out=Path(args.out), runs=args.runs, sandbox=_sandbox())
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def cmd_class_create(args: argparse.Namespace) -> int:
     from rolloutlab.course import classroom
 
@@ -351,6 +359,12 @@ def parser() -> argparse.ArgumentParser:
     bench_labs.add_argument("--out", default="build/bench/labs.json")
     bench_labs.add_argument("--jobs", type=int, default=6)
     bench_labs.set_defaults(func=cmd_bench_labs)
+    bench_start = bench_verbs.add_parser(
+        "lab-start", help=_("warm ./scripts/lab: seconds to its URL and to JupyterLab")
+    )
+    bench_start.add_argument("--out", default="build/bench/lab-start.json")
+    bench_start.add_argument("--runs", type=int, default=3)
+    bench_start.set_defaults(func=cmd_bench_lab_start)
     return top
 
 

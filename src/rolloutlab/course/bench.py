@@ -5,20 +5,27 @@ Figures are written to a JSON file; nothing here asserts a time (machines are no
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import platform
+import re
 import resource
+import signal
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Sized
 from pathlib import Path
 
+import requests
 from kubernetes import client
 
-from rolloutlab import kubectl, versions, waiting
+from rolloutlab import kubectl, process, versions, waiting
+from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.images.registry import push_scratch_image
 from rolloutlab.paths import repository
 from rolloutlab.recording.record import Recorder, api_client
@@ -46,7 +53,7 @@ def _kubectl(sandbox: Sandbox, *args: str, input_text: str | None = None) -> Non
 def warm_up_seconds(sandbox: Sandbox, *, runs: int) -> list[float]:
     """`down` then `up` with every binary cached: the time a student waits when starting the sandbox again."""
     times = []
-    for _ in range(runs):
+    for _run in range(runs):
         sandbox.down()
         started = time.monotonic()
         sandbox.up(build=False)
@@ -220,3 +227,51 @@ def validate_wall_times(*, out: Path, env: dict[str, str], parallel_jobs: int) -
 
 def _grew(samples: Sized, before: int) -> bool:
     return len(samples) != before
+
+
+def lab_start(*, out: Path, runs: int, sandbox: Sandbox) -> dict[str, object]:
+    """`./scripts/lab --no-browser`, warm (set-up done, binaries built): seconds to its printed URL and to JupyterLab
+    answering, with the sandbox running, then with it stopped (`sandbox up` inside the start)."""
+    result: dict[str, object] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}  # fmt: skip
+    for case in ("sandbox running", "sandbox stopped"):
+        timings = []
+        for _run in range(runs):
+            if case == "sandbox stopped":
+                sandbox.down(delete=False)
+            timings.append(_time_lab_start())
+        result[case] = {"url_seconds": [t[0] for t in timings], "answering_seconds": [t[1] for t in timings]}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def _time_lab_start() -> tuple[float, float]:
+    root = repository().root
+    with tempfile.TemporaryDirectory(prefix="rolloutlab-bench-") as folder:
+        log = Path(folder) / "lab.log"
+        started = time.monotonic()
+        with log.open("w") as out:
+            proc = process.spawn([root / "scripts" / "lab", "--no-browser"], cwd=root, stdout=out, new_session=True)
+        try:
+            found = waiting.until(lambda: re.search(r"(http://127\.0\.0\.1:\d+)/lab/\S*token=(\S+)", log.read_text()),
+                                  seconds=600, every=0.1)  # fmt: skip
+            if found is None:
+                raise LabError(_("./scripts/lab printed no URL in 600 s: {said}", said=log.read_text()[-300:]),
+                               fix=_("run ./scripts/lab yourself and read what it says"))  # fmt: skip
+            printed = time.monotonic() - started
+            waiting.until(lambda: _answers(f"{found.group(1)}/api/status?token={found.group(2)}"), seconds=120,
+                          every=0.1)  # fmt: skip
+            return round(printed, 1), round(time.monotonic() - started, 1)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(url, timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True

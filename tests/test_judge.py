@@ -197,14 +197,26 @@ def test_undo_to_the_wrong_revision_names_what_runs():
     assert "runs 1.0.0 (revision 4), not latest" in result.message
 
 
-def test_history_with_other_revisions_says_which():
-    """A history that differs lists what it found and what was expected."""
+def test_history_with_other_revisions_passes_and_says_which():
+    """A history that went another way is the student's path, not a failure: the check passes and lists both
+    what `rollout history` shows and what the text shows."""
     result = judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 2: "1.0.0"})
-    assert not result.ok
-    assert "lists revisions [1, 3, 4], expected [1, 2]" in result.message
-    result = judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 3: "1.0.0", 4: "1.0.0"})
-    assert not result.ok
-    assert "revision 3 runs 2.0.0, expected 1.0.0" in result.message
+    assert result.ok
+    assert (
+        "your history lists revisions 1 (latest), 3 (2.0.0), 4 (1.0.0) where the text shows 1 (latest), 2 (1.0.0)"
+        in (result.message)
+    )
+    assert judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 3: "2.0.0", 4: "1.0.0"}).message == (
+        "revisions 1 (latest), 3 (2.0.0), 4 (1.0.0)"
+    )
+
+
+def test_an_undo_after_a_detour_passes_when_the_right_tag_runs():
+    """Undone to 1.0.0 by another path (a different history): the undo's outcome is the lesson's, so it passes,
+    saying whose history the next cells show."""
+    result = judge.undone_to(seen("undone-to-1.0.0"), tag="1.0.0", runs={1: "latest", 2: "2.0.0", 5: "1.0.0"})
+    assert result.ok, result.message
+    assert "where the text shows 1 (latest), 2 (2.0.0), 5 (1.0.0)" in result.message
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,7 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "settings",
         "kubectl",
         "process",
+        "waiting",
         "versions",
         "progress",
     }

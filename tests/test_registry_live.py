@@ -15,10 +15,8 @@ def test_pushed_tags_exist_and_are_listed(sandbox):
     for tag in ("1.0.0", "latest"):
         push_scratch_image(registry=sandbox.registry, repository=repository, tag=tag)
     assert list_tags(registry=sandbox.registry, repository=repository) == ["1.0.0", "latest"]
-    assert check_manifest(f"{sandbox.registry}/{repository}:1.0.0").result is PullResult.FOUND
-    missing = check_manifest(f"{sandbox.registry}/{repository}:2.0.0")
-    assert missing.result is PullResult.NOT_FOUND
-    assert "2.0.0: not found" in missing.message
+    assert check_manifest(f"{sandbox.registry}/{repository}:1.0.0") is PullResult.FOUND
+    assert check_manifest(f"{sandbox.registry}/{repository}:2.0.0") is PullResult.NOT_FOUND
 
 
 def test_unknown_repository_has_no_tags(sandbox):
@@ -27,9 +25,7 @@ def test_unknown_repository_has_no_tags(sandbox):
 
 
 def test_registry_down_is_unreachable_not_missing(sandbox):
-    """Nothing listening: the answer is 'unreachable' with a message saying so, never 'not found'."""
-    answer = check_manifest("localhost:5999/app:1.0.0", timeout=1)
-    assert answer.result is PullResult.UNREACHABLE
-    assert "cannot be reached" in answer.message
+    """Nothing listening: the answer is 'unreachable', never 'not found'."""
+    assert check_manifest("localhost:5999/app:1.0.0", timeout=1) is PullResult.UNREACHABLE
     assert not is_registry(address="localhost:5999")
     assert is_registry(address=sandbox.registry)

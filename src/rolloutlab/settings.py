@@ -61,15 +61,6 @@ class LabSettings:
             return 443
         return int(port)
 
-    def kubectl(self) -> list[str]:
-        """`kubectl` with this lab's kubeconfig and context, for commands run outside a notebook."""
-        args = ["kubectl"]
-        if self.kubeconfig:
-            args += ["--kubeconfig", self.kubeconfig]
-        if self.context:
-            args += ["--context", self.context]
-        return args
-
     def image(self, tag: str) -> str:
         """The full image name of the lesson's app at `tag`, in the lab's registry."""
         return f"{self.registry}/{self.repository}:{tag}"

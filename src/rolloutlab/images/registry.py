@@ -95,12 +95,6 @@ class PullResult(Enum):
     DENIED = "denied"
 
 
-@dataclass(frozen=True)
-class PullAnswer:
-    result: PullResult
-    message: str
-
-
 def api_base(registry: str) -> str:
     """The URL of a registry's API; local registries speak plain HTTP, as Docker allows for them."""
     host = DOCKER_HUB_API if registry == DOCKER_HUB else registry
@@ -141,40 +135,19 @@ def request_manifest(image: str, *, method: str, timeout: float) -> requests.Res
     return response
 
 
-def check_manifest(image: str, *, timeout: float = 3.0) -> PullAnswer:
-    """Ask the image's registry whether the manifest exists, as a kubelet's pull would find out."""
-    ref = ImageRef.parse(image)
+def check_manifest(image: str, *, timeout: float = 3.0) -> PullResult:
+    """Whether the image's registry has its manifest: found, not found, denied, or unreachable."""
     try:
         response = request_manifest(image, method="HEAD", timeout=timeout)
-    except requests.RequestException as exc:
-        reason = type(exc).__name__
-        return PullAnswer(
-            result=PullResult.UNREACHABLE,
-            message=(
-                f'failed to pull image "{image}": registry {ref.registry} cannot be reached '
-                f"({reason}); is it running, and is the name right?"
-            ),
-        )
+    except requests.RequestException:
+        return PullResult.UNREACHABLE
     if response.status_code == 200:
-        return PullAnswer(result=PullResult.FOUND, message=f'Successfully pulled image "{image}"')
+        return PullResult.FOUND
     if response.status_code == 404:
-        return PullAnswer(
-            result=PullResult.NOT_FOUND,
-            message=(
-                f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
-                f"{ref.registry}/{ref.repository}:{ref.reference}: not found"
-            ),
-        )
+        return PullResult.NOT_FOUND
     if response.status_code in (401, 403):
-        return PullAnswer(
-            result=PullResult.DENIED,
-            message=f'failed to pull image "{image}": pull access denied by {ref.registry} '
-            f"(HTTP {response.status_code}); the repository may not exist or may need credentials",
-        )
-    return PullAnswer(
-        result=PullResult.UNREACHABLE,
-        message=f'failed to pull image "{image}": registry {ref.registry} answered HTTP {response.status_code}',
-    )
+        return PullResult.DENIED
+    return PullResult.UNREACHABLE
 
 
 def list_tags(*, registry: str, repository: str, timeout: float = 5.0) -> list[str]:

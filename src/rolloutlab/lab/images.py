@@ -150,8 +150,7 @@ def push(
             )
     finally:
         api.close()
-    answer = registry.check_manifest(name)
-    if answer.result is not registry.PullResult.FOUND:
+    if registry.check_manifest(name) is not registry.PullResult.FOUND:
         raise LabError(
             _("{name} was pushed but the registry does not list it", name=name), fix=_("check the registry's logs")
         )

@@ -124,10 +124,6 @@ def nodes(names: tuple[str, ...]) -> list[Node]:
     return [Node(name=name, index=i) for i, name in enumerate(names, start=1)]
 
 
-def pause_image(registry: str, *, tag: str) -> str:
-    return f"{registry}/{PAUSE_REPOSITORY}:{tag}"
-
-
 def containerd_config(dirs: NodeDirs, *, sandbox_image: str) -> str:
     """containerd 1.6's configuration for one node (version 2 format)."""
     runc = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc'

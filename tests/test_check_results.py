@@ -2,6 +2,7 @@
 the answers read by name from the notebook, and a figure that says when nothing rolled."""
 
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -156,3 +157,33 @@ def test_figure_titles_come_from_the_catalogue(monkeypatch):
     """Each drawn recording has its title in the catalogue, translated (the notebook no longer writes it)."""
     monkeypatch.setenv("LAB_LANG", "fr")
     assert i18n._(exercises.RECORDINGS["02-set-image"]) == "kubectl set image : latest -> 1.0.0"
+
+
+def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path):
+    """In a kernel started as `rolloutlab lab` starts them (its IPython start-up file), a French lab's check run
+    before `lab = open_lab("02")` says in one French line what to run first; any other NameError stays IPython's."""
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    from rolloutlab.course import jupyter
+    from rolloutlab.paths import repository
+
+    monkeypatch.setenv("ROLLOUTLAB_HOME", str(tmp_path))
+    monkeypatch.delenv("LAB_LANG", raising=False)
+    labs = repository().labs_in("fr")
+    env = {**os.environ, "IPYTHONDIR": str(jupyter.ipython_dir()),
+           "JPY_SESSION_NAME": str(labs / "02-deploy-and-set-image.ipynb")}  # fmt: skip
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('lab.check("02.3")'),
+                                         nbformat.v4.new_code_cell("no_such_name")])  # fmt: skip
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(tmp_path / "kernel")}})
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, config=config,
+                            resources={"metadata": {"path": str(labs)}})  # fmt: skip
+    with client.setup_kernel(env=env):
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+    first, second = (next(o for o in cell.outputs if o.output_type == "error") for cell in nb.cells)
+    shown = "\n".join(first.traceback)
+    assert shown == ('\x1b[31mle lab n\'est pas encore ouvert : exécutez sa première cellule (`lab = open_lab("02")`), '
+                     "puis celle-ci à nouveau.\x1b[0m")  # fmt: skip
+    assert second.ename == "NameError"
+    assert "no_such_name" in "\n".join(second.traceback)

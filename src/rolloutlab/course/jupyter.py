@@ -67,6 +67,27 @@ def free_port(first: int, *, tries: int = 50) -> int:
     )
 
 
+STARTUP = """# Written by `rolloutlab lab`: a lab cell run before the lab's first cell says so in one line.
+try:
+    from rolloutlab.lab.student import before_open_lab
+except ImportError:
+    pass
+else:
+    before_open_lab()
+"""
+
+
+def ipython_dir() -> Path:
+    """The IPython folder of the labs' kernels (IPYTHONDIR), its start-up file written: the user's own stays as it
+    is."""
+    folder = Paths.from_env().cache / "jupyter" / "ipython"
+    startup = folder / "profile_default" / "startup" / "00-rolloutlab.py"
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    if not startup.is_file() or startup.read_text() != STARTUP:
+        startup.write_text(STARTUP)
+    return folder
+
+
 def kernel_path(*, kubectl_path: str, path: str) -> str:
     """PATH with the chosen kubectl's folder first, so a notebook's `!kubectl` is that one."""
     folder = str(Path(kubectl_path).parent)
@@ -112,7 +133,8 @@ def launch(
         print(_("port {port} is in use: using {chosen}", port=FIRST_PORT, chosen=chosen))
     quiet_news()
     token = secrets.token_urlsafe(24)
-    server_env = {**env, "PATH": kernel_path(kubectl_path=kubectl_path, path=env.get("PATH", ""))}
+    server_env = {**env, "PATH": kernel_path(kubectl_path=kubectl_path, path=env.get("PATH", "")),
+                  "IPYTHONDIR": str(ipython_dir())}  # fmt: skip
     url = f"http://127.0.0.1:{chosen}/lab/tree/{lang}?token={token}"
     print(_("the course: {url}", url=url), flush=True)
     print(_("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/{lang}/ as you work)", lang=lang), flush=True)

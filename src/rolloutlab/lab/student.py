@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,36 @@ def _show_lab_errors_in_one_line() -> None:
         shell = get_ipython()
         if shell is not None:
             shell.set_custom_exc((LabError, CheckFailed), _one_line)
+
+
+def before_open_lab() -> None:
+    """Installed by `rolloutlab lab` in each kernel's IPython start-up: a lab cell run before the lab's first cell
+    (`lab` not defined yet) says so in one line instead of a NameError traceback. `open_lab` then installs its own
+    handler in place of this one."""
+    with contextlib.suppress(ImportError):
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            shell.set_custom_exc((NameError,), _lab_not_open)
+
+
+def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> Any:
+    if getattr(value, "name", None) != "lab":
+        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # any other NameError, as IPython shows it
+    i18n.use_lab_language(i18n.folder_language(Path.cwd()))
+    number = re.match(r"(\d\d)-", _notebook_name(shell) or "")
+    first = f'lab = open_lab("{number.group(1)}")' if number else "lab = open_lab(...)"
+    text = _("the lab is not open yet: run its first cell (`{first}`), then this one again.", first=first)
+    shown = [f"\x1b[31m{text}\x1b[0m"]
+    shell._showtraceback(etype, value, shown)
+    return shown
+
+
+def _notebook_name(shell: Any) -> str | None:
+    """The notebook's file name where the kernel knows it (JupyterLab passes it to the kernel), else None."""
+    name = (getattr(shell, "user_ns", {}) or {}).get("__session__") or os.environ.get("JPY_SESSION_NAME")
+    return Path(str(name)).name if name else None
 
 
 def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:

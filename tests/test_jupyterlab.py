@@ -24,20 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def course(sandbox) -> Iterator[str]:
     """`rolloutlab lab --no-browser` as `./scripts/lab` runs it after its set-up, on a free port; its URL."""
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    port = jupyter.free_port(18888)
-    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    found = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/en\?token=\S+)", line)
-    assert found, line
-    try:
-        yield found.group(1)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
-        proc.stdout.close()
+    with serve(repo=ROOT, lang="en", env=env) as url:
+        yield url
 
 
 def test_the_url_is_loopback_with_a_token(course):

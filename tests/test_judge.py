@@ -423,3 +423,14 @@ def test_restarted():
     assert "no pod 'p'" in judge.restarted(None, pod="p", restarts_before=0).message
     assert "as before" in judge.restarted(pod(0, True), pod="p", restarts_before=0).message
     assert "not Ready yet" in judge.restarted(pod(1, False), pod="p", restarts_before=0).message
+
+
+def test_same_history_is_exact_for_the_step_whose_lesson_it_is():
+    """04.4's two undos: the history must be the text's, else the check fails naming both histories."""
+    state = seen("undone-to-1.0.0")
+    assert judge.same_history(state, runs={1: "latest", 3: "2.0.0", 4: "1.0.0"}).ok
+    result = judge.same_history(state, runs={3: "2.0.0", 6: "1.0.0", 7: "latest"})
+    assert not result.ok
+    assert "lists revisions 1 (latest), 3 (2.0.0), 4 (1.0.0), this step expects 3 (2.0.0), 6 (1.0.0), 7 (latest)" in (
+        result.message
+    )

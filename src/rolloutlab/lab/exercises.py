@@ -104,6 +104,14 @@ def _edited_back(lab: Lab) -> Check:
     )
 
 
+def _swapped(lab: Lab) -> Check:
+    """Two undos: back on latest, and the history is the lesson (the last two revisions swap), judged exactly."""
+    seen = lab.seen()
+    return both(
+        lambda: judge.undone_to(seen, tag="latest", runs=H_SWAPPED), lambda: judge.same_history(seen, runs=H_SWAPPED)
+    )
+
+
 STATUS = "!kubectl rollout status deployment/first-app"
 H_THREE = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
 H_FIVE = {3: "2.0.0", 4: "1.0.0", 5: "latest"}
@@ -213,7 +221,7 @@ _STEPS = [
     Step("04.4", False, N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
          f"{STATUS}\n!kubectl rollout history deployment/first-app",
-         lambda lab, a: judge.undone_to(lab.seen(), tag="latest", runs=H_SWAPPED),
+         lambda lab, a: _swapped(lab),
          mistakes=(Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"), CHECK_TWICE)),
     Step("04.5", False, N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"

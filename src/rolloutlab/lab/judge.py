@@ -240,6 +240,22 @@ def history(seen: Seen, *, runs: dict[int, str]) -> Check:
                                        listed=listed, told=told))  # fmt: skip
 
 
+def same_history(seen: Seen, *, runs: dict[int, str]) -> Check:
+    """`kubectl rollout history` lists exactly `runs` (revision -> tag): for the one step whose lesson is the
+    history itself (two undos swap the last two revisions), where another path would not show it."""
+    wrong = placement(seen, what=_("history"))
+    if wrong:
+        return wrong
+    found = {number: image_tag(template_image(rs)) for number, rs in revisions(seen).items()}
+    told = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in runs.items())
+    if found != runs:
+        listed = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in found.items())
+        return Check(_("history"), False, _("the history lists revisions {listed}, this step expects {told}: run "
+                                            "the two undos, each followed by `rollout status` (or `lab.solve(...)` "
+                                            "the step).", listed=listed, told=told))  # fmt: skip
+    return Check(_("history"), True, _("revisions {listed}", listed=told))
+
+
 def undone_to(seen: Seen, *, tag: str, runs: dict[int, str]) -> Check:
     """An undo that ended on `tag` with the history `runs`; a wrong `--to-revision` is named."""
     wrong = placement(seen, what=_("undo"))

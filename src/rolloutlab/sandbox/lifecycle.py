@@ -19,7 +19,7 @@ from rolloutlab import kubectl, process, progress, versions, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
-from rolloutlab.sandbox import gobuild, nodeconfig, pause, pki
+from rolloutlab.sandbox import gobuild, hostnet, nodeconfig, pause, pki
 from rolloutlab.sandbox import status as status_text
 from rolloutlab.sandbox.engine import Engine, EngineState
 from rolloutlab.sandbox.localregistry import LocalRegistry
@@ -198,7 +198,10 @@ class Sandbox:
         started = time.monotonic()
         running = self.status()
         if running.up and running.engine.running:
-            # Everything answers already: a second `up` (./scripts/lab, ./scripts/test) only says so.
+            # Everything answers already: a second `up` (./scripts/lab, ./scripts/test) only says so, after putting
+            # back what a restarted kube-proxy or dockerd may have pushed down: the boundary first in FORWARD.
+            hostnet.keep_ranges_local()
+            hostnet.ensure_boundary()
             self.say(_("sandbox already up ({describe}); kubeconfig: {kubeconfig}", describe=self.describe(running),
                        kubeconfig=self.paths.kubeconfig))  # fmt: skip
             return running

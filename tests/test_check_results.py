@@ -187,3 +187,14 @@ def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path
                      "puis celle-ci à nouveau.\x1b[0m")  # fmt: skip
     assert second.ename == "NameError"
     assert "no_such_name" in "\n".join(second.traceback)
+
+
+def test_a_free_tag_is_free_in_the_registry_and_in_the_local_docker(monkeypatch, tmp_path):
+    """A tag the registry lost (validate deletes its own) but Docker still holds built is not offered again: a
+    `docker push` before `docker build` would push the old build under the student's "new" tag."""
+    from rolloutlab.lab import helpers, images
+
+    monkeypatch.setenv("ROLLOUTLAB_HOME", str(tmp_path))
+    monkeypatch.setattr(images, "tags", lambda *, settings: ["latest", "1.0.0", "1.1.0"])
+    monkeypatch.setattr(images, "local_tags", lambda *, settings: ["1.1.1", "1.1.2"])
+    assert helpers.next_free_tag(settings=LabSettings.from_env({}), series="1.1") == "1.1.3"

@@ -78,10 +78,11 @@ RESERVED_FOR = 3600.0  # seconds a tag handed out stays reserved, pushed or not
 
 
 def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
-    """`<series>.N` with the smallest N >= `first` the registry does not have: a new version, never an existing
-    tag. Two labs running at once (validate runs the English and the French lab 04 together) never get the same
-    one: each tag handed out on this machine is reserved for an hour, under a file lock."""
-    have = set(images.tags(settings=settings))
+    """`<series>.N` with the smallest N >= `first` that neither the registry nor this machine's Docker has: a new
+    version, never an existing tag (validate deletes the tags it pushed from the registry, while Docker keeps what
+    was built under them). Two labs running at once (validate runs the English and the French lab 04 together)
+    never get the same one: each tag handed out on this machine is reserved for an hour, under a file lock."""
+    have = set(images.tags(settings=settings)) | set(images.local_tags(settings=settings))
     store = Paths.from_env().reserved_tags
     store.parent.mkdir(parents=True, exist_ok=True)
     with open(store.with_suffix(".lock"), "w") as lock:

@@ -137,8 +137,9 @@ _STEPS = [
          "!docker build --build-arg BASE_IMAGE={lab.base_image()} --build-arg APP_VERSION={lab.new_tag} "
          "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../../app\n"
          "!docker push {lab.image(lab.new_tag)}",
+         # Only the lab's own new tag: Docker may hold many other builds, which are not this step's business.
          lambda lab, a: judge.new_tag_pushed(before=lab.tags_at_start, now=lab.registry_tags(),
-                                            built=lab.built_tags()),
+                                            built=[t for t in lab.built_tags() if t == lab.new_tag]),
          mistakes=(Mistake("push-first", "!docker push {lab.image(lab.new_tag)}"), CHECK_TWICE)),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
     Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),

@@ -100,8 +100,8 @@ class Lab:
         self.context = context
         self.recordings: dict[str, Recording] = {}
         self.tags_at_start: list[str] = []
-        self.new_tag = ""
-        self.fix_tag = ""
+        self.new_tag: str = ""
+        self.fix_tag: str = ""
         self.crashed: str | None = None  # the pod that answered /error
         self._app: traffic.AppUrl | None = None
         self.patient = True  # checks wait `Step.wait` for the cluster; validate's proof does not

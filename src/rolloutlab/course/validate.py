@@ -34,7 +34,7 @@ from rolloutlab.course.board import Board
 from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.lab import checks, cluster, exercises, images
+from rolloutlab.lab import checks, cluster, exercises, images, observe
 from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import LabSettings, sweep_private_folders
 
@@ -403,15 +403,6 @@ def _checks(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
     return found
 
 
-def _registry_tags(settings: LabSettings) -> list[str] | None:
-    """The registry's tags before the run, so that the tags the labs push can go afterwards; None when the
-    registry does not answer (the labs will say so)."""
-    try:
-        return images.tags(settings=settings)
-    except LabError:
-        return None
-
-
 def environment(settings: LabSettings) -> dict[str, Any]:
     """Kubernetes and tool versions for the report."""
     proc = kubectl.run(["version", "-o", "json"], kubeconfig=settings.kubeconfig, context=settings.context, timeout=30)
@@ -446,7 +437,7 @@ def validate(
     started = time.monotonic()
     _stopping.clear()
     board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
-    tags_before = _registry_tags(settings)
+    tags_before = observe.registry_tags(settings)  # the labs' own tags go afterwards; None: the labs will say why
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
     def one(path: Path) -> LabResult:

@@ -43,21 +43,27 @@ def result_of(step: str, result: Check, *, shown: str) -> dict[str, Any]:
             "language": i18n.language()}  # fmt: skip
 
 
+def notebook_shell() -> Any | None:
+    """The IPython shell the lab runs in, or None outside a notebook (a test, a script, IPython not installed)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
 def publish(*, step: str, result: Check, shown: str) -> None:
     """Show the check's line and publish its structured result beside it. A passing check's line is the bundle's
     text; a failing one's is shown by the error that stops the cell, so its bundle carries no text to show twice."""
     bundle: dict[str, Any] = {MIME: result_of(step, result, shown=shown)}
     if result.ok:
         bundle["text/plain"] = shown
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        get_ipython = None
-    if get_ipython is None or get_ipython() is None:
+    if notebook_shell() is None:
         if result.ok:
             print(shown)
         return
+    from IPython.display import display
+
     display(bundle, raw=True)
 
 

@@ -47,24 +47,18 @@ def open_lab(number: str) -> Lab:
 def _show_lab_errors_in_one_line() -> None:
     """In a notebook, a check that fails or a LabError shows its message, not a Python traceback. The output
     stays an error (the cell stops, `validate` reads the exception's name)."""
-    with contextlib.suppress(ImportError):
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        if shell is not None:
-            shell.set_custom_exc((LabError, CheckFailed), _one_line)
+    shell = checks.notebook_shell()
+    if shell is not None:
+        shell.set_custom_exc((LabError, CheckFailed), _one_line)
 
 
 def before_open_lab() -> None:
     """Installed by `rolloutlab lab` in each kernel's IPython start-up: a lab cell run before the lab's first cell
     (`lab` not defined yet) says so in one line instead of a NameError traceback. `open_lab` then installs its own
     handler in place of this one."""
-    with contextlib.suppress(ImportError):
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        if shell is not None:
-            shell.set_custom_exc((NameError,), _lab_not_open)
+    shell = checks.notebook_shell()
+    if shell is not None:
+        shell.set_custom_exc((NameError,), _lab_not_open)
 
 
 def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> Any:
@@ -439,11 +433,7 @@ def unanswered(step: str, names: list[str]) -> Check:
 
 
 def _ipython() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        get_ipython = None
-    shell = get_ipython() if get_ipython else None
+    shell = checks.notebook_shell()
     if shell is None:
         raise LabError(_("lab.solve runs a step's solution in a notebook"), fix=_("call it from a lab notebook"))
     return shell
@@ -451,10 +441,6 @@ def _ipython() -> Any:
 
 def _answers(step: exercises.Step) -> dict[str, Any]:
     """The step's answers as the notebook holds them now; a name not defined yet is simply absent."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return {}
-    shell = get_ipython()
+    shell = checks.notebook_shell()
     names = shell.user_ns if shell is not None else {}
     return {n: names[n] for n in step.answers if n in names}

@@ -76,3 +76,14 @@ def validated(sandbox, tmp_path_factory):
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
     results = validate.validate(labs=labs, out_dir=out, env=env, jobs=3)
     return out, {r.lab: r for r in results}
+
+
+@pytest.fixture
+def registry_restored(sandbox):
+    """The registry's tags as they were before the test: lab 02 run alone builds a version for the student."""
+    from rolloutlab.lab import images
+
+    settings = LabSettings.from_env({"LAB_REGISTRY": sandbox.registry})
+    before = images.tags(settings=settings)
+    yield
+    images.remove_new_tags(settings=settings, before=before)

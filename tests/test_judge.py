@@ -337,10 +337,13 @@ def test_trimmed():
 
 
 def test_deleted():
-    """Clean-up: what is left is named; pods still terminating say wait; all gone passes."""
+    """Clean-up: what is left is named (one kind in the singular); pods still terminating say wait; all gone
+    passes."""
     result = judge.deleted(seen("rolled-to-1.0.0"), service_left=True)
     assert not result.ok
     assert "Deployment and Service still exist" in result.message
+    only = judge.deleted(seen("rolled-to-1.0.0", deployment=None), service_left=True).message
+    assert only.startswith("first-app's Service still exists: ")  # one kind left: singular, and named
     result = judge.deleted(seen("rolled-to-1.0.0", deployment=None), service_left=False)
     assert not result.ok
     assert "still terminating" in result.message

@@ -217,7 +217,7 @@ def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str
 
 
 @pytest.mark.sandbox
-def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(sandbox, clone):
+def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(sandbox, clone, registry_restored):
     """In Chromium, through JupyterLab, lab 02 in French as a student plays it: the check run with its answer cell
     skipped says what to write in one line; `set image` to the missing tag 1.0 and its check say so; the lesson's
     command, and the same check passes and says why the history is longer. Screenshots in build/."""
@@ -235,7 +235,9 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
             panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
             cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
             run_cell(driver, cells[1], wait_for="lab 02")
-            run_cell(driver, cells[3], wait_for="namespace propre", seconds=120)
+            started = run_cell(driver, cells[3], wait_for="la ligne du cours", seconds=180)
+            own = re.search(r"\b1\.1\.\d+\b", started)  # the version the start built, as the student reads it
+            assert own, started
             run_cell(driver, cells[5], wait_for="successfully rolled out")
             skipped = run_cell(driver, cells[12], wait_for="ÉCHEC")  # 02.2's check, its answer cell (11) not run
             driver.save_screenshot(str(shots / "1-answer-cell-skipped.png"))
@@ -244,8 +246,9 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
                      wait_for="image updated")  # fmt: skip
             wrong = run_cell(driver, cells[16], wait_for="ÉCHEC")
             driver.save_screenshot(str(shots / "2-missing-tag.png"))
-            run_cell(driver, cells[15], source=f"!kubectl set image deployment/first-app first-app-k8s={image}:1.0.0\n"
-                     "!kubectl rollout status deployment/first-app", wait_for="successfully rolled out")  # fmt: skip
+            typed = f"!kubectl set image deployment/first-app first-app-k8s={image}:{own.group(0)}\n"
+            run_cell(driver, cells[15], source=typed + "!kubectl rollout status deployment/first-app",
+                     wait_for="successfully rolled out")  # fmt: skip
             fixed = run_cell(driver, cells[16], wait_for="OK 02.3")
             driver.save_screenshot(str(shots / "3-fixed.png"))
     finally:

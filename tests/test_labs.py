@@ -236,25 +236,26 @@ def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, *, lang: str) -> dict:
 
 
 @pytest.mark.sandbox
-def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path):
+def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path, registry_restored):
     """Lab 02 played with `1.0.1` typed in `set image`: the check names the typed tag and the registry's tags."""
     failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lang="en")
     assert failed["name"] == "02.3 rollout"
     message = failed["message"]
     assert "'1.0.1', which is not in the registry" in message
-    assert "tags, the closest: 1.0.0" in message
-    assert "(expected '1.0.0')" in message
+    assert "tags, the closest: " in message
+    assert "1.0.0" in message
+    assert "(expected '1.1." in message  # the student's own version, built by the lab's start
 
 
 @pytest.mark.sandbox
-def test_a_french_student_who_typed_a_wrong_tag_is_told_in_french(sandbox, tmp_path):
+def test_a_french_student_who_typed_a_wrong_tag_is_told_in_french(sandbox, tmp_path, registry_restored):
     """The French lab 02 with `1.0.1` typed: the failing check speaks French, names the typed tag and the registry's
     tags, and the whole line comes from the catalogue (LAB_LANG=fr set by validate for labs/fr)."""
     failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lang="fr")
     assert failed["name"] == "02.3 mise à jour progressive"
     message = failed["message"]
     assert "le déploiement demande le tag '1.0.1', qui n'est pas dans le registre (le registre a " in message
-    assert "(attendu '1.0.0')" in message
+    assert "(attendu '1.1." in message
     assert 'Bloqué ? lab.hint("02.3") donne un indice' in failed["shown"]
 
 
@@ -268,13 +269,13 @@ def test_a_french_student_who_typed_a_missing_tag_then_the_right_one_passes(vali
     assert "le déploiement demande le tag '1.0', qui n'est pas dans le registre" in detour["said"]
     assert detour["ok"], detour
     assert (
-        "Votre historique est plus long que celui du cours : révisions 1 (latest), 2 (1.0), 3 (1.0.0)"
+        "Votre historique est plus long que celui du cours : révisions 1 (latest), 2 (1.0), 3 (1.1."
         in (detour["message"])
     )
 
 
 @pytest.mark.sandbox
-def test_a_stuck_student_solves_a_step_and_goes_on(sandbox, tmp_path):
+def test_a_stuck_student_solves_a_step_and_goes_on(sandbox, tmp_path, registry_restored):
     """Lab 02 with only `lab.solve("02.3")` typed in the set-image exercise: the step is done and the lab ends green."""
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
     namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))

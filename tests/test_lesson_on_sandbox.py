@@ -51,3 +51,23 @@ def test_kubectl_replaces_a_change_cause_without_overwrite_and_no_other_annotati
     assert refused.returncode != 0
     assert "--overwrite is false" in refused.stderr
     assert annotations["other"] == "first"
+
+
+def test_the_lesson_state_lives_in_the_namespace(kube, sandbox, monkeypatch):
+    """What a lab hands on (lab 01's tag, lab 04's fix tag) is kept in one ConfigMap of the namespace: an empty
+    namespace has none, each `remember` adds to it without losing the rest, and a Lab reads its tags from it."""
+    from pathlib import Path
+
+    from rolloutlab.lab import state, student
+
+    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
+    settings = LabSettings.from_env({"KUBECONFIG": str(sandbox.kubeconfig), "LAB_NAMESPACE": kube.namespace})
+    settings.apply_to_kubectl()
+    assert state.read() == {}
+    state.remember(new_tag="1.1.7", tags_at_start="latest,1.0.0")
+    state.remember(fix_tag="2.0.4")
+    assert state.read() == {"new-tag": "1.1.7", "tags-at-start": "latest,1.0.0", "fix-tag": "2.0.4"}
+    labels = kube.json("get", "configmap", state.NAME)["metadata"]["labels"]
+    assert labels == {"app.kubernetes.io/managed-by": "rolloutlab"}
+    lab = student.Lab("04", settings=settings, artifacts=Path("/nonexistent"), context="x")
+    assert (lab.new_tag, lab.fix_tag) == ("1.1.7", "2.0.4")

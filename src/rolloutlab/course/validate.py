@@ -164,17 +164,19 @@ def run_lab(
     namespaces: Namespaces,
     answers: Mapping[str, str] | None = None,
     on_cell: Callable[[str, int, int], None] | None = None,
+    namespace: str | None = None,
 ) -> LabResult:
-    """Execute one lab in a namespace of its own, exercises filled with their solutions (or with `answers`, as a
-    student would type them), each check first run where it must fail. The executed copy is written even when
-    the lab fails."""
+    """Execute one lab in a namespace of its own (or in `namespace`, which an earlier lab of a chain used and the
+    caller deletes), exercises filled with their solutions (or with `answers`, as a student would type them), each
+    check first run where it must fail. The executed copy is written even when the lab fails."""
     nb = nbformat.read(path, as_version=4)
     lang = i18n.folder_language(path.parent)
     lab_out = out_dir / lang if lang else out_dir  # the site reads each language's labs from its folder
     executed = lab_out / path.name
     artifacts = lab_out / path.stem
     artifacts.mkdir(parents=True, exist_ok=True)
-    namespace = namespaces.create(f"lab{path.stem[:2]}" + (f"-{lang}" if lang else ""))
+    own = namespace is None
+    namespace = namespace or namespaces.create(namespace_prefix(path))
     kernel_env = {**os.environ, **env, "LAB_NAMESPACE": namespace, "LAB_ARTIFACTS": str(artifacts.resolve())}
     if lang:
         kernel_env["LAB_LANG"] = lang  # a French lab speaks French, whatever the instructor's own LAB_LANG
@@ -195,7 +197,8 @@ def run_lab(
         failed_cell, error = _failure(nb, exc)
     finally:
         nbformat.write(nb, executed)
-        namespaces.delete(namespace)
+        if own:
+            namespaces.delete(namespace)
         shutil.rmtree(sockets, ignore_errors=True)
     expected = expected_seconds(nb)
     unproved = [p.step for p in proofs if not p.seen_failing]
@@ -220,6 +223,29 @@ def run_lab(
         plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
         timelines=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.json")),
     )
+
+
+def namespace_prefix(path: Path) -> str:
+    lang = i18n.folder_language(path.parent)
+    return f"lab{path.stem[:2]}" + (f"-{lang}" if lang else "")
+
+
+# Labs that run one after the other in one namespace, as a student runs them: lab 02 rolls out the version that
+# lab 01 built, which it finds in the namespace's lab state.
+CHAINED = (("01", "02"),)
+
+
+def chains(labs: Sequence[Path]) -> list[list[Path]]:
+    """`labs` grouped into what runs in one namespace: a lab alone, or a chain of CHAINED of the same language."""
+    groups: list[list[Path]] = []
+    for path in labs:
+        previous = groups[-1][-1] if groups else None
+        if previous is not None and previous.parent == path.parent and \
+                any((previous.stem[:2], path.stem[:2]) == pair for pair in CHAINED):  # fmt: skip
+            groups[-1].append(path)
+        else:
+            groups.append([path])
+    return groups
 
 
 def step_of(cell: nbformat.NotebookNode) -> str | None:
@@ -440,15 +466,23 @@ def validate(
     tags_before = observe.registry_tags(settings)  # the labs' own tags go afterwards; None: the labs will say why
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
-    def one(path: Path) -> LabResult:
-        result = run_lab(path, out_dir=out_dir, env=env, namespaces=namespaces, on_cell=board.cell)
-        board.finished(result.lab, ok=result.ok, seconds=result.seconds)
-        return result
+    def one(chain: list[Path]) -> list[LabResult]:
+        shared = namespaces.create(namespace_prefix(chain[0]))
+        try:
+            results = []
+            for path in chain:
+                result = run_lab(path, out_dir=out_dir, env=env, namespaces=namespaces, on_cell=board.cell,
+                                 namespace=shared)  # fmt: skip
+                board.finished(result.lab, ok=result.ok, seconds=result.seconds)
+                results.append(result)
+            return results
+        finally:
+            namespaces.delete(shared)
 
     try:
         with board:
-            futures = [pool.submit(one, p) for p in labs]
-            results = [f.result() for f in futures]
+            futures = [pool.submit(one, chain) for chain in chains(labs)]
+            results = [r for f in futures for r in f.result()]
     except BaseException:
         # Interrupted: no new lab starts, the running kernels die, their namespaces go.
         pool.shutdown(wait=False, cancel_futures=True)

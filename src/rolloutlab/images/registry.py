@@ -150,6 +150,28 @@ def check_manifest(image: str, *, timeout: float = 3.0) -> PullResult:
     return PullResult.UNREACHABLE
 
 
+def image_env(image: str, *, timeout: float = 5.0) -> dict[str, str] | None:
+    """The environment an image's config sets (its `ENV` lines: the app's APP_MESSAGE), read from the registry;
+    None when the image is not there or the registry does not answer."""
+    ref = ImageRef.parse(image)
+    try:
+        manifest = request_manifest(image, method="GET", timeout=timeout)
+        if manifest.status_code != 200:
+            return None
+        found = manifest.json()
+        if "manifests" in found:  # an index: the first image in it, as a node of this machine's kind would pull
+            first = found["manifests"][0]["digest"]
+            found = request_manifest(f"{ref.registry}/{ref.repository}@{first}", method="GET", timeout=timeout).json()
+        blob = requests.get(f"{api_base(ref.registry)}/v2/{ref.repository}/blobs/{found['config']['digest']}",
+                            timeout=timeout)  # fmt: skip
+        if blob.status_code != 200:
+            return None
+        lines = (blob.json().get("config") or {}).get("Env") or []
+    except (requests.RequestException, ValueError, KeyError, IndexError):
+        return None
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
 def list_tags(*, registry: str, repository: str, timeout: float = 5.0) -> list[str]:
     """The tags of `repository` in `registry`, sorted; empty when the repository does not exist."""
     response = requests.get(f"{api_base(registry)}/v2/{repository}/tags/list", timeout=timeout)

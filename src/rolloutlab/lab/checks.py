@@ -140,44 +140,45 @@ def judge_docker(version: str | None) -> Check:
                                     "info`."))  # fmt: skip
 
 
-# -- readers ----------------------------------------------------------------------------------------------------
-def kubectl_installed() -> Check:
+# -- readers: what each set-up judgment above takes, as keyword arguments ----------------------------------
+def read_kubectl() -> dict[str, Any]:
     path = shutil.which("kubectl")
     if path is None:
-        return judge_kubectl(path=None, client=None)
+        return {"path": None, "client": None}
     proc = kubectl.run(["version", "--client", "-o", "json"], kubectl=path, timeout=30)
     try:
         client = json.loads(proc.stdout)["clientVersion"]
     except (ValueError, KeyError):
         client = None
-    return judge_kubectl(path=path, client=client, error=proc.stderr.strip())
+    return {"path": path, "client": client, "error": proc.stderr.strip()}
 
 
-def cluster_reachable(settings: LabSettings) -> Check:
+def read_cluster(settings: LabSettings) -> dict[str, Any]:
+    where = settings.context or _("the current context")
     try:
         proc = kubectl.run(["version", "-o", "json", "--request-timeout=5s"], timeout=30)
     except LabError as exc:
-        return judge_cluster(None, where=settings.context or _("the current context"), error=str(exc))
+        return {"answer": None, "where": where, "error": str(exc)}
     try:
         answer = json.loads(proc.stdout)
     except ValueError:
         answer = None
-    return judge_cluster(answer, where=settings.context or _("the current context"), error=proc.stderr)
+    return {"answer": answer, "where": where, "error": proc.stderr}
 
 
-def nodes_ready(settings: LabSettings) -> Check:
+def read_nodes() -> dict[str, Any]:
     try:
         proc = kubectl.run(["get", "nodes", "-o", "json", "--request-timeout=5s"], timeout=30)
     except LabError as exc:
-        return judge_nodes(None, error=str(exc))
+        return {"nodes": None, "error": str(exc)}
     if proc.returncode != 0:
-        return judge_nodes(None, error=proc.stderr)
-    return judge_nodes(json.loads(proc.stdout)["items"])
+        return {"nodes": None, "error": proc.stderr}
+    return {"nodes": json.loads(proc.stdout)["items"]}
 
 
-def registry_reachable(settings: LabSettings) -> Check:
-    return judge_registry(address=settings.registry, answers=registry.is_registry(address=settings.registry))
+def read_registry(settings: LabSettings) -> dict[str, Any]:
+    return {"address": settings.registry, "answers": registry.is_registry(address=settings.registry)}
 
 
-def docker_running() -> Check:
-    return judge_docker(engine.ping())
+def read_docker() -> dict[str, Any]:
+    return {"version": engine.ping()}

@@ -1,25 +1,31 @@
-"""Every step of the labs in one place: its hint, its solution and the check that judges it.
+"""Every step of the labs in one place: one table entry each, with its hint, its solution, what its check reads
+and how it judges what was read.
 
 A step is an exercise (the stored notebook has an empty or template cell the student fills in) or a
 demonstration (the stored cell already holds the solution; a test keeps the two the same). `rolloutlab validate`
 fills exercises with these solutions, and first runs each check where it must fail. `lab.solve(step)` runs the
 same solution. Solutions are notebook code: `!` lines are shell commands, `{...}` is filled in by IPython.
+
+A check is two parts: `read(ctx)` looks at the cluster once (see `reading.py`), and `judge(reading, answers)` is a
+pure function of that reading and the student's answers (the names in `answers`, read from the notebook). Adding a
+step is one entry here, its notebook cells, and a test of its judge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
-from rolloutlab.lab import judge
+from rolloutlab.lab import checks, judge, state
 from rolloutlab.lab.checks import Check
+from rolloutlab.lab.observe import Seen
+from rolloutlab.lab.reading import Read, Reading, probe, reads
+from rolloutlab.recording.timeline import Timeline
 
-if TYPE_CHECKING:
-    from rolloutlab.lab.student import Lab
-
-Judging = Callable[["Lab", Mapping[str, Any]], Check]
+Judging = Callable[[Reading, Mapping[str, Any]], Check]
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,8 @@ class Step:
     exercise: bool
     hint: str
     solution: str
-    check: Judging
+    read: Read
+    judge: Judging
     # For set-up checks that no step of the student's can break: the environment in which the check must fail.
     broken_env: Mapping[str, str] = field(default_factory=dict)
     wait: float = 0.0  # seconds the check keeps looking for what the cluster does a moment later
@@ -86,105 +93,176 @@ def both(*checks: Callable[[], Check]) -> Check:
     return Check(done[0].name, True, _("; ").join(c.message for c in done))
 
 
-def _rolled_to_1(lab: Lab) -> Check:
-    seen, timeline = lab.seen(), lab.timeline("02-set-image")
+# The recordings the labs draw, by the name the notebook gives them, with their figure's title.
+SET_IMAGE, FAILED_ROLLOUT, UNDO, TO_REVISION_1 = "02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1"
+RECORDINGS: dict[str, str] = {
+    SET_IMAGE: N_("kubectl set image: latest -> your version"),
+    FAILED_ROLLOUT: N_("kubectl set image: 1.0.0 -> 2.0.0"),
+    UNDO: N_("kubectl rollout undo (2.0.0 -> 1.0.0)"),
+    TO_REVISION_1: N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
+}
+# Lab 05's three Deployments (maxSurge, maxUnavailable), each recorded as "05-<name>", and the bounds it must keep:
+# the most pods asked for, the fewest available.
+STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
+STRATEGY_BOUNDS = {"surge-1-unavail-0": (5, 4), "surge-0-unavail-1": (4, 3), "surge-25-unavail-25": (5, 3)}
+
+
+def seen(reading: Reading) -> Seen:
+    if reading.seen is None:
+        raise LabError(_("this check did not read the Deployment"), fix=_("report this bug"))
+    return reading.seen
+
+
+def timeline(reading: Reading, name: str) -> Timeline | None:
+    return reading.timelines.get(name)
+
+
+def _rolled_to_own(r: Reading) -> Check:
+    """Lab 02's rollout: to the student's own version (lab 01's tag), whose line the page must show."""
+    tag, where = r.state.get(state.NEW_TAG), r.app
+    if not tag:
+        return Check(_("rollout"), False, _("no version of yours chosen yet: run the lab's first cells "
+                                            "(lab.start())."))  # fmt: skip
     return both(
-        lambda: judge.rolled_out(seen, tag="1.0.0"),
-        lambda: judge.pods_on_current(seen, in_prose=2),
-        lambda: judge.page(lab.page(), url=lab.app.url, text="!!! Hola is new version !!!", version="1.0.0"),
-        lambda: judge.recorded_bounds(timeline, peak=5, min_available=3),
-        lambda: judge.kept_serving(timeline, via=lab.app.via),
+        lambda: judge.rolled_out(seen(r), tag=tag),
+        lambda: judge.pods_on_current(seen(r), in_prose=2),
+        lambda: judge.page(r.page, url=where.url if where else "", text=r.line or "", version=tag),
+        lambda: judge.recorded_bounds(timeline(r, SET_IMAGE), peak=5, min_available=3),
+        lambda: judge.kept_serving(timeline(r, SET_IMAGE), via=where.via if where else ""),
     )
 
 
-def _edited_back(lab: Lab) -> Check:
-    seen = lab.seen()
+def _kept_serving(r: Reading, name: str) -> Check:
+    return judge.kept_serving(timeline(r, name), via=r.app.via if r.app else "")
+
+
+def _edited_back(r: Reading) -> Check:
     return both(
-        lambda: judge.rolled_out(seen, tag="latest"), lambda: judge.history(seen, runs={2: "1.0.0", 3: "latest"})
+        lambda: judge.rolled_out(seen(r), tag="latest"), lambda: judge.history(seen(r), runs={2: "1.0.0", 3: "latest"})
     )
 
 
-def _swapped(lab: Lab) -> Check:
+def _swapped(r: Reading) -> Check:
     """Two undos: back on latest, and the history is the lesson (the last two revisions swap), judged exactly."""
-    seen = lab.seen()
     return both(
-        lambda: judge.undone_to(seen, tag="latest", runs=H_SWAPPED), lambda: judge.same_history(seen, runs=H_SWAPPED)
+        lambda: judge.undone_to(seen(r), tag="latest", runs=H_SWAPPED),
+        lambda: judge.same_history(seen(r), runs=H_SWAPPED),
     )
+
+
+def _pushed(r: Reading) -> Check:
+    """Only the lab's own new tag: Docker may hold many other builds, which are not this step's business."""
+    new = r.state.get(state.NEW_TAG)
+    if not new:
+        return Check(_("new tag"), False, _("no new tag chosen yet: run the lab's first cells (lab.start())."))
+    before, built = state.tags(r.state.get(state.TAGS_AT_START)), [t for t in r.built if t == new]
+    return both(
+        lambda: judge.new_tag_pushed(before=before, now=r.tags, built=built),
+        lambda: judge.own_line(tag=new, line=r.line),
+    )
+
+
+def _restarted(r: Reading) -> Check:
+    pod = r.state.get(state.CRASHED_POD)
+    if not pod:
+        return Check(_("restart"), False, _("no pod has crashed yet: call /error first (the cell above)."))
+    # The lab's pods are fresh (lab.start() redeploys): none had restarted before /error.
+    return judge.restarted(r.pod, pod=pod, restarts_before=0)
+
+
+def _fixed_forward(r: Reading) -> Check:
+    tag = r.state.get(state.FIX_TAG)
+    if not tag:
+        return Check(_("fix forward"), False, _("no fix tag chosen: run the lab's first cells (lab.start())."))
+    return judge.rolled_out(seen(r), tag=tag)
+
+
+def _strategies(r: Reading) -> Check:
+    return both(*[lambda n=n, b=b: judge.recorded_bounds(timeline(r, f"05-{n}"), peak=b[0], min_available=b[1])
+                  for n, b in STRATEGY_BOUNDS.items()])  # fmt: skip
 
 
 STATUS = "!kubectl rollout status deployment/first-app"
+# The line validate's solution of lab 01 writes on the page of its version, and finds there in lab 02.
+OWN_LINE = "Hola from my own version"
 H_THREE = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
 H_FIVE = {3: "2.0.0", 4: "1.0.0", 5: "latest"}
 H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
+SEEN = reads()
 
 _STEPS = [
     # -- lab 00: set-up -----------------------------------------------------------------------------------------
     Step("00.1", False, N_("`kubectl version --client` must print a version."), "!kubectl version --client",
-         lambda lab, a: lab.setup_check("kubectl"), broken_env={"PATH": "/nonexistent"}, mistakes=(STEP_TWICE,)),
+         probe("kubectl"), lambda r, a: checks.judge_kubectl(**r.probe), broken_env={"PATH": "/nonexistent"},
+         mistakes=(STEP_TWICE,)),
     Step("00.2", False, N_("`kubectl version` asks the cluster too."), "!kubectl version",
-         lambda lab, a: lab.setup_check("cluster"), broken_env={"KUBECONFIG": "{nowhere}"}),
+         probe("cluster"), lambda r, a: checks.judge_cluster(**r.probe), broken_env={"KUBECONFIG": "{nowhere}"}),
     Step("00.3", False, N_("`kubectl get nodes` lists them with STATUS Ready."), "!kubectl get nodes",
-         lambda lab, a: lab.setup_check("nodes"), broken_env={"KUBECONFIG": "{nowhere}"}, mistakes=(STEP_TWICE,)),
+         probe("nodes"), lambda r, a: checks.judge_nodes(**r.probe), broken_env={"KUBECONFIG": "{nowhere}"},
+         mistakes=(STEP_TWICE,)),
     Step("00.4", False, N_("The registry answers on LAB_REGISTRY."), "print(lab.registry_tags())",
-         lambda lab, a: lab.setup_check("registry"), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
+         probe("registry"), lambda r, a: checks.judge_registry(**r.probe), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
     Step("00.5", False, N_("`docker version` shows a Server part."), "!docker version",
-         lambda lab, a: lab.setup_check("docker"), broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
+         probe("docker"), lambda r, a: checks.judge_docker(**r.probe),
+         broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
     # -- lab 01: build and push ----------------------------------------------------------------------------------
     Step("01.1", True,
          N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
          "`docker push` of the same name. The tag must be one the registry does not have yet: the cell above "
          "prints one."),
          "!docker build --build-arg BASE_IMAGE={lab.base_image()} --build-arg APP_VERSION={lab.new_tag} "
-         "--build-arg 'APP_MESSAGE=my own version' -t {lab.image(lab.new_tag)} ../../app\n"
+         f"--build-arg 'APP_MESSAGE={OWN_LINE}' -t {{lab.image(lab.new_tag)}} ../../app\n"
          "!docker push {lab.image(lab.new_tag)}",
-         # Only the lab's own new tag: Docker may hold many other builds, which are not this step's business.
-         lambda lab, a: judge.new_tag_pushed(before=lab.tags_at_start, now=lab.registry_tags(),
-                                            built=[t for t in lab.built_tags() if t == lab.new_tag]),
+         reads(seen=False, registry=True, built=True, own_version=True), lambda r, a: _pushed(r),
          mistakes=(Mistake("push-first", "!docker push {lab.image(lab.new_tag)}"), CHECK_TWICE)),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
     Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
          f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
-         lambda lab, a: judge.rolled_out(lab.seen(), tag="latest"),
+         SEEN, lambda r, a: judge.rolled_out(seen(r), tag="latest"),
          mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl rollout status deployment/first-ap"))),
     Step("02.2", True,
          N_("`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "
          "it is not the Deployment's name."),
          "!kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'\n"
          'container = "first-app-k8s"',
-         lambda lab, a: judge.container_answer(lab.seen(), answer=a.get("container")),
+         SEEN, lambda r, a: judge.container_answer(seen(r), answer=a.get("container")),
          answers=("container",), mistakes=(Mistake("wrong-answer", 'container = "first-app"'), CHECK_TWICE)),
     Step("02.3", True,
-         N_("`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:1.0.0`, then "
-         "`kubectl rollout status deployment/first-app` to wait for the end of the rollout."),
-         f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('1.0.0')}}\n{STATUS}",
-         lambda lab, a: _rolled_to_1(lab),
-         mistakes=(Mistake("wrong-container", "!kubectl set image deployment/first-app first-app={lab.image('1.0.0')}"),
+         N_("`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:<your tag>` (the tag of "
+         "your version, printed by the lab's start), then `kubectl rollout status deployment/first-app` to wait for "
+         "the end of the rollout."),
+         f"!kubectl set image deployment/first-app first-app-k8s={{lab.image(lab.new_tag)}}\n{STATUS}",
+         reads(timelines=(SET_IMAGE,), page=True, own_version=True), lambda r, a: _rolled_to_own(r),
+         mistakes=(Mistake("wrong-container",
+                           "!kubectl set image deployment/first-app first-app={lab.image(lab.new_tag)}"),
                    Mistake("missing-tag", "!kubectl set image deployment/first-app first-app-k8s={lab.image('1.0')}"),
                    Mistake("wrong-namespace", "!kubectl set image -n first-app deployment/first-app "
-                           "first-app-k8s={lab.image('1.0.0')}"),
+                           "first-app-k8s={lab.image(lab.new_tag)}"),
                    Mistake("status-first", STATUS))),
     Step("02.4", False, N_("Call /error on the app's URL, then wait for RESTARTS to go up."), "lab.crash_app()",
-         lambda lab, a: lab.crash_check(), wait=30),
+         reads(seen=False, crashed_pod=True), lambda r, a: _restarted(r), wait=30),
     # -- lab 03: a failed rollout --------------------------------------------------------------------------------
     Step("03.1", False, N_("`kubectl scale deployment/first-app --replicas=5`."),
          f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n!kubectl rollout history deployment/first-app",
-         lambda lab, a: judge.scaled(lab.seen(), replicas=5, history=[1, 2]),
+         SEEN, lambda r, a: judge.scaled(seen(r), replicas=5, history=[1, 2]),
          mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl scale deployment/first-ap --replicas=5"))),
     Step("03.2", True,
          N_("maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
          "rounded down: 1 pod may be missing."),
          "most_pods = 7\nfewest_available = 4",
-         lambda lab, a: judge.prediction(lab.timeline("03-failed-rollout"), most_pods=a.get("most_pods"),
-                                         fewest_available=a.get("fewest_available")),
+         reads(seen=False, timelines=(FAILED_ROLLOUT,)),
+         lambda r, a: judge.prediction(timeline(r, FAILED_ROLLOUT), most_pods=a.get("most_pods"),
+                                       fewest_available=a.get("fewest_available")),
          answers=("most_pods", "fewest_available"),
          mistakes=(Mistake("wrong-answer", "most_pods = 6\nfewest_available = 4"), CHECK_TWICE)),
     Step("03.3", True,
          N_("The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
          "(it gives up when the progress deadline passes)."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('2.0.0')}}\n{STATUS}",
-         lambda lab, a: both(
-             lambda: judge.failed_rollout(lab.seen(), tag="2.0.0", pods_total=7, failing=3, serving=4),
-             lambda: judge.kept_serving(lab.timeline("03-failed-rollout"), via=lab.app.via)),
+         reads(timelines=(FAILED_ROLLOUT,), app=True),
+         lambda r, a: both(
+             lambda: judge.failed_rollout(seen(r), tag="2.0.0", pods_total=7, failing=3, serving=4),
+             lambda: _kept_serving(r, FAILED_ROLLOUT)),
          mistakes=(Mistake("wrong-container", "!kubectl set image deployment/first-app first-app={lab.image('2.0.0')}"),
                    Mistake("status-first", STATUS))),
     Step("03.4", True,
@@ -193,51 +271,53 @@ _STEPS = [
          "!kubectl get pods -l app=first-app\n"
          "!kubectl get events --field-selector reason=Failed --sort-by=.lastTimestamp | tail -n 3\n"
          'reason = "ImagePullBackOff"',
-         lambda lab, a: judge.waiting_reason(lab.seen(), answer=a.get("reason")),
+         SEEN, lambda r, a: judge.waiting_reason(seen(r), answer=a.get("reason")),
          answers=("reason",), mistakes=(Mistake("wrong-answer", 'reason = "CrashLoopBackOff"'), CHECK_TWICE)),
     # -- lab 04: rollback ----------------------------------------------------------------------------------------
     Step("04.1", True, N_("`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}",
-         lambda lab, a: both(
-             lambda: judge.undone_to(lab.seen(), tag="1.0.0", runs=H_THREE),
-             lambda: judge.kept_serving(lab.timeline("04-undo"), via=lab.app.via)),
+         reads(timelines=(UNDO,), app=True),
+         lambda r, a: both(
+             lambda: judge.undone_to(seen(r), tag="1.0.0", runs=H_THREE), lambda: _kept_serving(r, UNDO)),
          # Revision 3 is the current one: kubectl skips the undo and says so, and the student reads the history.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=3"),
                    Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"))),
     Step("04.2", True, N_("`kubectl rollout history deployment/first-app --revision=3` shows its Image line."),
          '!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
-         lambda lab, a: judge.revision_answer(lab.seen(), revision=3, answer=a.get("tag_of_revision_3")),
+         SEEN, lambda r, a: judge.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3")),
          answers=("tag_of_revision_3",),
          mistakes=(Mistake("wrong-answer", 'tag_of_revision_3 = "1.0.0"'), CHECK_TWICE)),
     Step("04.3", True,
          N_("`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app --to-revision=1\n{STATUS}",
-         lambda lab, a: both(
-             lambda: judge.undone_to(lab.seen(), tag="latest", runs=H_FIVE),
-             lambda: judge.recorded_bounds(lab.timeline("04-to-revision-1"), peak=7, min_available=4),
-             lambda: judge.kept_serving(lab.timeline("04-to-revision-1"), via=lab.app.via)),
+         reads(timelines=(TO_REVISION_1,), app=True),
+         lambda r, a: both(
+             lambda: judge.undone_to(seen(r), tag="latest", runs=H_FIVE),
+             lambda: judge.recorded_bounds(timeline(r, TO_REVISION_1), peak=7, min_available=4),
+             lambda: _kept_serving(r, TO_REVISION_1)),
          # Revision 2 is gone (its template is revision 4 now): kubectl refuses, and nothing changes.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=2"),
                    Mistake("status-first", STATUS))),
     Step("04.4", False, N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
          f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
          f"{STATUS}\n!kubectl rollout history deployment/first-app",
-         lambda lab, a: _swapped(lab),
+         SEEN, lambda r, a: _swapped(r),
          mistakes=(Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"), CHECK_TWICE)),
     Step("04.5", False, N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
          "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
          "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
-         lambda lab, a: lab.fixed_forward_check()),
+         reads(with_state=True), lambda r, a: _fixed_forward(r)),
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
-    Step("05.1", False, "", "lab.roll_strategies()", lambda lab, a: lab.strategies_check()),
+    Step("05.1", False, "", "lab.roll_strategies()",
+         reads(seen=False, timelines=tuple(f"05-{name}" for name in STRATEGIES)), lambda r, a: _strategies(r)),
     Step("05.2", True,
          N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\"`. The "
          "Deployment already has a cause; kubectl replaces this one annotation without `--overwrite` (it makes an "
          "exception for kubernetes.io/change-cause), any other it would refuse to."),
          '!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola"\n'
          "!kubectl rollout history deployment/first-app",
-         lambda lab, a: judge.change_cause(lab.seen()),
+         SEEN, lambda r, a: judge.change_cause(seen(r)),
          # Copied from the cell above: the cause of revision 1 again, which is the very mistake the check names.
          mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
                            'kubernetes.io/change-cause="kubectl apply: latest"'),
@@ -248,28 +328,21 @@ _STEPS = [
          "deployment/first-app`, then `kubectl rollout status`."),
          "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
          f"deployment/first-app\n{STATUS}",
-         lambda lab, a: _edited_back(lab),
+         SEEN, lambda r, a: _edited_back(r),
          mistakes=(Mistake("name-typo", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' "
                            "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS))),
     Step("05.4", False, "", "!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
          f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
-         lambda lab, a: judge.trimmed(lab.seen(), kept=[3, 4], gone=2), wait=30),
+         SEEN, lambda r, a: judge.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
     Step("05.5", True, N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          "!kubectl delete deployment,service first-app",
-         lambda lab, a: judge.deleted(lab.seen(), service_left=lab.service_exists()), wait=30,
+         reads(service=True), lambda r, a: judge.deleted(seen(r), service_left=r.service_left), wait=30,
          mistakes=(Mistake("one-kind", "!kubectl delete deployment first-app"),
                    Mistake("name-typo", "!kubectl delete deployment,service first-ap"))),
 ]  # fmt: skip
 
 STEPS: dict[str, Step] = {s.id: s for s in _STEPS}
 
-# The recordings the labs draw, by the name the notebook gives them, with their figure's title.
-RECORDINGS: dict[str, str] = {
-    "02-set-image": N_("kubectl set image: latest -> 1.0.0"),
-    "03-failed-rollout": N_("kubectl set image: 1.0.0 -> 2.0.0"),
-    "04-undo": N_("kubectl rollout undo (2.0.0 -> 1.0.0)"),
-    "04-to-revision-1": N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
-}
 
 # What `lab.solution(step)` says after the code of an exercise: why it is the answer, in the lesson's terms.
 EXPLANATIONS: dict[str, str] = {

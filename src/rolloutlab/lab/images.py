@@ -106,6 +106,13 @@ def remote_config_digest(*, image: str, timeout: float = 5.0) -> str | None:
     return str(config.get("digest") or "unknown")
 
 
+def message_of(*, settings: LabSettings, tag: str) -> str | None:
+    """The line the app's page shows for `tag` (the APP_MESSAGE it was built with), read from the registry; None
+    when the tag is not there or the registry does not answer, "" when it was built without one."""
+    env = registry.image_env(image_name(settings=settings, tag=tag))
+    return None if env is None else env.get("APP_MESSAGE", "")
+
+
 def push(
     *,
     settings: LabSettings,

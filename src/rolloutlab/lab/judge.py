@@ -365,10 +365,12 @@ def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
 
 def deleted(seen: Seen, *, service_left: bool) -> Check:
     what = _("clean up")
-    left = [kind for kind, there in (("Deployment", seen.deployment is not None), ("Service", service_left)) if there]
-    if left:
-        return Check(what, False, _("first-app's {kinds} still exist: `kubectl delete deployment,service first-app`.",
-                                    kinds=_(" and ").join(left)))  # fmt: skip
+    deployment_left = seen.deployment is not None
+    if deployment_left or service_left:
+        said = {(True, True): _("first-app's Deployment and Service still exist"),
+                (True, False): _("first-app's Deployment still exists"),
+                (False, True): _("first-app's Service still exists")}[(deployment_left, service_left)]  # fmt: skip
+        return Check(what, False, _("{said}: `kubectl delete deployment,service first-app`.", said=said))
     running = [p["metadata"]["name"] for p in seen.pods]
     if running:
         return Check(what, False, ngettext("{count} pod is still terminating: check again in a few seconds.",
@@ -392,6 +394,18 @@ def new_tag_pushed(*, before: list[str], now: list[str] | None, built: list[str]
     return Check(what, False, _("no new tag in the registry (it has {tags}): nothing built and pushed yet? A new "
                                 "version needs a tag that is not there yet.",
                                 tags=", ".join(now) or _("nothing")))  # fmt: skip
+
+
+def own_line(*, tag: str, line: str | None) -> Check:
+    """The student's version carries a line of its own on its page, as the notes' `<h2>` does."""
+    what = _("your line")
+    if line is None:
+        return Check(what, False, _("{tag} is not in the registry yet: build it, then `docker push` it.", tag=tag))
+    if not line.strip():
+        return Check(what, False, _("{tag} was built without a line of its own, so its page shows only its version. "
+                                    "Build it again with `--build-arg \"APP_MESSAGE=your line\"`, then push it "
+                                    "again.", tag=tag))  # fmt: skip
+    return Check(what, True, _("the page of {tag} says {line!r}", tag=tag, line=line))
 
 
 def page(body: str | None, *, url: str, text: str, version: str) -> Check:

@@ -8,23 +8,20 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from rolloutlab import i18n
 from rolloutlab.errors import LabError
-from rolloutlab.i18n import _, ngettext
-from rolloutlab.lab import checks, cluster, exercises, helpers, images, judge, observe
+from rolloutlab.i18n import _
+from rolloutlab.lab import checks, cluster, demos, exercises, helpers, observe, reading, starts, state
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.paths import repository
 from rolloutlab.recording import traffic
 from rolloutlab.recording.record import Recording
-from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, pod_state
+from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import DEPLOYMENT, LabSettings
-
-STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
-STRATEGY_BOUNDS = {"surge-1-unavail-0": (5, 4), "surge-0-unavail-1": (4, 3), "surge-25-unavail-25": (5, 3)}
 
 
 def open_lab(number: str) -> Lab:
@@ -87,18 +84,16 @@ def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset:
 
 
 class Lab:
+    """The notebook's handle on its lab: where it runs, its recordings, and the steps of `exercises.py`. It holds
+    no lesson state: what a step hands on to a later one lives in the namespace (`state.py`)."""
+
     def __init__(self, number: str, *, settings: LabSettings, artifacts: Path, context: str) -> None:
         self.number = number
         self.settings = settings
         self.artifacts = artifacts
         self.context = context
         self.recordings: dict[str, Recording] = {}
-        self.tags_at_start: list[str] = []
-        self.new_tag: str = ""
-        self.fix_tag: str = ""
-        self.crashed: str | None = None  # the pod that answered /error
         self._app: traffic.AppUrl | None = None
-        self.patient = True  # checks wait `Step.wait` for the cluster; validate's proof does not
 
     # -- what the solutions and the prose name -------------------------------------------------------------------
     def image(self, tag: str) -> str:
@@ -109,10 +104,7 @@ class Lab:
         return helpers.write_manifest(settings=self.settings, tag="latest")
 
     def base_image(self) -> str:
-        """The Python image the app is built on: pulled where it can be, else built from Debian packages (once)."""
-        from rolloutlab.images import baseimage
-
-        return baseimage.pick_base(say=lambda _: None)
+        return starts.base_image()
 
     @property
     def app(self) -> traffic.AppUrl:
@@ -120,51 +112,26 @@ class Lab:
             self._app = traffic.app_url()
         return self._app
 
-    # -- where each lab starts ------------------------------------------------------------------------------------
+    @property
+    def new_tag(self) -> str:
+        """Lab 01's tag, chosen by its start."""
+        return state.read().get(state.NEW_TAG, "")
+
+    @property
+    def fix_tag(self) -> str:
+        """Lab 04's tag that fixes the stuck rollout forward, chosen by its start."""
+        return state.read().get(state.FIX_TAG, "")
+
+    @property
+    def crashed_pod(self) -> str:
+        return demos.crashed_pod()
+
     def start(self) -> None:
         """Bring the namespace to the state this lab starts from, whatever was there."""
-        if self.number == "01":
-            helpers.ensure_images(settings=self.settings)
-            self.tags_at_start = self.registry_tags() or []
-            self.new_tag = helpers.next_free_tag(settings=self.settings, series="1.1")
-            print(_("the registry has {tags}; a new tag it does not have: {new}", tags=", ".join(self.tags_at_start),
-                    new=self.new_tag))  # fmt: skip
-            print(_("base image for the build: {image}", image=self.base_image()))
-        elif self.number in ("02", "05"):
-            helpers.reset()
-            pushed = helpers.ensure_images(settings=self.settings)
-            print(_("clean namespace; images pushed now: {pushed}",
-                    pushed=", ".join(pushed) or _("none, latest and 1.0.0 were there")))  # fmt: skip
-        elif self.number in ("03", "04"):
-            helpers.catch_up(settings=self.settings, through="02" if self.number == "03" else "03")
-            if self.number == "04":
-                # Never 2.0.0 itself: it must stay missing for labs 03 and 04 to run again.
-                self.fix_tag = helpers.next_free_tag(settings=self.settings, series="2.0", first=1)
-            where = {"03": _("latest then 1.0.0 (revisions 1, 2)"), "04": _("5 replicas stuck on 2.0.0 (revision 3)")}
-            print(_("first-app is where the last lab left it: {where}", where=where[self.number]))
-        if self.number in ("03", "04"):
-            found = self.registry_tags() or []
-            if helpers.MISSING_TAG in found:
-                raise LabError(_("tag {tag} is in the registry, and this lab needs it missing",
-                                 tag=helpers.MISSING_TAG),
-                               fix=_("delete it from {registry}, or use a fresh registry",
-                                     registry=self.settings.registry))  # fmt: skip
-
-    # -- reading ----------------------------------------------------------------------------------------------------
-    def seen(self, name: str = DEPLOYMENT) -> observe.Seen:
-        return observe.seen(self.settings, lab_context=self.context, name=name)
+        starts.start(self.number, settings=self.settings, say=print)
 
     def registry_tags(self) -> list[str] | None:
         return observe.registry_tags(self.settings)
-
-    def built_tags(self) -> list[str]:
-        return images.local_tags(settings=self.settings)
-
-    def page(self) -> str | None:
-        try:
-            return traffic.page_text(self.app.url)
-        except LabError:
-            return None
 
     def show_tags(self) -> None:
         tags = self.registry_tags()
@@ -174,26 +141,10 @@ class Lab:
     def show_app(self) -> None:
         """Where the app answers, and its page as it answers now."""
         print(_("the app: {url}", url=self.app))
-        print(self.page())
-
-    def service_exists(self) -> bool:
-        return observe.get("service", DEPLOYMENT) is not None
-
-    def show_replicasets(self, name: str = DEPLOYMENT) -> None:
-        for rs in sorted(helpers.replicasets_of(name), key=lambda r: r["metadata"]["creationTimestamp"]):
-            revision = (rs["metadata"].get("annotations") or {}).get(judge.REVISION, "?")
-            print(_("{name}  revision {revision}  replicas {replicas}  {image}", name=rs["metadata"]["name"],
-                    revision=revision, replicas=rs["spec"]["replicas"], image=judge.template_image(rs)))  # fmt: skip
-
-    def setup_check(self, name: str) -> Check:
-        readers = {
-            "kubectl": checks.kubectl_installed,
-            "cluster": lambda: checks.cluster_reachable(self.settings),
-            "nodes": lambda: checks.nodes_ready(self.settings),
-            "registry": lambda: checks.registry_reachable(self.settings),
-            "docker": checks.docker_running,
-        }
-        return readers[name]()  # fmt: skip
+        try:
+            print(traffic.page_text(self.app.url))
+        except LabError:
+            print(None)
 
     # -- steps ------------------------------------------------------------------------------------------------------
     def _step(self, step: str) -> exercises.Step:
@@ -208,24 +159,33 @@ class Lab:
     def steps(self) -> list[str]:
         return [s.id for s in exercises.steps_of(self.number)]
 
-    def judge(self, step: str, **answers: Any) -> Check:
-        """The step's check, without printing or stopping: for tests and for `solve`."""
+    def _context(self) -> reading.Context:
+        return reading.Context(settings=self.settings, lab_context=self.context, app=lambda: self.app,
+                               timelines={name: r.timeline for name, r in self.recordings.items()})  # fmt: skip
+
+    def judge(self, step: str, *, answers: Mapping[str, Any], wait: float | None = None) -> Check:
+        """The step's check, without printing or stopping: read the cluster, judge what was read, and read again
+        for `wait` seconds (default: the step's own) while it fails."""
         found = self._step(step)
+
+        def once() -> Check:
+            return found.judge(found.read(self._context()), answers)
+
         try:
-            result = checks.soon(lambda: found.check(self, answers), seconds=found.wait if self.patient else 0)
+            result = checks.soon(once, seconds=found.wait if wait is None else wait)
         except LabError as exc:
             result = Check(_("error"), False, str(exc))
         return Check(f"{step} {result.name}", result.ok, result.message)
 
-    def check(self, step: str, **answers: Any) -> None:
+    def check(self, step: str, *, wait: float | None = None) -> None:
         """Judge the step on the cluster: one OK line, or stop here with what is wrong and how to get help.
 
         The student's answers are read by name from the notebook (`container = "..."` in the cell above), so a
-        skipped answer cell gets the check's own line, never a NameError; `answers` given here win (tests)."""
+        skipped answer cell gets the check's own line, never a NameError."""
         found = self._step(step)
-        given = answers or _answers(found)
+        given = _answers(found)
         missing = [name for name in found.answers if name not in given]
-        result = self.judge(step, **given) if not missing else unanswered(step, missing)
+        result = self.judge(step, answers=given, wait=wait) if not missing else unanswered(step, missing)
         shown = str(result)
         if not result.ok:
             shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
@@ -234,9 +194,16 @@ class Lab:
             raise CheckFailed(shown)
 
     def probe(self, step: str) -> None:
-        """`validate`'s proof that the step's check can fail: the check, run now, without waiting for the cluster."""
-        with self.probing(step):
-            self.check(step)
+        """`validate`'s proof that the step's check can fail: the check, run now without waiting for the cluster,
+        in an environment broken the way a set-up step's check must notice."""
+        with broken(self._step(step).broken_env):
+            settings = self.settings
+            if self._step(step).broken_env:
+                self.settings = LabSettings.from_env()
+            try:
+                self.check(step, wait=0)
+            finally:
+                self.settings = settings
 
     def hint(self, step: str) -> None:
         found = self._step(step)
@@ -258,7 +225,7 @@ class Lab:
         shell = _ipython()
         found = self._step(step)
         shell.run_cell(found.solution, store_history=False)
-        if self.judge(step, **_answers(found)).ok:
+        if self.judge(step, answers=_answers(found)).ok:
             print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
         print(_("{step} was not enough on its own: starting lab {number} afresh and running its steps", step=step,
@@ -270,29 +237,6 @@ class Lab:
                 break
         self.check(step)
 
-    @contextlib.contextmanager
-    def probing(self, step: str) -> Iterator[None]:
-        """For `validate`'s proof that a check can fail: no waiting for the cluster, and a set-up step's
-        environment broken the way its check must notice."""
-        changes = dict(self._step(step).broken_env)
-        saved, settings = dict(os.environ), self.settings
-        self.patient = False
-        with tempfile.TemporaryDirectory(prefix="rolloutlab-broken-") as folder:
-            nowhere = Path(folder) / "kubeconfig"
-            nowhere.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "nowhere",
-                "clusters": [{"name": "nowhere", "cluster": {"server": "https://127.0.0.1:9"}}],
-                "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
-                "users": [{"name": "nobody", "user": {}}]}))  # fmt: skip
-            os.environ.update({k: v.format(nowhere=nowhere) for k, v in changes.items()})
-            self.settings = LabSettings.from_env() if changes else settings
-            try:
-                yield
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
-                self.settings = settings
-                self.patient = True
-
     # -- recordings and pictures ----------------------------------------------------------------------------------
     def record(self, name: str, *, deployment: str = DEPLOYMENT, requests: bool = True, live: bool = True) -> None:
         """Start recording Deployment `deployment` (and, with `requests`, the app's answers) until `draw(name)`."""
@@ -301,10 +245,6 @@ class Lab:
         url = self.app.url if requests else None
         self.recordings[name] = Recording(namespace=self.settings.namespace, deployment=deployment, live=live,
                                           url=url)  # fmt: skip
-
-    def timeline(self, name: str) -> Timeline | None:
-        found = self.recordings.get(name)
-        return found.timeline if found else None
 
     def stop(self, name: str) -> Timeline:
         found = self.recordings.get(name)
@@ -337,92 +277,48 @@ class Lab:
             plot.save(strip, self.artifacts / f"{name}-nodes.png")
             plot.show(strip)
 
-    # -- the demonstrations' helpers ----------------------------------------------------------------------------
+    # -- the demonstrations (demos.py) ------------------------------------------------------------------------------
     def crash_app(self) -> str:
-        pod = traffic.call_error(self.app.url)
-        self.crashed = pod
-        print(_("the app in pod {pod} answered /error and exited", pod=pod))
-        return pod
-
-    @property
-    def crashed_pod(self) -> str:
-        if self.crashed is None:
-            raise LabError(_("no pod has crashed yet"), fix=_("run the /error cell first"))
-        return self.crashed
-
-    def crash_check(self) -> Check:
-        if self.crashed is None:
-            return Check(_("restart"), False, _("no pod has crashed yet: call /error first (the cell above)."))
-        # The lab's pods are fresh (lab.start() redeploys): none had restarted before /error.
-        return judge.restarted(observe.get("pod", self.crashed), pod=self.crashed, restarts_before=0)
+        return demos.crash_app(self.app.url)
 
     def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
-        def failing() -> Check:
-            bad = [p for p in helpers.pods() if pod_state(p) in PULL_ERRORS]
-            return Check(
-                _("pull"),
-                bool(bad),
-                ngettext("{count} pod cannot pull its image", "{count} pods cannot pull their image", len(bad)),
-            )
-
-        print(checks.soon(failing, seconds=seconds).message)
+        demos.wait_for_pull_errors(seconds=seconds)
 
     def push_version(self, tag: str, *, message: str) -> None:
-        helpers.push_version(settings=self.settings, tag=tag, message=message)
-        print(_("pushed {image}", image=self.image(tag)))
-
-    def fixed_forward_check(self) -> Check:
-        if not self.fix_tag:
-            return Check(_("fix forward"), False, _("no fix tag chosen: run the lab's first cells (lab.start())."))
-        return judge.rolled_out(self.seen(), tag=self.fix_tag)
+        demos.push_version(settings=self.settings, tag=tag, message=message)
 
     def roll_strategies(self) -> None:
-        """Deploy the three strategies at `latest`, then set all three to 1.0.0 at once, each one recorded."""
-        for name, (surge, unavailable) in STRATEGIES.items():
-            path = helpers.strategy_manifest(settings=self.settings, name=name, max_surge=surge,
-                                             max_unavailable=unavailable, tag="latest")  # fmt: skip
-            helpers.kubectl("apply", "-f", str(path))
-        for name in STRATEGIES:
-            helpers.wait_rolled_out(name)
-        for name in STRATEGIES:
-            self.record(f"05-{name}", deployment=name, requests=False, live=False)
-        for name in STRATEGIES:
-            print(helpers.kubectl("set", "image", f"deployment/{name}", f"first-app-k8s={self.image('1.0.0')}")
-                  .stdout.strip())  # fmt: skip
-        for name in STRATEGIES:
-            helpers.wait_rolled_out(name)
+        demos.roll_strategies(
+            settings=self.settings, record=lambda name, d: self.record(name, deployment=d, requests=False, live=False)
+        )
 
     def compare_strategies(self) -> None:
-        """Stop the three strategies' recordings; draw them side by side, then the slides' one step by step."""
-        from IPython.display import HTML, display
-
-        from rolloutlab.recording import plot
-
-        timelines = [self.stop(f"05-{name}") for name in STRATEGIES]
-        fig = plot.compare(timelines, titles=list(STRATEGIES))
-        plot.save(fig, self.artifacts / "05-strategies.png")
-        plot.show(fig)
-        strip = plot.filmstrip(timelines[0], frames=5)
-        plot.save(strip, self.artifacts / "05-step-by-step-nodes.png")
-        plot.show(strip)
-        display(HTML(plot.animation_html(plot.animation(timelines[0], frames=30))))
+        demos.compare_strategies(stop=self.stop, artifacts=self.artifacts)
 
     def show_reuse_refused(self) -> None:
-        """Push a demo tag, then other content under the same tag: the helper refuses, and says why."""
-        images.build(settings=self.settings, tag="reuse-demo", message="first content")
-        images.push(settings=self.settings, tag="reuse-demo", force=True, say=lambda _: None)
-        images.build(settings=self.settings, tag="reuse-demo", message="changed content, same tag")
-        try:
-            images.push(settings=self.settings, tag="reuse-demo", say=lambda _: None)
-        except LabError as refused:
-            print(_("refused: {why}", why=refused))
-            return
-        raise LabError(_("other content under an existing tag was pushed without a word"), fix=_("report this bug"))
+        demos.show_reuse_refused(settings=self.settings)
 
-    def strategies_check(self) -> Check:
-        results = [lambda n=n, b=b: judge.recorded_bounds(self.timeline(f"05-{n}"), peak=b[0], min_available=b[1])
-                   for n, b in STRATEGY_BOUNDS.items()]  # fmt: skip
-        return exercises.both(*results)
+    def show_replicasets(self) -> None:
+        demos.show_replicasets()
+
+
+@contextlib.contextmanager
+def broken(changes: Mapping[str, str]) -> Iterator[None]:
+    """The environment changed for a set-up check's proof (`{nowhere}`: a kubeconfig of a cluster that is not
+    there), and restored afterwards."""
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="rolloutlab-broken-") as folder:
+        nowhere = Path(folder) / "kubeconfig"
+        nowhere.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "nowhere",
+            "clusters": [{"name": "nowhere", "cluster": {"server": "https://127.0.0.1:9"}}],
+            "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
+            "users": [{"name": "nobody", "user": {}}]}))  # fmt: skip
+        os.environ.update({k: v.format(nowhere=nowhere) for k, v in changes.items()})
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def unanswered(step: str, names: list[str]) -> Check:

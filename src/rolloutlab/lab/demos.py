@@ -1,0 +1,99 @@
+"""The demonstrations' helpers: what a lab's prose runs for the student (crash the app, push a fix, roll three
+strategies at once, try to reuse a tag), each a function of where the lab runs. The notebooks call them through
+the `Lab` (`lab.crash_app()`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rolloutlab.errors import LabError
+from rolloutlab.i18n import _, ngettext
+from rolloutlab.lab import checks, exercises, helpers, images, judge, state
+from rolloutlab.lab.checks import Check
+from rolloutlab.recording import traffic
+from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, pod_state
+from rolloutlab.settings import DEPLOYMENT, LabSettings
+
+
+def crash_app(url: str) -> str:
+    """Call the app's /error: the pod that answered exits, and the lab's state remembers which one it was."""
+    pod = traffic.call_error(url)
+    state.remember(crashed_pod=pod)
+    print(_("the app in pod {pod} answered /error and exited", pod=pod))
+    return pod
+
+
+def crashed_pod() -> str:
+    pod = state.read().get(state.CRASHED_POD)
+    if not pod:
+        raise LabError(_("no pod has crashed yet"), fix=_("run the /error cell first"))
+    return pod
+
+
+def wait_for_pull_errors(*, seconds: float) -> None:
+    def failing() -> Check:
+        bad = [p for p in helpers.pods() if pod_state(p) in PULL_ERRORS]
+        return Check(_("pull"), bool(bad),
+                     ngettext("{count} pod cannot pull its image", "{count} pods cannot pull their image",
+                              len(bad)))  # fmt: skip
+
+    print(checks.soon(failing, seconds=seconds).message)
+
+
+def push_version(*, settings: LabSettings, tag: str, message: str) -> None:
+    helpers.push_version(settings=settings, tag=tag, message=message)
+    print(_("pushed {image}", image=settings.image(tag)))
+
+
+def roll_strategies(*, settings: LabSettings, record: Callable[[str, str], None]) -> None:
+    """Deploy the three strategies at `latest`, then set all three to 1.0.0 at once, each one recorded."""
+    for name, (surge, unavailable) in exercises.STRATEGIES.items():
+        path = helpers.strategy_manifest(settings=settings, name=name, max_surge=surge, max_unavailable=unavailable,
+                                         tag="latest")  # fmt: skip
+        helpers.kubectl("apply", "-f", str(path))
+    for name in exercises.STRATEGIES:
+        helpers.wait_rolled_out(name)
+    for name in exercises.STRATEGIES:
+        record(f"05-{name}", name)
+    for name in exercises.STRATEGIES:
+        print(helpers.kubectl("set", "image", f"deployment/{name}", f"first-app-k8s={settings.image('1.0.0')}")
+              .stdout.strip())  # fmt: skip
+    for name in exercises.STRATEGIES:
+        helpers.wait_rolled_out(name)
+
+
+def compare_strategies(*, stop: Callable[[str], Timeline], artifacts: Path) -> None:
+    """Stop the three strategies' recordings; draw them side by side, then the slides' one step by step."""
+    from IPython.display import HTML, display
+
+    from rolloutlab.recording import plot
+
+    timelines = [stop(f"05-{name}") for name in exercises.STRATEGIES]
+    fig = plot.compare(timelines, titles=list(exercises.STRATEGIES))
+    plot.save(fig, artifacts / "05-strategies.png")
+    plot.show(fig)
+    strip = plot.filmstrip(timelines[0], frames=5)
+    plot.save(strip, artifacts / "05-step-by-step-nodes.png")
+    plot.show(strip)
+    display(HTML(plot.animation_html(plot.animation(timelines[0], frames=30))))
+
+
+def show_reuse_refused(*, settings: LabSettings) -> None:
+    """Push a demo tag, then other content under the same tag: the helper refuses, and says why."""
+    images.build(settings=settings, tag="reuse-demo", message="first content")
+    images.push(settings=settings, tag="reuse-demo", force=True, say=lambda _: None)
+    images.build(settings=settings, tag="reuse-demo", message="changed content, same tag")
+    try:
+        images.push(settings=settings, tag="reuse-demo", say=lambda _: None)
+    except LabError as refused:
+        print(_("refused: {why}", why=refused))
+        return
+    raise LabError(_("other content under an existing tag was pushed without a word"), fix=_("report this bug"))
+
+
+def show_replicasets(name: str = DEPLOYMENT) -> None:
+    for rs in sorted(helpers.replicasets_of(name), key=lambda r: r["metadata"]["creationTimestamp"]):
+        revision = (rs["metadata"].get("annotations") or {}).get(judge.REVISION, "?")
+        print(_("{name}  revision {revision}  replicas {replicas}  {image}", name=rs["metadata"]["name"],
+                revision=revision, replicas=rs["spec"]["replicas"], image=judge.template_image(rs)))  # fmt: skip

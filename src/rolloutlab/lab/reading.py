@@ -1,0 +1,104 @@
+"""A step's look at the cluster, taken once: `read(ctx)` gathers what its check judges into a `Reading`, and the
+check itself (`judge(reading, answers)`) is a pure function of that reading and the student's answers.
+
+A step says what it needs with `reads(...)`; anything it does not ask for is not read. The same readings can be
+recorded and judged again in tests, or built for many namespaces at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolloutlab.errors import LabError
+from rolloutlab.lab import checks, images, observe, state
+from rolloutlab.recording import traffic
+from rolloutlab.recording.timeline import Timeline
+from rolloutlab.settings import DEPLOYMENT, LabSettings
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a step reads, and what the lab recorded so far."""
+
+    settings: LabSettings
+    lab_context: str  # the context the lab set up in its private kubeconfig
+    app: Callable[[], traffic.AppUrl]  # found on first use: off the sandbox it costs a port-forward
+    timelines: Mapping[str, Timeline]  # the recordings of this lab's notebook, by name, still running or stopped
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one step's check judges; every field that its `read` did not ask for keeps its empty default."""
+
+    seen: observe.Seen | None = None
+    state: Mapping[str, str] = field(default_factory=dict)
+    timelines: Mapping[str, Timeline | None] = field(default_factory=dict)
+    page: str | None = None  # the app's page, or None when it does not answer
+    app: traffic.AppUrl | None = None
+    tags: list[str] | None = None  # the registry's tags, when asked for; None too when it does not answer
+    built: tuple[str, ...] = ()  # the tags Docker holds for the lesson's image
+    line: str | None = None  # the line the page of the student's version shows (its APP_MESSAGE), None: not pushed
+    pod: dict[str, Any] | None = None  # the pod that answered /error, as kubectl returns it
+    service_left: bool = False
+    probe: Mapping[str, Any] = field(default_factory=dict)  # a set-up check's raw answer (kubectl, Docker...)
+
+
+Read = Callable[[Context], Reading]
+
+
+def reads(
+    *,
+    seen: bool = True,
+    timelines: tuple[str, ...] = (),
+    app: bool = False,
+    page: bool = False,
+    registry: bool = False,
+    built: bool = False,
+    crashed_pod: bool = False,
+    service: bool = False,
+    with_state: bool = False,
+    own_version: bool = False,
+) -> Read:
+    """A step's `read`: one look at each thing asked for, in the lab's namespace."""
+
+    def read(ctx: Context) -> Reading:
+        lesson = state.read() if (with_state or crashed_pod or own_version) else {}
+        own = lesson.get(state.NEW_TAG) if own_version else None
+        found = lesson.get(state.CRASHED_POD)
+        where = ctx.app() if (app or page) else None
+        return Reading(
+            seen=observe.seen(ctx.settings, lab_context=ctx.lab_context) if seen else None,
+            state=lesson,
+            timelines={name: ctx.timelines.get(name) for name in timelines},
+            page=_page(where) if (page and where) else None,
+            app=where,
+            tags=observe.registry_tags(ctx.settings) if registry else None,
+            built=tuple(images.local_tags(settings=ctx.settings)) if built else (),
+            line=images.message_of(settings=ctx.settings, tag=own) if own else None,
+            pod=observe.get("pod", found) if found else None,
+            service_left=observe.get("service", DEPLOYMENT) is not None if service else False,
+        )
+
+    return read
+
+
+def _page(app: traffic.AppUrl) -> str | None:
+    try:
+        return traffic.page_text(app.url)
+    except LabError:
+        return None
+
+
+def probe(name: str) -> Read:
+    """A set-up step's `read`: the raw answer of kubectl, the cluster, the nodes, the registry or Docker."""
+    readers: dict[str, Callable[[LabSettings], Mapping[str, Any]]] = {
+        "kubectl": lambda settings: checks.read_kubectl(),
+        "cluster": checks.read_cluster,
+        "nodes": lambda settings: checks.read_nodes(),
+        "registry": checks.read_registry,
+        "docker": lambda settings: checks.read_docker(),
+    }
+    reader = readers[name]
+    return lambda ctx: Reading(probe=reader(ctx.settings))

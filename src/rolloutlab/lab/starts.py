@@ -1,0 +1,79 @@
+"""Where each lab starts: its first cell (`lab.start()`) brings the namespace there, whatever was in it, and hands
+on in the lab's state (`state.py`) what its later steps need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
+from rolloutlab.images import baseimage
+from rolloutlab.lab import helpers, images, observe, state
+from rolloutlab.settings import LabSettings
+
+Say = Callable[[str], None]
+
+
+def base_image() -> str:
+    """The Python image the app is built on: pulled where it can be, else built from Debian packages (once)."""
+    return baseimage.pick_base(say=lambda _: None)
+
+
+def _build_and_push(settings: LabSettings, say: Say) -> None:
+    helpers.ensure_images(settings=settings)
+    before = observe.registry_tags(settings) or []
+    new = helpers.next_free_tag(settings=settings, series="1.1")
+    state.remember(new_tag=new, tags_at_start=",".join(before))
+    say(_("the registry has {tags}; a new tag it does not have: {new}", tags=", ".join(before), new=new))
+    say(_("base image for the build: {image}", image=base_image()))
+
+
+def _fresh(settings: LabSettings, say: Say) -> None:
+    helpers.reset()
+    state.remember(crashed_pod="")  # a pod of an earlier run is not this run's crash
+    pushed = helpers.ensure_images(settings=settings)
+    say(_("clean namespace; images pushed now: {pushed}",
+          pushed=", ".join(pushed) or _("none, latest and 1.0.0 were there")))  # fmt: skip
+
+
+def _own_version(settings: LabSettings, say: Say) -> None:
+    """Lab 02 rolls out the version the student built in lab 01 (its tag is in the namespace's state). A student
+    who did not do lab 01 here gets one built for them, with the notes' line, and is told so."""
+    tag = state.read().get(state.NEW_TAG)
+    line = images.message_of(settings=settings, tag=tag) if tag else None
+    if tag and line:
+        say(_("your version from lab 01: {tag}, whose page says {line!r}", tag=tag, line=line))
+        return
+    tag = helpers.next_free_tag(settings=settings, series="1.1")
+    line = helpers.VERSIONS["1.0.0"]
+    helpers.push_version(settings=settings, tag=tag, message=line)
+    state.remember(new_tag=tag)
+    say(_("no version of yours from lab 01 in this namespace: built and pushed {tag} for you, whose page says "
+          "{line!r} (the notes' line)", tag=tag, line=line))  # fmt: skip
+
+
+def _caught_up(number: str, settings: LabSettings, say: Say) -> None:
+    helpers.catch_up(settings=settings, through="02" if number == "03" else "03")
+    if number == "04":
+        # Never 2.0.0 itself: it must stay missing for labs 03 and 04 to run again.
+        state.remember(fix_tag=helpers.next_free_tag(settings=settings, series="2.0", first=1))
+    where = {"03": _("latest, then the notes' 1.0.0 (revisions 1, 2); your own version stays in the registry"),
+             "04": _("5 replicas stuck on 2.0.0 (revision 3)")}  # fmt: skip
+    say(_("first-app is where the lesson stands at this lab's start: {where}", where=where[number]))
+    if helpers.MISSING_TAG in (observe.registry_tags(settings) or []):
+        raise LabError(_("tag {tag} is in the registry, and this lab needs it missing", tag=helpers.MISSING_TAG),
+                       fix=_("delete it from {registry}, or use a fresh registry",
+                             registry=settings.registry))  # fmt: skip
+
+
+def start(number: str, *, settings: LabSettings, say: Say) -> None:
+    """Bring the namespace to the state lab `number` starts from."""
+    if number == "01":
+        _build_and_push(settings, say)
+    elif number == "02":
+        _fresh(settings, say)
+        _own_version(settings, say)
+    elif number == "05":
+        _fresh(settings, say)
+    elif number in ("03", "04"):
+        _caught_up(number, settings, say)

@@ -1,0 +1,42 @@
+"""What a lab hands on to a later step or a later lab: the tag lab 01 chose, the pod that answered /error, the tag
+lab 04 fixes forward with. It lives in the student's namespace, in one ConfigMap, never in the notebook's memory:
+a restarted kernel, the next lab's notebook and an instructor looking at the class all find it there.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rolloutlab import kubectl
+from rolloutlab.lab import observe
+
+NAME = "rolloutlab-state"
+LABELS = {"app.kubernetes.io/managed-by": "rolloutlab"}
+
+# The keys, one per thing handed on; a lab's start writes them, its steps and checks read them.
+NEW_TAG = "new-tag"  # lab 01: the tag the student builds and pushes
+TAGS_AT_START = "tags-at-start"  # lab 01: the registry's tags before the student pushed, comma-separated
+CRASHED_POD = "crashed-pod"  # lab 02: the pod that answered /error
+FIX_TAG = "fix-tag"  # lab 04: the tag that fixes the stuck rollout forward
+
+
+def read() -> dict[str, str]:
+    """The lab's state as the namespace holds it now; empty when nothing was handed on yet."""
+    found = observe.get("configmap", NAME)
+    return dict((found or {}).get("data") or {})
+
+
+def remember(**values: str) -> None:
+    """Add or replace keys (written with `_` for `-`), leaving the others as they are."""
+    data = {key.replace("_", "-"): value for key, value in values.items()}
+    if observe.get("configmap", NAME) is None:
+        manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": NAME, "labels": LABELS},
+                    "data": data}  # fmt: skip
+        kubectl.run(["apply", "-f", "-"], input_text=json.dumps(manifest), check=True, timeout=30)
+        return
+    kubectl.run(["patch", "configmap", NAME, "--type", "merge", "-p", json.dumps({"data": data})], check=True,
+                timeout=30)  # fmt: skip
+
+
+def tags(value: str | None) -> list[str]:
+    return [t for t in (value or "").split(",") if t]

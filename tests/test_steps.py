@@ -1,0 +1,100 @@
+"""Each step is one table entry: a read of the cluster, then a pure judge of what was read."""
+
+import dataclasses
+import inspect
+from pathlib import Path
+
+import pytest
+
+from rolloutlab import kubectl, process
+from rolloutlab.lab import exercises, reading, state, student
+from rolloutlab.lab.observe import Seen
+from rolloutlab.lab.reading import Reading
+from rolloutlab.recording import traffic
+
+SEEN = Path(__file__).parent / "data" / "seen"
+# What each set-up step's probe answers when there is nothing to find.
+NOTHING_FOUND = {
+    "00.1": {"path": None, "client": None},
+    "00.2": {"answer": None, "where": "lab", "error": "connection refused"},
+    "00.3": {"nodes": None, "error": "connection refused"},
+    "00.4": {"address": "127.0.0.1:9", "answers": False},
+    "00.5": {"version": None},
+}
+# The answers validate's solutions give, by name: a judge never needs more than its step's own.
+ANSWERS = {"container": "first-app-k8s", "most_pods": 7, "fewest_available": 4, "reason": "ImagePullBackOff",
+           "tag_of_revision_3": "2.0.0"}  # fmt: skip
+
+
+@pytest.fixture
+def no_cluster(monkeypatch):
+    """Any process or HTTP request fails the test: a judge reads nothing."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a judge ran a process or a request: {args!r}")
+
+    monkeypatch.setattr(process, "run", refuse)
+    monkeypatch.setattr(kubectl, "run", refuse)
+    monkeypatch.setattr(traffic, "page_text", refuse)
+
+
+def before(step: exercises.Step) -> Reading:
+    """A namespace where the step has not been done: nothing deployed, or, for the clean-up, all still there."""
+    if step.id == "05.5":
+        return Reading(seen=Seen.load(SEEN / "deployed-latest.json"), service_left=True)
+    return Reading(seen=Seen.load(SEEN / "nothing-deployed.json"), probe=NOTHING_FOUND.get(step.id, {}),
+                   state={state.NEW_TAG: "1.1.0", state.TAGS_AT_START: "latest", state.CRASHED_POD: "first-app-x",
+                          state.FIX_TAG: "2.0.1"})  # fmt: skip
+
+
+@pytest.mark.parametrize("step", list(exercises.STEPS))
+def test_every_judge_is_pure_and_fails_before_its_step(step, no_cluster):
+    """A step's judge reads nothing itself (no process, no request) and fails, with a message, on a namespace
+    where the step was not done (nothing runs; for the clean-up, everything does), even given the right answers."""
+    found = exercises.STEPS[step]
+    result = found.judge(before(found), {name: ANSWERS[name] for name in found.answers})
+    assert not result.ok, step
+    assert result.message.strip(), step
+
+
+def test_a_judge_passes_on_what_its_step_leaves():
+    """The same judge, given a recorded reading of the cluster after the step, passes: 02.1 on a Deployment rolled
+    out at latest, 03.4 on the stuck rollout with the right reason, 01.1 on the lab's own tag pushed with a line
+    of its own (and not without one)."""
+    deployed, stuck = Seen.load(SEEN / "deployed-latest.json"), Seen.load(SEEN / "stuck-on-2.0.0.json")
+    assert exercises.STEPS["02.1"].judge(Reading(seen=deployed), {}).ok
+    assert exercises.STEPS["03.4"].judge(Reading(seen=stuck), {"reason": "ImagePullBackOff"}).ok
+    pushed = Reading(state={state.NEW_TAG: "1.1.3", state.TAGS_AT_START: "latest,1.0.0"},
+                     tags=["latest", "1.0.0", "1.1.3"], built=("latest", "1.1.3"), line="Hola")  # fmt: skip
+    assert exercises.STEPS["01.1"].judge(pushed, {}).ok
+    no_line = exercises.STEPS["01.1"].judge(dataclasses.replace(pushed, line=""), {})
+    assert not no_line.ok
+    assert "APP_MESSAGE" in no_line.message
+
+
+def test_lesson_state_is_not_held_by_the_lab():
+    """The Lab keeps no lesson state of its own: the tags and the crashed pod are read from the namespace."""
+    lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    assert set(vars(lab)) == {"number", "settings", "artifacts", "context", "recordings", "_app"}
+    assert isinstance(inspect.getattr_static(student.Lab, "fix_tag"), property)
+
+
+def test_a_step_reads_only_what_it_asks_for(monkeypatch):
+    """`reads()` with nothing asked reads nothing: no kubectl call, no request, an empty reading."""
+    monkeypatch.setattr(kubectl, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
+    ctx = reading.Context(settings=student.LabSettings.from_env({}), lab_context="x",
+                          app=lambda: (_ for _ in ()).throw(AssertionError("app")), timelines={})  # fmt: skip
+    assert reading.reads(seen=False)(ctx) == Reading()
+
+
+def test_recording_names_are_written_once():
+    """Every recording a notebook starts is one the step table names (and titles), and every named one is used."""
+    import nbformat
+
+    from rolloutlab.course import validate
+
+    used = set()
+    for path in validate.find_lab_sets(languages=("en", "fr"), chosen=None):
+        for cell in nbformat.read(path, as_version=4).cells:
+            used |= {line.split('"')[1] for line in cell.source.splitlines() if line.startswith("lab.record(")}
+    assert used == set(exercises.RECORDINGS)

@@ -6,6 +6,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 os.environ["LAB_LANG"] = "en"
 
 from helpers import Kubectl, wait_for
-from rolloutlab.paths import Paths
+from rolloutlab.paths import Paths, repository
 from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
@@ -65,17 +66,61 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
         kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
-@pytest.fixture(scope="session")
-def validated(sandbox, tmp_path_factory):
-    """Every lab, in English and in French, run by `validate` 3 at a time, each in a fresh namespace of the
-    sandbox; results by `en/02-deploy-and-set-image`."""
-    from rolloutlab.course import validate
+# The labs a class student runs in the suite, split between two students so that each part runs one lab after
+# the other (they share the student's namespace) while the other part runs too: every lab still runs with a
+# student's own kubeconfig and rights. Lab 02 goes with lab 01, whose version it rolls out.
+STUDENT_PARTS = (("00", "01", "02", "05"), ("03", "04"))
 
-    labs = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
+
+@dataclass
+class LabRuns:
+    """The suite's runs of the labs, started together and run side by side (they mostly wait on the cluster):
+    every lab of both languages in fresh namespaces, and the English labs as class students run them, each in
+    their own namespace with their own rights."""
+
+    every: Future
+    students: list[Future]
+    out: Path
+    namespaces: list[str]
+
+
+@pytest.fixture(scope="session")
+def lab_runs(sandbox, tmp_path_factory) -> Iterator[LabRuns]:
+    from rolloutlab.course import classroom, validate
+
+    pool = ThreadPoolExecutor(max_workers=1 + len(STUDENT_PARTS))
     out = tmp_path_factory.mktemp("labs")
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    results = validate.validate(labs=labs, out_dir=out, env=env, jobs=3)
-    return out, {r.lab: r for r in results}
+    every = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
+    room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
+    klass = tmp_path_factory.mktemp("class")
+    suffix = uuid.uuid4().hex[:5]
+    names = [f"runner{n}-{suffix}" for n in range(len(STUDENT_PARTS))]
+    room.create(names=names, out=klass)
+    runs = LabRuns(every=pool.submit(validate.validate, labs=every, out_dir=out, env=env, jobs=3), students=[],
+                   out=out, namespaces=names)  # fmt: skip
+    for name, part in zip(names, STUDENT_PARTS, strict=True):
+        own = klass / name / "kubeconfig"
+        student_env = {"LAB_KUBECONFIG": str(own), "KUBECONFIG": str(own), "LAB_REGISTRY": sandbox.registry}
+        labs = validate.find_labs(labs_dir=repository().labs_in("en"), chosen=list(part))
+        alone = tmp_path_factory.mktemp(name)
+        runs.students.append(pool.submit(validate.validate, labs=labs, out_dir=alone, env=student_env, jobs=1,
+                                          namespace=name))  # fmt: skip
+    try:
+        yield runs
+    finally:
+        for run in (runs.every, *runs.students):
+            run.exception()  # every run finished, whatever its outcome, before the class goes
+        pool.shutdown()
+        room.delete(out=klass)
+
+
+@pytest.fixture(scope="session")
+def validated(lab_runs):
+    """Every lab, in English and in French, run by `validate` 3 at a time (beside the students' runs), each in a
+    fresh namespace of the sandbox; results by `en/02-deploy-and-set-image`."""
+    results = lab_runs.every.result()
+    return lab_runs.out, {r.lab: r for r in results}
 
 
 @pytest.fixture
@@ -86,4 +131,6 @@ def registry_restored(sandbox):
     settings = LabSettings.from_env({"LAB_REGISTRY": sandbox.registry})
     before = images.tags(settings=settings)
     yield
-    images.remove_new_tags(settings=settings, before=before)
+    # Only the version lab 02 built, never another run's tags that appeared meanwhile.
+    images.remove_tags(settings=settings, chosen=[t for t in images.tags(settings=settings) if t not in before
+                                                  and t.startswith("1.1.")])  # fmt: skip

@@ -152,7 +152,7 @@ def test_hints_and_explanations_are_shown_in_the_students_language(monkeypatch):
     assert (
         _(exercises.STEPS["04.1"].hint) == "`kubectl rollout undo deployment/first-app`, puis `kubectl rollout status`."
     )
-    assert _(exercises.EXPLANATIONS["03.2"]).startswith("maxSurge s'arrondit au-dessus")
+    assert _(exercises.EXPLANATIONS["03.2"]).startswith("maxSurge est arrondi à l'entier supérieur")
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def test_requests_panel_shows_versions_and_failures(tmp_path):
     assert len(fig.axes) == 3
     panel = fig.axes[2]
     assert [label.get_text() for label in panel.get_yticklabels()] == ["failed", "version 1.0.0"]
-    assert "50 answered, 1 failed" in panel.get_title(loc="left")
+    assert "answered 50, failed 1" in panel.get_title(loc="left")
 
 
 def test_the_animation_player_fetches_nothing_from_the_internet():

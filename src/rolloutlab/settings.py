@@ -77,9 +77,13 @@ class LabSettings:
         view = ["config", "view", "--minify", "--flatten", *(["--context", self.context] if self.context else [])]
         proc = kubectl.run(view, kubeconfig=self.kubeconfig, timeout=30)
         if proc.returncode != 0 or "clusters:" not in proc.stdout:
-            what = f"context {self.context!r}" if self.context else "a current context"
+            said = proc.stderr.strip() or _("it is empty")
+            if self.context:
+                missing = _("your kubeconfig has no context {context!r} ({said})", context=self.context, said=said)
+            else:
+                missing = _("your kubeconfig has no current context ({said})", said=said)
             raise LabError(
-                _("your kubeconfig has no {what} ({value})", what=what, value=proc.stderr.strip() or "empty"),
+                missing,
                 fix=_(
                     "start the sandbox (`rolloutlab sandbox up`), or set LAB_CONTEXT to one "
                     "of `kubectl config get-contexts`"

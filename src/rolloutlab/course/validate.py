@@ -34,7 +34,7 @@ from rolloutlab.course.board import Board
 from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.lab import checks, cluster, exercises, images, observe
+from rolloutlab.lab import checks, cluster, exercises, images, state
 from rolloutlab.paths import Paths, repository
 from rolloutlab.settings import LabSettings, sweep_private_folders
 
@@ -463,11 +463,14 @@ def validate(
     started = time.monotonic()
     _stopping.clear()
     board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
-    tags_before = observe.registry_tags(settings)  # the labs' own tags go afterwards; None: the labs will say why
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+
+    pushed: set[str] = set()  # the tags the labs chose and pushed, read from their namespaces' lab state
 
     def one(chain: list[Path]) -> list[LabResult]:
         shared = namespaces.create(namespace_prefix(chain[0]))
+        # A student's own namespace may hold tags of their own from before: only what this run chose goes.
+        found = state.pushed_tags(state.read_in(shared, kubeconfig=settings.kubeconfig, context=settings.context))
         try:
             results = []
             for path in chain:
@@ -477,6 +480,8 @@ def validate(
                 results.append(result)
             return results
         finally:
+            handed_on = state.read_in(shared, kubeconfig=settings.kubeconfig, context=settings.context)
+            pushed.update(set(state.pushed_tags(handed_on)) - set(found))
             namespaces.delete(shared)
 
     try:
@@ -496,14 +501,13 @@ def validate(
     pool.shutdown()
     namespaces.delete_all()
     removed: list[str] = []
-    if tags_before is not None:
-        try:
-            removed = images.remove_new_tags(settings=settings, before=tags_before)
-        except LabError as exc:  # the report matters more than the tidying: say it, and go on
-            print(_("the tags the labs pushed stay in the registry: {error}", error=exc))
-        else:
-            if removed:
-                print(_("validate removed the tags its labs pushed: {tags}", tags=", ".join(removed)))
+    try:
+        removed = images.remove_tags(settings=settings, chosen=sorted(pushed))
+    except LabError as exc:  # the report matters more than the tidying: say it, and go on
+        print(_("the tags the labs pushed stay in the registry: {error}", error=exc))
+    else:
+        if removed:
+            print(_("validate removed the tags its labs pushed: {tags}", tags=", ".join(removed)))
     report = {
         "ok": all(r.ok for r in results),
         "wall_seconds": round(time.monotonic() - started, 1),

@@ -36,7 +36,7 @@ def choose(settings: LabSettings, *, say: Callable[[str], None]) -> LabSettings:
                 _(
                     "the cluster of context {context!r} does not answer ({value})",
                     context=context,
-                    value=why or "no reply",
+                    value=why or _("no reply"),
                 ),
                 fix=_(
                     "start that cluster, or choose another with LAB_CONTEXT (`kubectl "

@@ -186,16 +186,15 @@ def tags(*, settings: LabSettings, repository: str | None = None) -> list[str]:
         raise _unreachable(settings.registry, exc) from exc
 
 
-def remove_new_tags(
-    *, settings: LabSettings, before: list[str], keep: tuple[str, ...] = ("latest", "1.0.0")
-) -> list[str]:
-    """Delete the tags pushed since `before` was listed (a `validate` run's own), keeping the lesson's and any tag
-    whose image they share; the registry a student sees then holds the lesson's tags and their own."""
+def remove_tags(*, settings: LabSettings, chosen: list[str], keep: tuple[str, ...] = ("latest", "1.0.0")) -> list[str]:
+    """Delete the `chosen` tags (what a `validate` run's labs pushed) from the registry, never the lesson's nor a
+    tag whose image they share; the registry a student sees then holds the lesson's tags and their own. Returns
+    those deleted."""
     now = tags(settings=settings)
-    added = sorted(set(now) - set(before) - set(keep))
+    gone = sorted(set(chosen) & set(now) - set(keep))
     try:
-        return registry.delete_tags(registry=settings.registry, repository=settings.repository, tags=added,
-                                    keep=[t for t in now if t not in added])  # fmt: skip
+        return registry.delete_tags(registry=settings.registry, repository=settings.repository, tags=gone,
+                                    keep=[t for t in now if t not in gone])  # fmt: skip
     except requests.RequestException as exc:
         raise _unreachable(settings.registry, exc) from exc
 

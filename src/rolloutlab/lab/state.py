@@ -26,6 +26,21 @@ def read() -> dict[str, str]:
     return dict((found or {}).get("data") or {})
 
 
+def read_in(namespace: str, *, kubeconfig: str | None, context: str | None) -> dict[str, str]:
+    """The state of another namespace than the lab's own (what `validate` reads before deleting one); empty when
+    there is none or it cannot be read."""
+    proc = kubectl.run(["get", "configmap", NAME, "-o", "json"], kubeconfig=kubeconfig, context=context,
+                       namespace=namespace, timeout=30)  # fmt: skip
+    if proc.returncode != 0:
+        return {}
+    return dict(json.loads(proc.stdout).get("data") or {})
+
+
+def pushed_tags(values: dict[str, str]) -> list[str]:
+    """The tags a lab chose and pushed (its own version, its fix), which nobody else's lab uses."""
+    return sorted({values[key] for key in (NEW_TAG, FIX_TAG) if values.get(key)})
+
+
 def remember(**values: str) -> None:
     """Add or replace keys (written with `_` for `-`), leaving the others as they are."""
     data = {key.replace("_", "-"): value for key, value in values.items()}

@@ -124,7 +124,7 @@ def plot_requests(timeline: Timeline, ax: Axes) -> None:
     ax.scatter([r.t for r in failed], [0] * len(failed), s=8, color="#c62828", label=_("failed"))
     ax.set_yticks([0, *rows.values()], [_("failed"), *(_("version {version}", version=v) for v in rows)])
     ax.set_ylim(-0.5, len(rows) + 0.5)
-    ax.set_title(_("Requests to the app through the Service: {answered} answered, {failed} failed",
+    ax.set_title(_("Requests to the app through the Service: answered {answered}, failed {failed}",
                    answered=len(answered), failed=len(failed)), loc="left", fontsize="medium")  # fmt: skip
 
 

@@ -60,7 +60,9 @@ def test_kubelet_refuses_anonymous_clients_and_serves_on_its_bridge():
 def test_containerd_pulls_from_the_registry_folder_and_restricts_oom_score():
     """containerd reads registry hosts from its own folder, keeps runc state apart, and streams on loopback."""
     _, dirs = _layout()
-    text = nodeconfig.containerd_config(dirs["node-1"], sandbox_image="localhost:5001/rolloutlab/pause:3.10.1")
+    text = nodeconfig.containerd_config(
+        dirs["node-1"], sandbox_image="localhost:5001/rolloutlab/pause:3.10.1", registry="localhost:5001", login=None
+    )
     assert f'config_path = "{dirs["node-1"].registry_hosts}"' in text
     assert "restrict_oom_score_adj = true" in text
     assert 'stream_server_address = "127.0.0.1"' in text

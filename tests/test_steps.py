@@ -20,6 +20,7 @@ NOTHING_FOUND = {
     "00.3": {"nodes": None, "error": "connection refused"},
     "00.4": {"address": "127.0.0.1:9", "answers": False},
     "00.5": {"version": None},
+    "01.1": {"registry": "localhost:5001", "username": None, "accepted": False},
 }
 # The answers validate's solutions give, by name: a judge never needs more than its step's own.
 ANSWERS = {"container": "first-app-k8s", "most_pods": 7, "fewest_available": 4, "reason": "ImagePullBackOff",
@@ -59,15 +60,15 @@ def test_every_judge_is_pure_and_fails_before_its_step(step, no_cluster):
 
 def test_a_judge_passes_on_what_its_step_leaves():
     """The same judge, given a recorded reading of the cluster after the step, passes: 02.1 on a Deployment rolled
-    out at latest, 03.4 on the stuck rollout with the right reason, 01.1 on the lab's own tag pushed with a line
+    out at latest, 03.4 on the stuck rollout with the right reason, 01.2 on the lab's own tag pushed with a line
     of its own (and not without one)."""
     deployed, stuck = Seen.load(SEEN / "deployed-latest.json"), Seen.load(SEEN / "stuck-on-2.0.0.json")
     assert exercises.STEPS["02.1"].judge(Reading(seen=deployed), {}).ok
     assert exercises.STEPS["03.4"].judge(Reading(seen=stuck), {"reason": "ImagePullBackOff"}).ok
     pushed = Reading(state={state.NEW_TAG: "1.1.3", state.TAGS_AT_START: "latest,1.0.0"},
                      tags=["latest", "1.0.0", "1.1.3"], built=("latest", "1.1.3"), line="Hola")  # fmt: skip
-    assert exercises.STEPS["01.1"].judge(pushed, {}).ok
-    no_line = exercises.STEPS["01.1"].judge(dataclasses.replace(pushed, line=""), {})
+    assert exercises.STEPS["01.2"].judge(pushed, {}).ok
+    no_line = exercises.STEPS["01.2"].judge(dataclasses.replace(pushed, line=""), {})
     assert not no_line.ok
     assert "APP_MESSAGE" in no_line.message
 

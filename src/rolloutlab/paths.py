@@ -116,6 +116,15 @@ class Paths:
         return self.cache / "registry"
 
     @property
+    def registry_password(self) -> Path:
+        # The sandbox registry's login (user `student`), made at its first start; 0600.
+        return self.sandbox / "registry-password"
+
+    @property
+    def registry_htpasswd(self) -> Path:
+        return self.sandbox / "registry.htpasswd"
+
+    @property
     def run(self) -> Path:
         return self.sandbox / "run"
 

@@ -185,6 +185,10 @@ def run_lab(
     proofs: list[Proof] = []
     detours: list[Detour] = []
     sockets = Path(tempfile.mkdtemp(prefix="rolloutlab-kernel-"))
+    # Each lab's Docker logins of its own, as on a fresh machine: lab 01 logs in and out without touching another
+    # lab's or the user's (the helpers push with the registry's login, not Docker's).
+    (sockets / "docker").mkdir()
+    kernel_env["DOCKER_CONFIG"] = str(sockets / "docker")
     try:
         # IPC sockets in a private folder: nothing listens on TCP, and the kernel has nothing to warn about.
         config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})

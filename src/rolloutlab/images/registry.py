@@ -17,6 +17,8 @@ from pathlib import Path
 
 import requests
 
+from rolloutlab.images import credentials
+
 MANIFEST_TYPES = ", ".join(
     (
         "application/vnd.oci.image.index.v1+json",
@@ -95,6 +97,12 @@ class PullResult(Enum):
     DENIED = "denied"
 
 
+def _auth(registry: str) -> tuple[str, str] | None:
+    """Basic auth for `registry` when a login is known for it (the sandbox's registry asks for one)."""
+    login = credentials.for_registry(registry)
+    return login.as_tuple() if login else None
+
+
 def api_base(registry: str) -> str:
     """The URL of a registry's API; local registries speak plain HTTP, as Docker allows for them."""
     host = DOCKER_HUB_API if registry == DOCKER_HUB else registry
@@ -126,7 +134,7 @@ def request_manifest(image: str, *, method: str, timeout: float) -> requests.Res
     ref = ImageRef.parse(image)
     url = f"{api_base(ref.registry)}/v2/{ref.repository}/manifests/{ref.reference}"
     headers = {"Accept": MANIFEST_TYPES}
-    response = requests.request(method, url, headers=headers, timeout=timeout)
+    response = requests.request(method, url, headers=headers, timeout=timeout, auth=_auth(ref.registry))
     if response.status_code == 401:
         token = _anonymous_token(response, repository=ref.repository, timeout=timeout)
         if token:
@@ -163,7 +171,7 @@ def image_env(image: str, *, timeout: float = 5.0) -> dict[str, str] | None:
             first = found["manifests"][0]["digest"]
             found = request_manifest(f"{ref.registry}/{ref.repository}@{first}", method="GET", timeout=timeout).json()
         blob = requests.get(f"{api_base(ref.registry)}/v2/{ref.repository}/blobs/{found['config']['digest']}",
-                            timeout=timeout)  # fmt: skip
+                            timeout=timeout, auth=_auth(ref.registry))  # fmt: skip
         if blob.status_code != 200:
             return None
         lines = (blob.json().get("config") or {}).get("Env") or []
@@ -174,7 +182,7 @@ def image_env(image: str, *, timeout: float = 5.0) -> dict[str, str] | None:
 
 def list_tags(*, registry: str, repository: str, timeout: float = 5.0) -> list[str]:
     """The tags of `repository` in `registry`, sorted; empty when the repository does not exist."""
-    response = requests.get(f"{api_base(registry)}/v2/{repository}/tags/list", timeout=timeout)
+    response = requests.get(f"{api_base(registry)}/v2/{repository}/tags/list", timeout=timeout, auth=_auth(registry))
     if response.status_code == 404:
         return []
     response.raise_for_status()
@@ -196,7 +204,8 @@ def delete_tags(*, registry: str, repository: str, tags: list[str], keep: list[s
         sha = digest(tag)
         if sha is None or sha in kept:
             continue
-        answer = requests.delete(f"{api_base(registry)}/v2/{repository}/manifests/{sha}", timeout=timeout)
+        answer = requests.delete(f"{api_base(registry)}/v2/{repository}/manifests/{sha}", timeout=timeout,
+                                 auth=_auth(registry))  # fmt: skip
         if answer.status_code == 202:
             deleted.append(tag)
     return deleted
@@ -211,20 +220,30 @@ def is_registry(*, address: str, timeout: float = 2.0) -> bool:
     return "Docker-Distribution-Api-Version" in response.headers
 
 
+def accepts(*, address: str, login: credentials.Login | None, timeout: float = 3.0) -> bool | None:
+    """Whether the registry at `address` lets `login` in (a registry that asks for no login lets anyone in);
+    None when it does not answer."""
+    try:
+        response = requests.get(f"{api_base(address)}/v2/", timeout=timeout, auth=login.as_tuple() if login else None)
+    except requests.RequestException:
+        return None
+    return response.status_code == 200
+
+
 def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _upload_blob(*, base: str, repository: str, data: bytes) -> str:
+def _upload_blob(*, base: str, repository: str, data: bytes, auth: tuple[str, str] | None) -> str:
     digest = _digest(data)
-    start = requests.post(f"{base}/v2/{repository}/blobs/uploads/", timeout=10)
+    start = requests.post(f"{base}/v2/{repository}/blobs/uploads/", timeout=10, auth=auth)
     if start.status_code != 202:
         raise RuntimeError(f"blob upload refused: HTTP {start.status_code} {start.text}")
     location = start.headers["Location"]
     if location.startswith("/"):
         location = base + location
     sep = "&" if "?" in location else "?"
-    done = requests.put(f"{location}{sep}digest={digest}", data=data, timeout=10,
+    done = requests.put(f"{location}{sep}digest={digest}", data=data, timeout=10, auth=auth,
                         headers={"Content-Type": "application/octet-stream"})  # fmt: skip
     if done.status_code != 201:
         raise RuntimeError(f"blob upload failed: HTTP {done.status_code} {done.text}")
@@ -243,7 +262,7 @@ def push_files_image(
 
     No Docker needed: the sandbox pushes its pause image this way, and tests give the cluster tags that exist.
     """
-    base = api_base(registry)
+    base, auth = api_base(registry), _auth(registry)
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         for path, (body, mode) in files.items():
@@ -257,16 +276,18 @@ def push_files_image(
         {"architecture": "amd64", "os": "linux", "config": run_config,
          "rootfs": {"type": "layers", "diff_ids": [_digest(raw.getvalue())]}}
     ).encode()  # fmt: skip
+    config_digest = _upload_blob(base=base, repository=repository, data=config, auth=auth)
+    layer_digest = _upload_blob(base=base, repository=repository, data=layer, auth=auth)
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": _upload_blob(base=base, repository=repository, data=config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                    "digest": _upload_blob(base=base, repository=repository, data=layer), "size": len(layer)}],
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest,
+                   "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest,
+                    "size": len(layer)}],
     }  # fmt: skip
     body = json.dumps(manifest).encode()
-    put = requests.put(f"{base}/v2/{repository}/manifests/{tag}", data=body, timeout=10,
+    put = requests.put(f"{base}/v2/{repository}/manifests/{tag}", data=body, timeout=10, auth=auth,
                        headers={"Content-Type": str(manifest["mediaType"])})  # fmt: skip
     if put.status_code != 201:
         raise RuntimeError(f"manifest push failed: HTTP {put.status_code} {put.text}")

@@ -15,7 +15,7 @@ from typing import Any
 from rolloutlab import i18n, kubectl, versions, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.images import engine, registry
+from rolloutlab.images import credentials, engine, registry
 from rolloutlab.settings import LabSettings
 
 
@@ -140,6 +140,22 @@ def judge_docker(version: str | None) -> Check:
                                     "info`."))  # fmt: skip
 
 
+def judge_login(*, registry: str, username: str | None, accepted: bool | None) -> Check:
+    """Docker holds a login for the lab's registry (`docker login`), and the registry lets it in."""
+    what = _("login")
+    if accepted is None:
+        return Check(what, False, _("the registry {registry} does not answer: is the sandbox up (`rolloutlab sandbox "
+                                    "up`)?", registry=registry))  # fmt: skip
+    if username is None:
+        return Check(what, False, _("Docker holds no login for {registry}: run `docker login {registry}` with the user "
+                                    "and password the lab's start printed.", registry=registry))  # fmt: skip
+    if not accepted:
+        return Check(what, False, _("{registry} refuses Docker's login as {user}: a wrong password? Run `docker login "
+                                    "{registry}` again with the password the lab's start printed.", registry=registry,
+                                    user=username))  # fmt: skip
+    return Check(what, True, _("Docker is logged in to {registry} as {user}", registry=registry, user=username))
+
+
 # -- readers: what each set-up judgment above takes, as keyword arguments ----------------------------------
 def read_kubectl() -> dict[str, Any]:
     path = shutil.which("kubectl")
@@ -178,6 +194,12 @@ def read_nodes() -> dict[str, Any]:
 
 def read_registry(settings: LabSettings) -> dict[str, Any]:
     return {"address": settings.registry, "answers": registry.is_registry(address=settings.registry)}
+
+
+def read_login(settings: LabSettings) -> dict[str, Any]:
+    login = credentials.docker_login(settings.registry)
+    accepted = registry.accepts(address=settings.registry, login=login)
+    return {"registry": settings.registry, "username": login.username if login else None, "accepted": accepted}
 
 
 def read_docker() -> dict[str, Any]:

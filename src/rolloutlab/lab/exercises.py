@@ -48,6 +48,7 @@ MISTAKES: dict[str, str] = {
     "name-typo": N_("a typo in the Deployment's name"),
     "wrong-answer": N_("a wrong answer first"),
     "push-first": N_("`docker push` before `docker build`"),
+    "no-login": N_("`docker push` without `docker login`"),
     "one-kind": N_("`kubectl delete deployment first-app` alone first"),
     "check-twice": N_("the check run twice"),
     "step-twice": N_("the step run twice"),
@@ -156,10 +157,15 @@ def _pushed(r: Reading) -> Check:
     if not new:
         return Check(_("new tag"), False, _("no new tag chosen yet: run the lab's first cells (lab.start())."))
     before, built = state.tags(r.state.get(state.TAGS_AT_START)), [t for t in r.built if t == new]
-    return both(
+    result = both(
         lambda: judge.new_tag_pushed(before=before, now=r.tags, built=built),
         lambda: judge.own_line(tag=new, line=r.line),
     )
+    if not result.ok and r.line is None and built and not (r.probe.get("username") and r.probe.get("accepted")):
+        return Check(_("push"), False, _("Docker has {tag} built, but `docker push` answers `unauthorized`: Docker "
+                                         "holds no login that {registry} accepts. Log in first (step 01.1), then push "
+                                         "again.", tag=new, registry=r.probe.get("registry")))  # fmt: skip
+    return result
 
 
 def _restarted(r: Reading) -> Check:
@@ -185,6 +191,11 @@ def _strategies(r: Reading) -> Check:
 STATUS = "!kubectl rollout status deployment/first-app"
 # The line validate's solution of lab 01 writes on the page of its version, and finds there in lab 02.
 OWN_LINE = "Hola from my own version"
+LOGIN = ("!echo {lab.login.password} | docker login {lab.settings.registry} --username {lab.login.username} "
+         "--password-stdin")  # fmt: skip
+BUILD = ("!docker build --build-arg BASE_IMAGE={lab.base_image()} --build-arg APP_VERSION={lab.new_tag} "
+         f"--build-arg 'APP_MESSAGE={OWN_LINE}' -t {{lab.image(lab.new_tag)}} ../../app")  # fmt: skip
+PUSH = "!docker push {lab.image(lab.new_tag)}"
 H_THREE = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
 H_FIVE = {3: "2.0.0", 4: "1.0.0", 5: "latest"}
 H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
@@ -205,16 +216,22 @@ _STEPS = [
     Step("00.5", False, N_("`docker version` shows a Server part."), "!docker version",
          probe("docker"), lambda r, a: checks.judge_docker(**r.probe),
          broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
-    # -- lab 01: build and push ----------------------------------------------------------------------------------
+    # -- lab 01: log in, build and push ---------------------------------------------------------------------------
     Step("01.1", True,
+         N_("`docker login <registry>` with the user and password printed by the lab's start. A notebook cell cannot "
+            "type a password at a prompt, so give both on the command line: `!echo <password> | docker login "
+            "<registry> --username <user> --password-stdin`."),
+         LOGIN, probe("login"), lambda r, a: checks.judge_login(**r.probe), broken_env={"DOCKER_CONFIG": "{empty}"},
+         mistakes=(CHECK_TWICE, STEP_TWICE)),
+    Step("01.2", True,
          N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
-         "`docker push` of the same name. The tag must be one the registry does not have yet: the cell above "
-         "prints one."),
-         "!docker build --build-arg BASE_IMAGE={lab.base_image()} --build-arg APP_VERSION={lab.new_tag} "
-         f"--build-arg 'APP_MESSAGE={OWN_LINE}' -t {{lab.image(lab.new_tag)}} ../../app\n"
-         "!docker push {lab.image(lab.new_tag)}",
-         reads(seen=False, registry=True, built=True, own_version=True), lambda r, a: _pushed(r),
-         mistakes=(Mistake("push-first", "!docker push {lab.image(lab.new_tag)}"), CHECK_TWICE)),
+         "`docker push` of the same name. The tag must be one the registry does not have yet: the lab's start "
+         "printed one."),
+         f"{LOGIN}\n{BUILD}\n{PUSH}",
+         reads(seen=False, registry=True, built=True, own_version=True, login=True), lambda r, a: _pushed(r),
+         # Logged out, the push is refused: the check must say why (the solution logs in again).
+         mistakes=(Mistake("push-first", PUSH),
+                   Mistake("no-login", f"!docker logout {{lab.settings.registry}}\n{BUILD}\n{PUSH}"))),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
     Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
          f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
@@ -347,6 +364,10 @@ STEPS: dict[str, Step] = {s.id: s for s in _STEPS}
 # What `lab.solution(step)` says after the code of an exercise: why it is the answer, in the lesson's terms.
 EXPLANATIONS: dict[str, str] = {
     "01.1": N_(
+        "`docker push` sends the image under the login Docker holds for that registry: the registry refuses a push "
+        "from anyone it does not know (`unauthorized`). The login stays in Docker's config until `docker logout`."
+    ),
+    "01.2": N_(
         "An image is known by its name and tag: a new version under a new tag changes the pod template "
         "when you set it, so the Deployment rolls out. `docker push` puts it where the nodes pull from."
     ),

@@ -18,7 +18,7 @@ from docker.errors import APIError, BuildError, ImageNotFound
 from rolloutlab import paths
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
-from rolloutlab.images import baseimage, engine, registry
+from rolloutlab.images import baseimage, credentials, engine, registry
 from rolloutlab.settings import LabSettings
 
 REUSED_TAG_WHY = N_(
@@ -148,7 +148,9 @@ def push(
             )
         repository = name.rsplit(":", 1)[0]
         error = None
-        for line in api.api.push(repository, tag=tag, stream=True, decode=True):
+        login = credentials.for_registry(settings.registry)
+        auth = {"username": login.username, "password": login.password} if login else None
+        for line in api.api.push(repository, tag=tag, stream=True, decode=True, auth_config=auth):
             if "error" in line:
                 error = str(line["error"])
         if error:

@@ -60,6 +60,7 @@ def reads(
     service: bool = False,
     with_state: bool = False,
     own_version: bool = False,
+    login: bool = False,
 ) -> Read:
     """A step's `read`: one look at each thing asked for, in the lab's namespace."""
 
@@ -79,6 +80,7 @@ def reads(
             line=images.message_of(settings=ctx.settings, tag=own) if own else None,
             pod=observe.get("pod", found) if found else None,
             service_left=observe.get("service", DEPLOYMENT) is not None if service else False,
+            probe=checks.read_login(ctx.settings) if login else {},
         )
 
     return read
@@ -99,6 +101,7 @@ def probe(name: str) -> Read:
         "nodes": lambda settings: checks.read_nodes(),
         "registry": checks.read_registry,
         "docker": lambda settings: checks.read_docker(),
+        "login": checks.read_login,
     }
     reader = readers[name]
     return lambda ctx: Reading(probe=reader(ctx.settings))

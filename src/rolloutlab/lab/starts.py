@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.images import baseimage
+from rolloutlab.images import baseimage, credentials
 from rolloutlab.lab import helpers, images, observe, state
 from rolloutlab.settings import LabSettings
 
@@ -26,6 +26,8 @@ def _build_and_push(settings: LabSettings, say: Say) -> None:
     state.remember(new_tag=new, tags_at_start=",".join(before))
     say(_("the registry has {tags}; a new tag it does not have: {new}", tags=", ".join(before), new=new))
     say(_("base image for the build: {image}", image=base_image()))
+    login = credentials.to_give(settings.registry)
+    say(_("the registry's login: user {user}, password {password}", user=login.username, password=login.password))
 
 
 def _fresh(settings: LabSettings, say: Say) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from rolloutlab import i18n
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.images import credentials
 from rolloutlab.lab import checks, cluster, demos, exercises, helpers, observe, reading, starts, state
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.paths import repository
@@ -111,6 +112,11 @@ class Lab:
         if self._app is None:
             self._app = traffic.app_url()
         return self._app
+
+    @property
+    def login(self) -> credentials.Login:
+        """What to give `docker login` for the lab's registry (step 01.1)."""
+        return credentials.to_give(self.settings.registry)
 
     @property
     def new_tag(self) -> str:
@@ -313,7 +319,9 @@ def broken(changes: Mapping[str, str]) -> Iterator[None]:
             "clusters": [{"name": "nowhere", "cluster": {"server": "https://127.0.0.1:9"}}],
             "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
             "users": [{"name": "nobody", "user": {}}]}))  # fmt: skip
-        os.environ.update({k: v.format(nowhere=nowhere) for k, v in changes.items()})
+        empty = Path(folder) / "empty"  # a Docker config folder with no login in it
+        empty.mkdir()
+        os.environ.update({k: v.format(nowhere=nowhere, empty=empty) for k, v in changes.items()})
         try:
             yield
         finally:

@@ -18,6 +18,7 @@ import yaml
 from rolloutlab import kubectl, process, progress, versions, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.images import credentials
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import gobuild, hostnet, nodeconfig, pause, pki
 from rolloutlab.sandbox import status as status_text
@@ -406,7 +407,11 @@ class Sandbox:
         return status_text.report(status, paths=self.paths, node_names=self.nodes.names)
 
     def env_lines(self) -> list[str]:
-        return [
+        lines = [
             f"export KUBECONFIG={self.paths.kubeconfig}",
             f"export LAB_REGISTRY={self.registry.address}",
         ]
+        login = credentials.sandbox_login()
+        if login:  # what scripts need to log in: `docker login -u "$LAB_REGISTRY_USER" --password-stdin`
+            lines += [f"export LAB_REGISTRY_USER={login.username}", f"export LAB_REGISTRY_PASSWORD={login.password}"]
+        return lines

@@ -4,12 +4,18 @@ registry container where Docker runs. Its storage is kept outside the cluster, s
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
 
 from rolloutlab import process, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.images import credentials
 from rolloutlab.images.registry import is_registry
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.procs import Daemon, port_open
@@ -25,6 +31,8 @@ class RegistryState:
 
 
 def registry_config(*, port: int, paths: Paths) -> str:
+    """Debian's registry on 127.0.0.1, deletes allowed (validate removes its own tags), and a login required to
+    push or pull, as on Docker Hub in the course notes: one user, `student`, whose password `ensure_login` made."""
     return (
         "version: 0.1\n"
         "log:\n  level: warn\n"
@@ -32,7 +40,22 @@ def registry_config(*, port: int, paths: Paths) -> str:
         f"  filesystem:\n    rootdirectory: {paths.registry_storage}\n"
         "  delete:\n    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n"
+        f"auth:\n  htpasswd:\n    realm: rollout-labs\n    path: {paths.registry_htpasswd}\n"
     )
+
+
+def ensure_login(paths: Paths) -> credentials.Login:
+    """The registry's login: a password made once (kept 0600 in the sandbox's folder), and its htpasswd line."""
+    paths.sandbox.mkdir(parents=True, exist_ok=True)
+    if not paths.registry_password.is_file():
+        fd = os.open(paths.registry_password, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(12) + "\n")
+    password = paths.registry_password.read_text().strip()
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
+    paths.registry_htpasswd.write_text(f"{credentials.USER}:{hashed}\n")
+    paths.registry_htpasswd.chmod(0o600)
+    return credentials.Login(credentials.USER, password)
 
 
 class LocalRegistry:
@@ -53,6 +76,10 @@ class LocalRegistry:
 
     def up(self) -> RegistryState:
         state = self.state()
+        config_file = self.paths.sandbox / "registry.yml"
+        if state.owner == "process" and not self._config_is_current(config_file):
+            self.daemon.stop()  # a registry of an earlier version (no login): started again with today's config
+            state = self.state()
         if state.running:
             return state
         if port_open(port=self.port):
@@ -80,6 +107,12 @@ class LocalRegistry:
             fix=_("run ./scripts/setup as root (it installs docker-registry), or install Docker"),
         )
 
+    def _config_is_current(self, config_file: Path) -> bool:
+        try:
+            return config_file.read_text() == registry_config(port=self.port, paths=self.paths)
+        except OSError:
+            return False
+
     def down(self) -> None:
         self.daemon.stop()
         if self._container_running():
@@ -89,18 +122,23 @@ class LocalRegistry:
         self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
         config_file = self.paths.sandbox / "registry.yml"
         config_file.parent.mkdir(parents=True, exist_ok=True)
+        ensure_login(self.paths)
         config_file.write_text(registry_config(port=self.port, paths=self.paths))
         self.daemon.start(argv=[binary, "serve", str(config_file)])
         self._wait_ready()
 
     def _start_container(self) -> None:
         self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
+        ensure_login(self.paths)
         process.run(["docker", "rm", "-f", CONTAINER], timeout=60, check=False)
         proc = process.run(
             [
                 "docker", "run", "-d", "--name", CONTAINER,
                 "-p", f"127.0.0.1:{self.port}:5000",
                 "-v", f"{self.paths.registry_storage}:/var/lib/registry",
+                "-v", f"{self.paths.registry_htpasswd}:/auth/htpasswd:ro",
+                "-e", "REGISTRY_AUTH=htpasswd", "-e", "REGISTRY_AUTH_HTPASSWD_REALM=rollout-labs",
+                "-e", "REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd",
                 "registry:2",
             ],
             timeout=300, check=False,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from rolloutlab.images.credentials import Login
+
 # Private ranges that exist only on this machine: node bridges hold the pod range's /24s; an empty bridge
 # holds the routes of both ranges, so that nothing addressed to them ever follows the default route.
 POD_RANGE = "10.244.0.0/16"
@@ -124,7 +126,16 @@ def nodes(names: tuple[str, ...]) -> list[Node]:
     return [Node(name=name, index=i) for i, name in enumerate(names, start=1)]
 
 
-def containerd_config(dirs: NodeDirs, *, sandbox_image: str) -> str:
+def registry_login_toml(registry: str, login: Login | None) -> str:
+    """The node's login to the sandbox registry, as an instructor gives nodes the login of a private registry: CRI
+    reads `registry.configs.<host>.auth` for pulls, next to the hosts.toml folders."""
+    if login is None:
+        return ""
+    return (f'\n[plugins."io.containerd.grpc.v1.cri".registry.configs."{registry}".auth]\n'
+            f'  username = "{login.username}"\n  password = "{login.password}"\n')  # fmt: skip
+
+
+def containerd_config(dirs: NodeDirs, *, sandbox_image: str, registry: str, login: Login | None) -> str:
     """containerd 1.6's configuration for one node (version 2 format)."""
     runc = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc'
     return f"""version = 2
@@ -177,7 +188,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri".registry]
   # One folder per registry host with its hosts.toml (kind's recipe): the sandbox's registry is plain HTTP.
   config_path = "{dirs.registry_hosts}"
-"""
+""" + registry_login_toml(registry, login)
 
 
 def registry_hosts_toml(registry: str) -> str:

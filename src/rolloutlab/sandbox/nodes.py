@@ -18,6 +18,7 @@ from pathlib import Path
 from rolloutlab import kubectl, process, waiting
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.images import credentials
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import hostnet, nodeconfig, pause
 from rolloutlab.sandbox.nodeconfig import Node, NodeDirs
@@ -155,7 +156,10 @@ class RealNodes:
         dirs = self.dirs[node.name]
         for folder in (dirs.state, dirs.run, dirs.cni_conf, dirs.cni_ipam, dirs.kubelet_root, dirs.pod_logs):
             folder.mkdir(parents=True, exist_ok=True)
-        dirs.containerd_config.write_text(nodeconfig.containerd_config(dirs, sandbox_image=sandbox_image))
+        login = credentials.for_registry(self.registry)
+        config = nodeconfig.containerd_config(dirs, sandbox_image=sandbox_image, registry=self.registry, login=login)
+        dirs.containerd_config.write_text(config)
+        dirs.containerd_config.chmod(0o600)  # it holds the registry's password
         hosts = dirs.registry_hosts / self.registry / "hosts.toml"
         hosts.parent.mkdir(parents=True, exist_ok=True)
         hosts.write_text(nodeconfig.registry_hosts_toml(self.registry))

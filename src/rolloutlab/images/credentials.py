@@ -1,0 +1,82 @@
+"""Which login a registry gets: the sandbox's registry asks for one (as Docker Hub does in the course notes, where
+the lesson runs `docker login`); a kind or class registry may ask for none.
+
+One lookup for the registry client, the Docker pushes and the checks: the login given in the environment
+(LAB_REGISTRY_USER and LAB_REGISTRY_PASSWORD, what `rolloutlab sandbox env` exports), else the sandbox's own for a
+registry on this machine, else what `docker login` stored for that registry.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rolloutlab.paths import Paths
+
+USER = "student"  # the sandbox registry's one user
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+
+    def as_tuple(self) -> tuple[str, str]:
+        return (self.username, self.password)
+
+
+def _local(address: str) -> bool:
+    host = address.rsplit(":", 1)[0]
+    return host in ("localhost", "127.0.0.1", "[::1]")
+
+
+def docker_config_dir() -> Path:
+    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def docker_login(address: str) -> Login | None:
+    """What `docker login <address>` stored in Docker's config (DOCKER_CONFIG, else ~/.docker), or None."""
+    try:
+        auths = json.loads((docker_config_dir() / "config.json").read_text()).get("auths") or {}
+    except (OSError, ValueError):
+        return None
+    entry = auths.get(address) or auths.get(f"http://{address}") or {}
+    try:
+        username, _, password = base64.b64decode(entry.get("auth") or "").decode().partition(":")
+    except ValueError:
+        return None
+    return Login(username, password) if username and password else None
+
+
+def sandbox_login() -> Login | None:
+    path = Paths.from_env().registry_password
+    try:
+        password = path.read_text().strip()
+    except OSError:
+        return None
+    return Login(USER, password) if password else None
+
+
+def for_registry(address: str) -> Login | None:
+    """The login to use with the registry at `address`; None when none is known (a registry that asks for none)."""
+    user, password = os.environ.get("LAB_REGISTRY_USER"), os.environ.get("LAB_REGISTRY_PASSWORD")
+    if user and password and os.environ.get("LAB_REGISTRY", address) == address:
+        return Login(user, password)
+    if _local(address):
+        found = sandbox_login()
+        if found:
+            return found
+    return docker_login(address)
+
+
+def to_give(address: str) -> Login:
+    """The login a student gives `docker login` for `address`: the one given in the environment, else the
+    sandbox's for a registry on this machine, else any (a registry that asks for no login takes any)."""
+    user, password = os.environ.get("LAB_REGISTRY_USER"), os.environ.get("LAB_REGISTRY_PASSWORD")
+    if user and password and os.environ.get("LAB_REGISTRY", address) == address:
+        return Login(user, password)
+    found = sandbox_login() if _local(address) else None
+    return found or Login(USER, USER)

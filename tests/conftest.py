@@ -107,10 +107,12 @@ def lab_runs(sandbox, tmp_path_factory) -> Iterator[LabRuns]:
         runs.students.append(pool.submit(validate.validate, labs=labs, out_dir=alone, env=student_env, jobs=1,
                                           namespace=name))  # fmt: skip
     try:
+        # All of them end here, before any test goes on: nothing else runs beside the labs (a browser test slowed
+        # down by a lab run in the background is a false failure).
+        for run in (runs.every, *runs.students):
+            run.exception()
         yield runs
     finally:
-        for run in (runs.every, *runs.students):
-            run.exception()  # every run finished, whatever its outcome, before the class goes
         pool.shutdown()
         room.delete(out=klass)
 

@@ -325,6 +325,8 @@ def cell_sources(lang: str, stem: str) -> list[str]:
 
 # What each language says where the notes, the slides or an earlier text were loose: (lab, English, French).
 EXACT = [
+    ("01", "`imagePullPolicy: IfNotPresent`, the default", "`imagePullPolicy: IfNotPresent`, la valeur par défaut"),
+    ("01", "Login Succeeded", "Login Succeeded"),
     ("02", "`set image` changes the image\nand nothing else", "`set image` change l'image, et rien d'autre"),
     ("02", "Kubernetes Dashboard", "tableau de bord\nKubernetes (Dashboard)"),
     ("03", "Waiting for deployment spec update to be observed", "Waiting for deployment spec update to be\n  observed"),

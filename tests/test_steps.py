@@ -99,3 +99,25 @@ def test_recording_names_are_written_once():
         for cell in nbformat.read(path, as_version=4).cells:
             used |= {line.split('"')[1] for line in cell.source.splitlines() if line.startswith("lab.record(")}
     assert used == set(exercises.RECORDINGS)
+
+
+def test_labs_01_and_02_of_a_language_share_a_namespace():
+    """validate runs lab 01 then lab 02 of the same language in one namespace (lab 02 rolls out lab 01's version);
+    every other lab runs alone, and 02 without 01 runs alone too."""
+    from rolloutlab.course import validate
+
+    both = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
+    grouped = [[f"{p.parent.name}/{p.stem[:2]}" for p in chain] for chain in validate.chains(both)]
+    assert ["en/01", "en/02"] in grouped
+    assert ["fr/01", "fr/02"] in grouped
+    assert all(len(chain) == 1 for chain in grouped if chain[0][-2:] != "01")
+    alone = validate.chains(validate.find_lab_sets(languages=("en",), chosen=["02", "03"]))
+    assert [len(chain) for chain in alone] == [1, 1]
+
+
+def test_the_tags_a_lab_pushed_are_those_it_handed_on():
+    """validate removes a lab's own version and its fix tag, read from the lab state; nothing else it holds."""
+    handed_on = {state.NEW_TAG: "1.1.7", state.FIX_TAG: "2.0.3", state.CRASHED_POD: "first-app-x",
+                 state.TAGS_AT_START: "latest,1.0.0"}  # fmt: skip
+    assert state.pushed_tags(handed_on) == ["1.1.7", "2.0.3"]
+    assert state.pushed_tags({state.CRASHED_POD: ""}) == []

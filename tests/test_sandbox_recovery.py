@@ -68,6 +68,23 @@ def test_images_survive_a_registry_restart(box):
     assert list_tags(registry=box.registry.address, repository=repository) == ["1.0.0"]
 
 
+def test_a_registry_of_an_earlier_version_is_started_again_with_todays_login(box):
+    """A registry running an older login file (bcrypt at the usual cost, slow on every request) is not current: `up`
+    starts it again with today's, and the sandbox's login still works."""
+    import bcrypt
+
+    from rolloutlab.images import credentials, registry
+
+    login = credentials.sandbox_login()
+    assert login is not None
+    slow = bcrypt.hashpw(login.password.encode(), bcrypt.gensalt(rounds=10)).decode()
+    box.paths.registry_htpasswd.write_text(f"{login.username}:{slow}\n")
+    assert not box.registry.is_current()
+    box.up(build=False)
+    assert box.registry.is_current()
+    assert registry.accepts(address=box.registry.address, login=login) is True
+
+
 def _default_serviceaccount_seconds(box) -> float:
     """Seconds until a new namespace gets its default ServiceAccount: the controllers are at work."""
     import time

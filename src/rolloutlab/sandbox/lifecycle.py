@@ -198,7 +198,7 @@ class Sandbox:
     def up(self, *, build: bool = True) -> Status:
         started = time.monotonic()
         running = self.status()
-        if running.up and running.engine.running:
+        if running.up and running.engine.running and self.registry.is_current():
             # Everything answers already: a second `up` (./scripts/lab, ./scripts/test) only says so, after putting
             # back what a restarted kube-proxy or dockerd may have pushed down: the boundary first in FORWARD.
             hostnet.keep_ranges_local()

@@ -21,6 +21,7 @@ from rolloutlab.paths import Paths
 from rolloutlab.sandbox.procs import Daemon, port_open
 
 CONTAINER = "rolloutlab-registry"
+HASH_COST = 4  # bcrypt's lowest: see ensure_login
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ def ensure_login(paths: Paths) -> credentials.Login:
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_urlsafe(12) + "\n")
     password = paths.registry_password.read_text().strip()
-    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
+    # The registry checks the hash on every request (each blob of a push, each pull of a node): bcrypt's lowest cost
+    # keeps that to a millisecond; at the usual cost a busy rollout made it time out. The password is random and
+    # never leaves this machine.
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=HASH_COST)).decode()
     paths.registry_htpasswd.write_text(f"{credentials.USER}:{hashed}\n")
     paths.registry_htpasswd.chmod(0o600)
     return credentials.Login(credentials.USER, password)
@@ -107,9 +111,16 @@ class LocalRegistry:
             fix=_("run ./scripts/setup as root (it installs docker-registry), or install Docker"),
         )
 
+    def is_current(self) -> bool:
+        """Whether a registry process of ours runs today's configuration (else `up` starts it again); a registry
+        that is not ours is left as it is."""
+        return self.state().owner != "process" or self._config_is_current(self.paths.sandbox / "registry.yml")
+
     def _config_is_current(self, config_file: Path) -> bool:
         try:
-            return config_file.read_text() == registry_config(port=self.port, paths=self.paths)
+            hashed = self.paths.registry_htpasswd.read_text().split(":", 1)[-1]
+            return config_file.read_text() == registry_config(port=self.port, paths=self.paths) and \
+                hashed.startswith(f"$2b${HASH_COST:02d}$")  # fmt: skip
         except OSError:
             return False
 

@@ -207,7 +207,13 @@ def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str
     editor.send_keys(Keys.SHIFT, Keys.ENTER)
     output = ".jp-Cell-outputArea"
     try:
-        WebDriverWait(driver, seconds).until(lambda d: wait_for in cell.find_element(By.CSS_SELECTOR, output).text)
+
+        def shown(d: Any) -> bool:
+            # In view, so that JupyterLab renders the cell's latest output (a live figure above pushes it away).
+            d.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", cell)
+            return wait_for in cell.find_element(By.CSS_SELECTOR, output).text
+
+        WebDriverWait(driver, seconds).until(shown)
     except TimeoutException:
         driver.save_screenshot(str(ROOT / "build" / "jupyterlab-timeout.png"))
         shown = cell.find_element(By.CSS_SELECTOR, output).text

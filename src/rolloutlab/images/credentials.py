@@ -28,9 +28,18 @@ class Login:
         return (self.username, self.password)
 
 
-def _local(address: str) -> bool:
+def is_local(address: str) -> bool:
+    """Whether `address` (host:port) is a registry on this machine: plain HTTP, and the sandbox's login."""
     host = address.rsplit(":", 1)[0]
-    return host in ("localhost", "127.0.0.1", "[::1]")
+    return host == "localhost" or host.startswith("127.") or host == "[::1]"
+
+
+def _given(address: str) -> Login | None:
+    """The login in LAB_REGISTRY_USER and LAB_REGISTRY_PASSWORD, for LAB_REGISTRY (or any registry without it)."""
+    user, password = os.environ.get("LAB_REGISTRY_USER"), os.environ.get("LAB_REGISTRY_PASSWORD")
+    if user and password and os.environ.get("LAB_REGISTRY", address) == address:
+        return Login(user, password)
+    return None
 
 
 def docker_config_dir() -> Path:
@@ -62,21 +71,10 @@ def sandbox_login() -> Login | None:
 
 def for_registry(address: str) -> Login | None:
     """The login to use with the registry at `address`; None when none is known (a registry that asks for none)."""
-    user, password = os.environ.get("LAB_REGISTRY_USER"), os.environ.get("LAB_REGISTRY_PASSWORD")
-    if user and password and os.environ.get("LAB_REGISTRY", address) == address:
-        return Login(user, password)
-    if _local(address):
-        found = sandbox_login()
-        if found:
-            return found
-    return docker_login(address)
+    return _given(address) or (sandbox_login() if is_local(address) else None) or docker_login(address)
 
 
 def to_give(address: str) -> Login:
     """The login a student gives `docker login` for `address`: the one given in the environment, else the
     sandbox's for a registry on this machine, else any (a registry that asks for no login takes any)."""
-    user, password = os.environ.get("LAB_REGISTRY_USER"), os.environ.get("LAB_REGISTRY_PASSWORD")
-    if user and password and os.environ.get("LAB_REGISTRY", address) == address:
-        return Login(user, password)
-    found = sandbox_login() if _local(address) else None
-    return found or Login(USER, USER)
+    return _given(address) or (sandbox_login() if is_local(address) else None) or Login(USER, USER)

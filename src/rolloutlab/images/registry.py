@@ -106,9 +106,7 @@ def _auth(registry: str) -> tuple[str, str] | None:
 def api_base(registry: str) -> str:
     """The URL of a registry's API; local registries speak plain HTTP, as Docker allows for them."""
     host = DOCKER_HUB_API if registry == DOCKER_HUB else registry
-    hostname = host.split(":")[0]
-    local = hostname == "localhost" or hostname.startswith("127.") or hostname == "[::1]"
-    return f"{'http' if local else 'https'}://{host}"
+    return f"{'http' if credentials.is_local(host) else 'https'}://{host}"
 
 
 def _anonymous_token(response: requests.Response, *, repository: str, timeout: float) -> str | None:

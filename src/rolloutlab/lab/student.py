@@ -202,9 +202,10 @@ class Lab:
     def probe(self, step: str) -> None:
         """`validate`'s proof that the step's check can fail: the check, run now without waiting for the cluster,
         in an environment broken the way a set-up step's check must notice."""
-        with broken(self._step(step).broken_env):
+        changes = self._step(step).broken_env
+        with broken(changes):
             settings = self.settings
-            if self._step(step).broken_env:
+            if changes:  # the settings read again from the broken environment, as a new kernel would
                 self.settings = LabSettings.from_env()
             try:
                 self.check(step, wait=0)

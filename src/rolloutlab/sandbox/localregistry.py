@@ -8,7 +8,6 @@ import os
 import secrets
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import bcrypt
 
@@ -67,6 +66,7 @@ class LocalRegistry:
         self.paths = paths
         self.port = port
         self.address = f"localhost:{port}"
+        self.config_file = paths.sandbox / "registry.yml"
         self.daemon = Daemon(name="registry", run_dir=paths.run, log_dir=paths.logs)
 
     def state(self) -> RegistryState:
@@ -80,8 +80,7 @@ class LocalRegistry:
 
     def up(self) -> RegistryState:
         state = self.state()
-        config_file = self.paths.sandbox / "registry.yml"
-        if state.owner == "process" and not self._config_is_current(config_file):
+        if state.owner == "process" and not self._config_is_current():
             self.daemon.stop()  # a registry of an earlier version (no login): started again with today's config
             state = self.state()
         if state.running:
@@ -114,12 +113,12 @@ class LocalRegistry:
     def is_current(self) -> bool:
         """Whether a registry process of ours runs today's configuration (else `up` starts it again); a registry
         that is not ours is left as it is."""
-        return self.state().owner != "process" or self._config_is_current(self.paths.sandbox / "registry.yml")
+        return self.state().owner != "process" or self._config_is_current()
 
-    def _config_is_current(self, config_file: Path) -> bool:
+    def _config_is_current(self) -> bool:
         try:
             hashed = self.paths.registry_htpasswd.read_text().split(":", 1)[-1]
-            return config_file.read_text() == registry_config(port=self.port, paths=self.paths) and \
+            return self.config_file.read_text() == registry_config(port=self.port, paths=self.paths) and \
                 hashed.startswith(f"$2b${HASH_COST:02d}$")  # fmt: skip
         except OSError:
             return False
@@ -131,11 +130,9 @@ class LocalRegistry:
 
     def _start_process(self, binary: str) -> None:
         self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
-        config_file = self.paths.sandbox / "registry.yml"
-        config_file.parent.mkdir(parents=True, exist_ok=True)
-        ensure_login(self.paths)
-        config_file.write_text(registry_config(port=self.port, paths=self.paths))
-        self.daemon.start(argv=[binary, "serve", str(config_file)])
+        ensure_login(self.paths)  # makes the sandbox folder, where the configuration goes too
+        self.config_file.write_text(registry_config(port=self.port, paths=self.paths))
+        self.daemon.start(argv=[binary, "serve", str(self.config_file)])
         self._wait_ready()
 
     def _start_container(self) -> None:

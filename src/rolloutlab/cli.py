@@ -153,6 +153,14 @@ def cmd_bench_lab_start(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_class(args: argparse.Namespace) -> int:
+    from rolloutlab.course import benchclass
+
+    result = benchclass.class_refresh(out=Path(args.out), students=args.students, refreshes=args.refreshes)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def cmd_class_create(args: argparse.Namespace) -> int:
     from rolloutlab.course import classroom
 
@@ -170,6 +178,25 @@ def cmd_class_delete(args: argparse.Namespace) -> int:
     room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
     deleted = room.delete(out=Path(args.out))
     print(_("deleted: {what}", what=", ".join(deleted) if deleted else _("nothing (already gone)")))
+    return 0
+
+
+def cmd_class_status(args: argparse.Namespace) -> int:
+    from rolloutlab.course import classread, classview
+
+    record = classread.ClassRecord.load(Path(args.out))
+    settings = LabSettings.from_env()
+
+    def read() -> classread.ClassReading:
+        return classread.read_class(record, context=args.context, kubeconfig=args.kubeconfig, settings=settings)
+
+    if args.json:
+        print(classview.as_json(read()))
+    elif args.serve:
+        classview.serve(read, port=args.port, ready=lambda url: print(_("the class, live: {url}", url=url),
+                                                                      flush=True))  # fmt: skip
+    else:
+        classview.show(read, stream=sys.stdout, watch=args.every if args.watch else None)
     return 0
 
 
@@ -323,8 +350,19 @@ def parser() -> argparse.ArgumentParser:
         verb.add_argument("--context", help=_("kube context of the class cluster (default: the current one)"))
         verb.add_argument("--kubeconfig", help=_("kubeconfig file of the class cluster"))
         verb.add_argument("--out", required=True, help=_("folder with DIR/<student>/kubeconfig and class.json"))
+    status = room_verbs.add_parser("status", help=_("where each student is, read from their namespaces"))
+    status.add_argument("--context", help=_("kube context of the class cluster (default: the current one)"))
+    status.add_argument("--kubeconfig", help=_("kubeconfig file of the class cluster"))
+    status.add_argument("--out", required=True, help=_("the folder `class create` wrote (its class.json)"))
+    shown = status.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help=_("print JSON, for scripts"))
+    shown.add_argument("--watch", action="store_true", help=_("redraw the table until Ctrl-C"))
+    shown.add_argument("--serve", action="store_true", help=_("serve a live page on 127.0.0.1 until Ctrl-C"))
+    status.add_argument("--every", type=float, default=5.0, help=_("seconds between two redraws of --watch"))
+    status.add_argument("--port", type=int, default=8765, help=_("the port of --serve (0: any free one)"))
     create.set_defaults(func=cmd_class_create)
     room_verbs.choices["delete"].set_defaults(func=cmd_class_delete)
+    status.set_defaults(func=cmd_class_status)
 
     cluster = groups.add_parser("cluster", help=_("set up kind (local registry) or minikube (registry addon)"))
     cluster.add_argument("kind", choices=["kind", "minikube"])
@@ -359,6 +397,11 @@ def parser() -> argparse.ArgumentParser:
     bench_labs.add_argument("--out", default="build/bench/labs.json")
     bench_labs.add_argument("--jobs", type=int, default=6)
     bench_labs.set_defaults(func=cmd_bench_labs)
+    bench_class = bench_verbs.add_parser("class", help=_("one refresh of `class status` for a class of N students"))
+    bench_class.add_argument("--out", default="build/bench/class.json")
+    bench_class.add_argument("--students", type=int, default=30)
+    bench_class.add_argument("--refreshes", type=int, default=5)
+    bench_class.set_defaults(func=cmd_bench_class)
     bench_start = bench_verbs.add_parser(
         "lab-start", help=_("warm ./scripts/lab: seconds to its URL and to JupyterLab")
     )

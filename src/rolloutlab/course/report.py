@@ -34,6 +34,12 @@ def report_html(report: dict[str, Any]) -> str:
         proofs += (
             f"<details><summary>a student's mistake at each step, then its fix</summary><ul>{detours}</ul></details>"
         )
+        histories = "".join(
+            f"<li class='{'ok' if v['ok'] else 'fail'}'>{'OK' if v['ok'] else 'FAIL'} <b>history of "
+            f"{e(v['recording'])}</b>: {e(v['message'])}</li>"
+            for v in lab.get("histories") or []
+        )
+        checks += histories
         plots = "".join(f"<figure><img src='{e(p)}' alt='{e(p)}'><figcaption>{e(p)}</figcaption></figure>"
                         for p in lab["plots"])  # fmt: skip
         rows.append(

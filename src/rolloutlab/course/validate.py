@@ -36,6 +36,8 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import checks, cluster, exercises, images, state
 from rolloutlab.paths import Paths, repository
+from rolloutlab.recording import history
+from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import LabSettings, sweep_private_folders
 
 CELL_TIMEOUT = 900
@@ -56,6 +58,7 @@ class LabResult:
     detours: list[dict[str, Any]] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     timelines: list[str] = field(default_factory=list)
+    histories: list[dict[str, Any]] = field(default_factory=list)  # each recording's path, graded (history.py)
 
 
 def find_lab_sets(*, languages: Sequence[str], chosen: Sequence[str] | None) -> list[Path]:
@@ -208,6 +211,10 @@ def run_lab(
     unproved = [p.step for p in proofs if not p.seen_failing]
     if error is None and unproved:
         error = _("checks never seen failing: {steps} (a check that cannot fail is a bug)", steps=", ".join(unproved))
+    graded = [history.judge(p.stem, Timeline.load(p)) for p in sorted(artifacts.glob("*.json"))]
+    off = [v for v in graded if not v.ok]
+    if error is None and off:
+        error = _("recorded histories not as the lesson says: {verdicts}", verdicts="; ".join(map(str, off)))
     lost = [d for d in detours if not d.ok]
     if error is None and lost:
         error = _("checks wrong after a student's detour: {steps} (a check that fails a student who fixed their "
@@ -226,6 +233,7 @@ def run_lab(
         detours=[{**asdict(d), "ok": d.ok} for d in detours],
         plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
         timelines=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.json")),
+        histories=[asdict(v) for v in graded],
     )
 
 

@@ -11,7 +11,7 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import _, ngettext
 from rolloutlab.lab import checks, exercises, helpers, images, judge, state
 from rolloutlab.lab.checks import Check
-from rolloutlab.recording import traffic
+from rolloutlab.recording import history, traffic
 from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, pod_state
 from rolloutlab.settings import DEPLOYMENT, LabSettings
 
@@ -73,6 +73,8 @@ def compare_strategies(*, stop: Callable[[str], Timeline], artifacts: Path) -> N
     fig = plot.compare(timelines, titles=list(exercises.STRATEGIES))
     plot.save(fig, artifacts / "05-strategies.png")
     plot.show(fig)
+    for name, timeline in zip(exercises.STRATEGIES, timelines, strict=True):
+        print(history.judge(f"05-{name}", timeline))
     strip = plot.filmstrip(timelines[0], frames=5)
     plot.save(strip, artifacts / "05-step-by-step-nodes.png")
     plot.show(strip)

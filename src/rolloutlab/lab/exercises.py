@@ -124,10 +124,12 @@ def _rolled_to_own(r: Reading) -> Check:
     if not tag:
         return Check(_("rollout"), False, _("no version of yours chosen yet: run the lab's first cells "
                                             "(lab.start())."))  # fmt: skip
+    # The page is judged when it was read: `class status` judges from the cluster alone, and cannot ask the app.
+    page = [lambda: judge.page(r.page, url=where.url, text=r.line or "", version=tag)] if where else []
     return both(
         lambda: judge.rolled_out(seen(r), tag=tag),
         lambda: judge.pods_on_current(seen(r), in_prose=2),
-        lambda: judge.page(r.page, url=where.url if where else "", text=r.line or "", version=tag),
+        *page,
         lambda: judge.recorded_bounds(timeline(r, SET_IMAGE), peak=5, min_available=3),
         lambda: judge.kept_serving(timeline(r, SET_IMAGE), via=where.via if where else ""),
     )
@@ -250,6 +252,8 @@ _STEPS = [
          "the end of the rollout."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image(lab.new_tag)}}\n{STATUS}",
          reads(timelines=(SET_IMAGE,), page=True, own_version=True), lambda r, a: _rolled_to_own(r),
+         # `rollout status` may return while the Deployment's status still counts a pod being replaced.
+         wait=10,
          mistakes=(Mistake("wrong-container",
                            "!kubectl set image deployment/first-app first-app={lab.image(lab.new_tag)}"),
                    Mistake("missing-tag", "!kubectl set image deployment/first-app first-app-k8s={lab.image('1.0')}"),

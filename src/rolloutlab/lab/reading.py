@@ -48,42 +48,51 @@ class Reading:
 Read = Callable[[Context], Reading]
 
 
-def reads(
-    *,
-    seen: bool = True,
-    timelines: tuple[str, ...] = (),
-    app: bool = False,
-    page: bool = False,
-    registry: bool = False,
-    built: bool = False,
-    crashed_pod: bool = False,
-    service: bool = False,
-    with_state: bool = False,
-    own_version: bool = False,
-    login: bool = False,
-) -> Read:
-    """A step's `read`: one look at each thing asked for, in the lab's namespace."""
+@dataclass(frozen=True)
+class Reads:
+    """A step's `read`: one look at each thing asked for, in the lab's namespace. What it asks for is data, so that
+    `class status` can build the same reading for many namespaces from a few list calls."""
 
-    def read(ctx: Context) -> Reading:
-        lesson = state.read() if (with_state or crashed_pod or own_version) else {}
-        own = lesson.get(state.NEW_TAG) if own_version else None
+    seen: bool = True
+    timelines: tuple[str, ...] = ()
+    app: bool = False
+    page: bool = False
+    registry: bool = False
+    built: bool = False
+    crashed_pod: bool = False
+    service: bool = False
+    with_state: bool = False
+    own_version: bool = False
+    login: bool = False
+
+    @property
+    def on_students_machine(self) -> bool:
+        """Whether it reads what only the student's machine holds (Docker's images and login)."""
+        return self.built or self.login
+
+    def __call__(self, ctx: Context) -> Reading:
+        lesson = state.read() if (self.with_state or self.crashed_pod or self.own_version) else {}
+        own = lesson.get(state.NEW_TAG) if self.own_version else None
         found = lesson.get(state.CRASHED_POD)
-        where = ctx.app() if (app or page) else None
+        where = ctx.app() if (self.app or self.page) else None
         return Reading(
-            seen=observe.seen(ctx.settings, lab_context=ctx.lab_context) if seen else None,
+            seen=observe.seen(ctx.settings, lab_context=ctx.lab_context) if self.seen else None,
             state=lesson,
-            timelines={name: ctx.timelines.get(name) for name in timelines},
-            page=_page(where) if (page and where) else None,
+            timelines={name: ctx.timelines.get(name) for name in self.timelines},
+            page=_page(where) if (self.page and where) else None,
             app=where,
-            tags=observe.registry_tags(ctx.settings) if registry else None,
-            built=tuple(images.local_tags(settings=ctx.settings)) if built else (),
+            tags=observe.registry_tags(ctx.settings) if self.registry else None,
+            built=tuple(images.local_tags(settings=ctx.settings)) if self.built else (),
             line=images.message_of(settings=ctx.settings, tag=own) if own else None,
-            pod=observe.get("pod", found) if found else None,
-            service_left=observe.get("service", DEPLOYMENT) is not None if service else False,
-            probe=checks.read_login(ctx.settings) if login else {},
+            pod=observe.get("pod", found) if (found and self.crashed_pod) else None,
+            service_left=observe.get("service", DEPLOYMENT) is not None if self.service else False,
+            probe=checks.read_login(ctx.settings) if self.login else {},
         )
 
-    return read
+
+def reads(**asked: Any) -> Reads:
+    """A step's `read`, asking for what its check judges (see `Reads`)."""
+    return Reads(**asked)
 
 
 def _page(app: traffic.AppUrl) -> str | None:
@@ -93,15 +102,29 @@ def _page(app: traffic.AppUrl) -> str | None:
         return None
 
 
-def probe(name: str) -> Read:
-    """A set-up step's `read`: the raw answer of kubectl, the cluster, the nodes, the registry or Docker."""
-    readers: dict[str, Callable[[LabSettings], Mapping[str, Any]]] = {
-        "kubectl": lambda settings: checks.read_kubectl(),
-        "cluster": checks.read_cluster,
-        "nodes": lambda settings: checks.read_nodes(),
-        "registry": checks.read_registry,
-        "docker": lambda settings: checks.read_docker(),
-        "login": checks.read_login,
-    }
-    reader = readers[name]
-    return lambda ctx: Reading(probe=reader(ctx.settings))
+READERS: dict[str, Callable[[LabSettings], Mapping[str, Any]]] = {
+    "kubectl": lambda settings: checks.read_kubectl(),
+    "cluster": checks.read_cluster,
+    "nodes": lambda settings: checks.read_nodes(),
+    "registry": checks.read_registry,
+    "docker": lambda settings: checks.read_docker(),
+    "login": checks.read_login,
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A set-up step's `read`: the raw answer of kubectl, the cluster, the nodes, the registry or Docker, as the
+    student's machine sees them."""
+
+    name: str
+    on_students_machine: bool = True
+
+    def __call__(self, ctx: Context) -> Reading:
+        return Reading(probe=READERS[self.name](ctx.settings))
+
+
+def probe(name: str) -> Probe:
+    if name not in READERS:
+        raise ValueError(f"no probe {name!r}")
+    return Probe(name)

@@ -79,3 +79,13 @@ def start(number: str, *, settings: LabSettings, say: Say) -> None:
         _fresh(settings, say)
     elif number in ("03", "04"):
         _caught_up(number, settings, say)
+    _mark(number)
+
+
+def _mark(number: str) -> None:
+    """The lab started last, for `class status`. Lab 00 checks the set-up, so it starts even with no cluster yet."""
+    try:
+        state.remember(lab=number)
+    except LabError:
+        if number != "00":
+            raise

@@ -9,6 +9,8 @@ import json
 
 from rolloutlab import kubectl
 from rolloutlab.lab import observe
+from rolloutlab.recording import stored
+from rolloutlab.recording.timeline import Timeline
 
 NAME = "rolloutlab-state"
 LABELS = {"app.kubernetes.io/managed-by": "rolloutlab"}
@@ -18,6 +20,7 @@ NEW_TAG = "new-tag"  # lab 01: the tag the student builds and pushes
 TAGS_AT_START = "tags-at-start"  # lab 01: the registry's tags before the student pushed, comma-separated
 CRASHED_POD = "crashed-pod"  # lab 02: the pod that answered /error
 FIX_TAG = "fix-tag"  # lab 04: the tag that fixes the stuck rollout forward
+LAB = "lab"  # the lab the student started last: where `class status` looks for their progress
 
 
 def read() -> dict[str, str]:
@@ -55,3 +58,10 @@ def remember(**values: str) -> None:
 
 def tags(value: str | None) -> list[str]:
     return [t for t in (value or "").split(",") if t]
+
+
+def keep_recording(name: str, timeline: Timeline) -> None:
+    """Keep the recording in the namespace, replacing an earlier one of that name. Server-side apply: a client-side
+    one would copy the whole ConfigMap into an annotation, which has a far smaller limit."""
+    kubectl.run(["apply", "--server-side", "--force-conflicts", "--field-manager=rolloutlab", "-f", "-"],
+                input_text=json.dumps(stored.to_configmap(name, timeline)), check=True, timeout=30)  # fmt: skip

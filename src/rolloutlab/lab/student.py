@@ -19,7 +19,7 @@ from rolloutlab.images import credentials
 from rolloutlab.lab import checks, cluster, demos, exercises, helpers, observe, reading, starts, state
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.paths import repository
-from rolloutlab.recording import traffic
+from rolloutlab.recording import history, traffic
 from rolloutlab.recording.record import Recording
 from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import DEPLOYMENT, LabSettings
@@ -261,6 +261,11 @@ class Lab:
             )
         timeline = found.stop()
         timeline.save(self.artifacts / f"{name}.json")
+        try:
+            state.keep_recording(name, timeline)
+        except LabError as exc:  # the figure and the check do not need it: only the instructor's view does
+            print(_("the recording {name} is not kept in your namespace, so your instructor will not see it: {error}",
+                    name=name, error=exc))  # fmt: skip
         return timeline
 
     def draw(self, name: str, *, nodes: int = 4) -> None:
@@ -279,6 +284,7 @@ class Lab:
         fig = plot.rollout_figure(timeline, title=_(title) if title else None)
         plot.save(fig, self.artifacts / f"{name}.png")
         plot.show(fig)
+        print(history.judge(name, timeline))
         if nodes:
             strip = plot.filmstrip(timeline, frames=nodes)
             plot.save(strip, self.artifacts / f"{name}-nodes.png")

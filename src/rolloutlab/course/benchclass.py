@@ -1,0 +1,89 @@
+"""Benchmark of `class status` (not a test): a class of N students on the sandbox, their namespaces at various places
+in the lesson, then the time of one refresh (read the class, judge every student, draw the page), several times.
+
+A third of the students have started nothing, a third are at lab 05's start (first-app deployed, 4 pods), a third at
+lab 04's start (5 replicas stuck on the missing 2.0.0, 7 pods). The starts run as the students' kernels run them,
+with each student's own kubeconfig, and keep three recordings in the namespace as a lab would. Figures go to JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rolloutlab import process
+from rolloutlab.course import classread, classroom, classview, standing
+from rolloutlab.settings import LabSettings
+
+PLACES = (None, "05", "04")  # by student, in turn: where the student's namespace is put
+START = """
+import sys
+from pathlib import Path
+import rolloutlab
+from rolloutlab.lab import starts, state
+from rolloutlab.recording.timeline import Timeline
+from rolloutlab.settings import LabSettings
+
+starts.start(sys.argv[1], settings=LabSettings.from_env(), say=lambda said: None)
+samples = Path(rolloutlab.__file__).parent / "data" / "timelines"
+for name, sample in (("02-set-image", "update"), ("03-failed-rollout", "failed"), ("04-undo", "rollback")):
+    state.keep_recording(name, Timeline.load(samples / f"{sample}.json"))
+"""
+
+
+def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, object]:
+    room = classroom.Classroom(context=None, kubeconfig=None)
+    folder = Path(tempfile.mkdtemp(prefix="rolloutlab-bench-class-"))
+    names = [f"bench-{uuid.uuid4().hex[:4]}-{i:02d}" for i in range(1, students + 1)]
+    started = time.monotonic()
+    room.create(names=names, out=folder)
+    made = time.monotonic() - started
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:  # three lab starts at a time, as the suite runs labs
+            list(pool.map(lambda i: _place(folder, names[i], PLACES[i % len(PLACES)]), range(students)))
+        placed = time.monotonic() - started - made
+        record = classread.ClassRecord.load(folder)
+        settings = LabSettings.from_env()
+        seconds, calls = [], 0
+        for _refresh in range(refreshes):
+            began = time.monotonic()
+            reading = classread.read_class(record, context=None, kubeconfig=None, settings=settings)
+            standings = standing.class_standings(reading)
+            classview.page(reading)
+            seconds.append(round(time.monotonic() - began, 3))
+            calls = reading.calls
+        objects = sum(len(f.objects) for f in reading.found.values())
+        result: dict[str, object] = {
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "students": students,
+            "objects_read": objects,
+            "kubectl_calls_per_refresh": calls,
+            "refresh_seconds": seconds,
+            "refresh_median_seconds": statistics.median(seconds),
+            "where": dict(Counter(classview.where(s) for s in standings)),
+            "class_create_seconds": round(made, 1),
+            "placing_seconds": round(placed, 1),
+        }
+    finally:
+        room.delete(out=folder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def _place(folder: Path, name: str, lab: str | None) -> None:
+    if lab is None:
+        return
+    own = folder / name / "kubeconfig"
+    env = {**os.environ, "KUBECONFIG": str(own), "LAB_KUBECONFIG": str(own), "LAB_NAMESPACE": name}
+    process.run([sys.executable, "-c", START, lab], env=env, timeout=600, check=True)

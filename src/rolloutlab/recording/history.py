@@ -1,0 +1,222 @@
+"""A recorded rollout graded as a path, not only as where it ended: the lesson's bounds held at every instant, and
+the recording went the way its lab expects (stuck at 3 new and 4 old, an undo landing on the previous revision's
+ReplicaSet, each strategy's shape).
+
+Pure functions of a `Timeline`: the lab shows the verdict under its figure, `validate` puts it in its report and
+`class status` grades each student's stored recordings with the same code. A history that differs from the lesson's
+(two rollouts, a scale in the middle) is described as it is, and judged by what the lesson asks of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from rolloutlab.i18n import _, ngettext
+from rolloutlab.recording import traffic
+from rolloutlab.recording.timeline import DeploymentSample, ReplicaSetSample, Timeline, image_tag
+
+# The lab recordings whose path has an expectation beyond the bounds, by the name the notebooks give them.
+SET_IMAGE, FAILED, UNDO, TO_REVISION_1 = "02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1"
+STRATEGY_PREFIX = "05-"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    recording: str
+    ok: bool
+    message: str
+
+    def __str__(self) -> str:
+        return _("{status} history of {recording}: {message}", status=_("OK") if self.ok else _("FAIL"),
+                 recording=self.recording, message=self.message)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One change of the pod template's image seen in the recording."""
+
+    t: float
+    before: str  # tags
+    after: str
+    revision: int | None  # the Deployment's revision once it took the change
+    replicaset: str | None  # the ReplicaSet that runs `after`
+    reused_from: int | None  # that ReplicaSet's revision before the change, when it existed already
+
+
+def rollouts(timeline: Timeline) -> list[Rollout]:
+    found = []
+    samples = timeline.deployments
+    for index, (before, now) in enumerate(itertools.pairwise(samples), start=1):
+        if now.image == before.image:
+            continue
+        later = [d for d in samples[index:] if d.image == now.image]
+        end = next((d.t for d in samples[index:] if d.image != now.image), timeline.end + 1)
+        runs = [r for r in timeline.replicasets if r.image == now.image and r.t < end and not r.deleted]
+        name = runs[-1].name if runs else None
+        first = next((r for r in timeline.replicasets if r.name == name), None)
+        reused = first.revision if first is not None and first.t < now.t and first.revision != runs[-1].revision \
+            else None  # fmt: skip
+        found.append(Rollout(t=now.t, before=image_tag(before.image), after=image_tag(now.image),
+                             revision=later[-1].revision, replicaset=name, reused_from=reused))  # fmt: skip
+    return found
+
+
+def scales(timeline: Timeline) -> list[tuple[float, int, int]]:
+    """(t, from, to) each time the Deployment was asked for another number of replicas."""
+    samples = timeline.deployments
+    return [(b.t, a.replicas, b.replicas) for a, b in itertools.pairwise(samples) if a.replicas != b.replicas]
+
+
+def bounds_broken(timeline: Timeline) -> str | None:
+    """The first instant the lesson's bounds did not hold, said plainly; None when they always held.
+
+    Pods asked for (the ReplicaSets' desired counts, which maxSurge bounds: the pods themselves may be one more for
+    the instant a pod is replaced) stay at or under replicas + maxSurge; available replicas stay at or over
+    replicas - maxUnavailable once all were available. After a scale, the bounds of both counts apply: the lower
+    one only once the new count is all available."""
+    settled: DeploymentSample | None = None  # the last sample at which every replica was available
+    for t in sorted(set(timeline.change_times()) | {d.t for d in timeline.deployments}):
+        d = timeline.deployment_at(t)
+        if d is None:
+            continue
+        asked = sum(r.desired for r in timeline.replicasets_at(t).values())
+        most = max(d.replicas, settled.replicas if settled else 0) + d.max_surge
+        if asked > most:
+            return _("at {t:.1f} s, {asked} pods were asked for; the bound is {most} (replicas + maxSurge)", t=t,
+                     asked=asked, most=most)  # fmt: skip
+        if d.available >= d.replicas > 0:
+            settled = d
+        elif settled is not None and settled.replicas == d.replicas and d.available < d.replicas - d.max_unavailable:
+            return _("at {t:.1f} s, {available} replicas were available; the bound is {least} (replicas - "
+                     "maxUnavailable)", t=t, available=d.available,
+                     least=d.replicas - d.max_unavailable)  # fmt: skip
+    return None
+
+
+def describe(timeline: Timeline) -> str:
+    """What the recording shows, in one line: its rollouts and scales."""
+    rolls = rollouts(timeline)
+    parts = [ngettext("{count} rollout", "{count} rollouts", len(rolls))]
+    if rolls:
+        parts[0] += ": " + " -> ".join([rolls[0].before, *(r.after for r in rolls)])
+    parts += [_("scaled {before} -> {after} at {t:.0f} s", before=a, after=b, t=t) for t, a, b in scales(timeline)]
+    return _("; ").join(parts)
+
+
+def judge(name: str, timeline: Timeline) -> Verdict:
+    """The recording `name` graded: the bounds at every instant, then its lab's expected path."""
+    said = describe(timeline)
+    broken = bounds_broken(timeline)
+    if broken:
+        return Verdict(name, False, f"{broken} ({said})")
+    rolls = rollouts(timeline)
+    if not rolls:
+        return Verdict(name, False, _("nothing rolled out while it recorded ({said})", said=said))
+    wrong = _path(name, timeline, rolls)
+    if wrong:
+        return Verdict(name, False, f"{wrong} ({said})")
+    return Verdict(name, True, _("{said}; within the bounds at every instant; {path}", said=said,
+                                 path=_went(name, timeline, rolls)))  # fmt: skip
+
+
+def _went(name: str, timeline: Timeline, rolls: list[Rollout]) -> str:
+    """How a recording that went the expected way ended, in the lesson's terms."""
+    if name == FAILED:
+        sets = timeline.replicasets_at(timeline.end)
+        new = sum(r.desired for n, r in sets.items() if n == rolls[-1].replicaset)
+        old = sum(r.desired for n, r in sets.items() if n != rolls[-1].replicaset)
+        return _("stuck at {new} new and {old} old pods, no request failed", new=new, old=old)
+    if name.startswith(STRATEGY_PREFIX):
+        return _("at most {peak} pods asked for, never fewer than {least} available", peak=timeline.peak_desired(),
+                 least=timeline.min_available())  # fmt: skip
+    roll = rolls[0] if name == UNDO else rolls[-1]
+    if roll.reused_from is not None:
+        return _("landed on revision {revision}: the ReplicaSet of revision {earlier}, reused",
+                 revision=roll.revision, earlier=roll.reused_from)  # fmt: skip
+    return _("landed on revision {revision}: a new ReplicaSet", revision=roll.revision)
+
+
+def _path(name: str, timeline: Timeline, rolls: list[Rollout]) -> str | None:
+    """Why the recording did not go the way its lab expects; None when it did (or the lab expects nothing more)."""
+    last = timeline.deployments[-1]
+    if name == SET_IMAGE:
+        if rolls[-1].reused_from is not None:
+            return _("the last rollout went back to an earlier ReplicaSet, not to a new version")
+        if last.updated != last.replicas or last.available != last.replicas:
+            return _("the rollout had not finished when the recording stopped")
+    elif name == FAILED:
+        return _stuck(timeline, rolls[-1], last)
+    elif name in (UNDO, TO_REVISION_1):
+        # An undo lands on the ReplicaSet of an earlier revision: the previous one, or revision 1.
+        roll = rolls[0] if name == UNDO else rolls[-1]
+        start = timeline.deployments[0].revision or 0
+        want = 1 if name == TO_REVISION_1 else max((r.revision or 0 for r in _first_seen(timeline).values()
+                                                    if (r.revision or 0) < start), default=0)  # fmt: skip
+        if roll.reused_from != want:
+            return _("the rollback landed on {landed}, not on the ReplicaSet of revision {want}",
+                     landed=_("a new ReplicaSet") if roll.reused_from is None else
+                     _("the ReplicaSet of revision {n}", n=roll.reused_from), want=want)  # fmt: skip
+    elif name.startswith(STRATEGY_PREFIX):
+        return _shape(timeline, last)
+    return None
+
+
+def _stuck(timeline: Timeline, roll: Rollout, last: DeploymentSample) -> str | None:
+    """Lab 03: the new pods never become ready, so the rollout stops at the bounds: maxSurge + maxUnavailable new
+    pods asked for, replicas - maxUnavailable old ones, and the old ones answer every request."""
+    sets = timeline.replicasets_at(timeline.end)
+    new = sum(r.desired for n, r in sets.items() if n == roll.replicaset)
+    old = sum(r.desired for n, r in sets.items() if n != roll.replicaset)
+    want_new, want_old = last.max_surge + last.max_unavailable, last.replicas - last.max_unavailable
+    if (new, old) != (want_new, want_old):
+        return _("it ended with {new} new and {old} old pods asked for; stuck, it stays at {want_new} new and "
+                 "{want_old} old", new=new, old=old, want_new=want_new, want_old=want_old)  # fmt: skip
+    ready = sum(r.ready for n, r in sets.items() if n == roll.replicaset)
+    if ready:
+        return ngettext("{count} new pod became ready: this rollout was not stuck",
+                        "{count} new pods became ready: this rollout was not stuck", ready)  # fmt: skip
+    summary = traffic.summarize(timeline.requests)
+    if summary.failed:
+        return ngettext("{count} request failed while the old pods should have answered them all",
+                        "{count} requests failed while the old pods should have answered them all",
+                        summary.failed)  # fmt: skip
+    return None
+
+
+def _shape(timeline: Timeline, last: DeploymentSample) -> str | None:
+    """Lab 05: each strategy reaches its bounds exactly, and starts the way its settings say: with maxSurge 0 the
+    old ReplicaSet scales down first, with maxUnavailable 0 the new one scales up first."""
+    peak, least = timeline.peak_desired(), timeline.min_available()
+    want_peak, want_least = last.replicas + last.max_surge, last.replicas - last.max_unavailable
+    if (peak, least) != (want_peak, want_least):
+        return _("it reached {peak} pods asked for and {least} available; its settings reach {want_peak} and "
+                 "{want_least}", peak=peak, least=least, want_peak=want_peak, want_least=want_least)  # fmt: skip
+    first = _first_move(timeline, rollouts(timeline)[0])
+    want = "down" if last.max_surge == 0 else "up" if last.max_unavailable == 0 else first
+    if first != want:
+        return (
+            _("the new ReplicaSet scaled up first, where maxSurge 0 scales the old one down first")
+            if want == "down"
+            else _("the old ReplicaSet scaled down first, where maxUnavailable 0 scales the new one up first")
+        )
+    return None
+
+
+def _first_seen(timeline: Timeline) -> dict[str, ReplicaSetSample]:
+    """Each ReplicaSet as the recording first saw it (a revision it had before the rollout renumbered it)."""
+    found: dict[str, ReplicaSetSample] = {}
+    for sample in timeline.replicasets:
+        found.setdefault(sample.name, sample)
+    return found
+
+
+def _first_move(timeline: Timeline, roll: Rollout) -> str:
+    """ "up" when the new ReplicaSet was asked for a pod before an old one was asked for fewer, else "down"."""
+    start = {n: r.desired for n, r in _first_seen(timeline).items() if n != roll.replicaset}
+    for sample in timeline.replicasets:
+        if sample.name == roll.replicaset and sample.desired > 0:
+            return "up"
+        if sample.name in start and sample.desired < start[sample.name]:
+            return "down"
+    return "up"

@@ -1,0 +1,164 @@
+"""`rolloutlab class status` on the sandbox, on the class the suite's lab runs made: each student placed from their
+namespace alone, as JSON, as a table and as a live page in Chromium; the rights it needs, and no more."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import chromium, wait_for
+from rolloutlab import kubectl
+from rolloutlab.course import classread, classroom
+
+pytestmark = pytest.mark.sandbox
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rolloutlab(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=timeout)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def two(lab_runs, tmp_path_factory):
+    """A class of two from the suite's class: the student who ran labs 00-02, and the one who ran nothing."""
+    record = json.loads((lab_runs.klass / "class.json").read_text())
+    ran, idle = lab_runs.namespaces[0], lab_runs.namespaces[-1]
+    out = tmp_path_factory.mktemp("two")
+    (out / "class.json").write_text(json.dumps({**record, "namespaces": [ran, idle]}))
+    return {"out": out, "ran": ran, "idle": idle, "student": lab_runs.klass / ran / "kubeconfig"}
+
+
+def status_json(out: Path, *, env: dict[str, str]) -> dict:
+    shown = rolloutlab("class", "status", "--out", str(out), "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)
+
+
+def test_status_puts_each_student_where_their_namespace_says(sandbox, lab_runs, two):
+    """Labs 00-02 run: lab 02's last step; nothing run: the start. The whole class: labs 04 and 05 done."""
+    env = {"KUBECONFIG": str(sandbox.kubeconfig)}
+    data = status_json(two["out"], env=env)
+    by = {s["student"]: s for s in data["students"]}
+    assert (by[two["ran"]]["lab"], by[two["ran"]]["step"], by[two["ran"]]["at"]) == ("02", "02.4", None)
+    assert (by[two["idle"]]["lab"], by[two["idle"]]["step"], by[two["idle"]]["at"]) == (None, None, "00.1")
+    assert [(v["recording"], v["ok"]) for v in by[two["ran"]]["histories"]] == [("02-set-image", True)]
+    assert data["kubectl_calls"] == 4
+    assert data["cluster_wide"] is True
+    whole = {s["student"]: s for s in status_json(lab_runs.klass, env=env)["students"]}
+    assert (whole[lab_runs.namespaces[1]]["lab"], whole[lab_runs.namespaces[1]]["at"]) == ("04", None)
+    assert (whole[lab_runs.namespaces[2]]["lab"], whole[lab_runs.namespaces[2]]["at"]) == ("05", None)
+    verdicts = [v for s in whole.values() for v in s["histories"]]
+    assert {v["recording"] for v in verdicts} == {"02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1",
+                                                  "05-surge-1-unavail-0", "05-surge-0-unavail-1",
+                                                  "05-surge-25-unavail-25"}  # fmt: skip
+    assert all(v["ok"] for v in verdicts), verdicts
+    table = rolloutlab("class", "status", "--out", str(two["out"]), env={**env, "COLUMNS": "200"})
+    assert table.returncode == 0, table.stderr
+    assert re.search(rf"{two['ran']}\s.*lab 02 done \(step 02\.4\)", table.stdout)
+    assert re.search(rf"{two['idle']}\s.*at the start\s.*no lab started yet", table.stdout)
+
+
+def test_the_live_page_shows_the_same_in_chromium(sandbox, two):
+    """`--serve` in French: the grid in Chromium has the first student's 02.4 passed and the second's all not yet."""
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_LANG": "fr"}
+    served = subprocess.Popen([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(two["out"]),
+                               "--serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, **env})  # fmt: skip
+    driver = chromium(window="1800,900")
+    try:
+        assert served.stdout is not None
+        url = re.search(r"http://127\.0\.0\.1:\d+/", served.stdout.readline())
+        assert url, served.stderr.read() if served.poll() is not None else "no URL printed"
+        driver.get(url.group(0))
+        title = driver.find_element("tag name", "h1").text
+        assert title.startswith("classe ")
+        ran = driver.find_element("css selector", f"tr[data-student='{two['ran']}']")
+        cell = ran.find_element("css selector", "td[data-step='02.4']")
+        assert cell.get_attribute("data-status") == "pass"
+        assert "redémarré" in cell.get_attribute("title")
+        assert "lab 02 terminé" in ran.text
+        idle = driver.find_element("css selector", f"tr[data-student='{two['idle']}']")
+        statuses = {c.get_attribute("data-status") for c in idle.find_elements("css selector", "td[data-step]")}
+        assert statuses == {"not-yet"}
+        (ROOT / "build").mkdir(exist_ok=True)
+        assert driver.save_screenshot(str(ROOT / "build" / "class-status.png"))
+    finally:
+        driver.quit()
+        served.terminate()
+        served.communicate(timeout=30)  # closes its pipes too
+
+
+def test_read_rights_in_the_class_namespaces_are_enough(sandbox, two, tmp_path):
+    """An assistant bound to the class reader's rights in the two namespaces only sees the same standings, namespace
+    by namespace; a student's own kubeconfig is refused in one line."""
+    name = f"assistant-{uuid.uuid4().hex[:5]}"
+    admin = {"kubeconfig": sandbox.kubeconfig}
+    objects = [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": name},
+            "rules": classread.READER_RULES,
+        },
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": "default"}},
+    ]
+    objects += [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                 "metadata": {"name": name, "namespace": ns},
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+                 "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": "default"}]}
+                for ns in (two["ran"], two["idle"])]  # fmt: skip
+    kubectl.run(["apply", "-f", "-"], input_text=yaml.safe_dump_all(objects), check=True, **admin)
+    try:
+        token = kubectl.run(["create", "token", name, "-n", "default"], check=True, **admin).stdout.strip()
+        config = yaml.safe_load(kubectl.run(["config", "view", "--minify", "--flatten", "-o", "yaml"], check=True,
+                                            **admin).stdout)  # fmt: skip
+        config["users"] = [{"name": name, "user": {"token": token}}]
+        config["contexts"][0]["context"]["user"] = name
+        assistant = tmp_path / "assistant"
+        assistant.write_text(yaml.safe_dump(config))
+        as_admin = status_json(two["out"], env={"KUBECONFIG": str(sandbox.kubeconfig)})
+        as_assistant = status_json(two["out"], env={"KUBECONFIG": str(assistant)})
+        assert as_assistant["cluster_wide"] is False
+        assert as_assistant["students"] == as_admin["students"]
+        refused = rolloutlab("class", "status", "--out", str(two["out"]), "--json",
+                             env={"KUBECONFIG": str(two["student"])})  # fmt: skip
+        assert refused.returncode != 0
+        assert refused.stdout == ""
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert "cannot read" in refused.stderr
+    finally:
+        kubectl.run(["delete", "clusterrole", name, "--ignore-not-found"], **admin)
+        kubectl.run(["delete", "serviceaccount", name, "-n", "default", "--ignore-not-found"], **admin)
+
+
+def test_class_delete_removes_the_stored_recordings(sandbox, tmp_path):
+    """A recording kept with the student's own rights lives in their namespace, and `class delete` takes it away."""
+    name = f"keeper-{uuid.uuid4().hex[:5]}"
+    room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
+    room.create(names=[name], out=tmp_path)
+    own = tmp_path / name / "kubeconfig"
+    from rolloutlab.recording import stored
+    from test_history import recorded
+
+    configmap = json.dumps(stored.to_configmap("02-set-image", recorded("02-set-image")))
+    kept = kubectl.run(["apply", "--server-side", "-f", "-"], input_text=configmap, kubeconfig=own, namespace=name)
+    assert kept.returncode == 0, kept.stderr
+    listed = kubectl.run(["get", "configmaps", "-l", stored.LABEL, "-o", "name"], kubeconfig=own, namespace=name)
+    assert listed.stdout.split() == ["configmap/rolloutlab-rec-02-set-image"]
+    room.delete(out=tmp_path)
+
+    def gone() -> bool:
+        left = kubectl.run(["get", "configmaps", "-l", stored.LABEL, "-o", "name"], kubeconfig=sandbox.kubeconfig,
+                           namespace=name)  # fmt: skip
+        return left.returncode == 0 and not left.stdout.strip()
+
+    wait_for(gone, timeout=120, what=f"the recordings of {name} to go with its namespace")

@@ -67,6 +67,16 @@ def test_status_puts_each_student_where_their_namespace_says(sandbox, lab_runs, 
     assert re.search(rf"{two['idle']}\s.*at the start\s.*no lab started yet", table.stdout)
 
 
+def test_watch_redraws_the_table_until_stopped(sandbox, two):
+    """`--watch` into a pipe prints the table again every --every seconds, and a SIGTERM ends it in one line."""
+    watched = subprocess.run(["timeout", "6", sys.executable, "-m", "rolloutlab", "class", "status", "--out",
+                              str(two["out"]), "--watch", "--every", "0.5"], capture_output=True, text=True,
+                             env={**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "COLUMNS": "200"})  # fmt: skip
+    assert watched.returncode == 124  # stopped by `timeout`
+    assert watched.stdout.count("students, read in") >= 3
+    assert watched.stderr.strip().splitlines()[-1].startswith("rolloutlab: stopped by SIGTERM")
+
+
 def test_the_live_page_shows_the_same_in_chromium(sandbox, two):
     """`--serve` in French: the grid in Chromium has the first student's 02.4 passed and the second's all not yet."""
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_LANG": "fr"}

@@ -158,6 +158,8 @@ def claims_05(out: Path) -> None:
 
 
 CLAIMS = {"02": claims_02, "03": claims_03, "04": claims_04, "05": claims_05}
+HISTORIES = {"02": ["02-set-image"], "03": ["03-failed-rollout"], "04": ["04-to-revision-1", "04-undo"],
+             "05": ["05-surge-0-unavail-1", "05-surge-1-unavail-0", "05-surge-25-unavail-25"]}  # fmt: skip
 
 
 @pytest.mark.sandbox
@@ -187,6 +189,13 @@ def test_lab_runs_green_on_the_sandbox(path: Path, validated):
     if claims:
         claims(out / lang_of(path))
         assert result.plots
+    # Each recording's history, graded as a path, passes; the lab shows its verdict under the figure.
+    assert [v["recording"] for v in result.histories] == HISTORIES.get(path.stem[:2], [])
+    assert all(v["ok"] for v in result.histories), result.histories
+    shown = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    word = "historique de" if lang == "fr" else "history of"
+    for verdict in result.histories:
+        assert f"OK {word} {verdict['recording']}" in shown
 
 
 @pytest.mark.sandbox
@@ -200,6 +209,7 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     assert report["environment"]["kubernetes"] == "v1.33.13"
     assert "PASS fr/03-failed-rollout" in (out / "report.html").read_text()
     assert "02.3: missing-tag, then the solution: PASS" in (out / "report.html").read_text()
+    assert "OK <b>history of 03-failed-rollout</b>: 1 rollout: 1.0.0 -&gt; 2.0.0" in (out / "report.html").read_text()
     assert {lab["lab"].split("/")[0] for lab in report["labs"]} == {"en", "fr"}
     # Labs 01 (a new 1.1.x per language, which lab 02 rolls out) and 04 (a fix tag 2.0.x per language) pushed tags,
     # each kept in its namespace's lab state; validate removed them, and no other tag.

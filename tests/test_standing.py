@@ -98,3 +98,14 @@ def test_json_and_page_show_every_student_and_step():
     assert "data-step='03.3' data-status='pass'" in html
     assert "data-step='05.5' data-status='not-yet'" in html
     assert "OK history of 03-failed-rollout" in html
+
+
+def test_an_empty_namespace_at_lab_05_start_is_not_lab_05_done():
+    """Lab 05 starts from an empty namespace, where its clean-up check also passes: it counts only once the
+    namespace keeps one of lab 05's recordings."""
+    started = judged(found("ann", lab="05"))
+    assert (started.reached, started.at) == (None, "05.1")
+    assert started.messages["05.5"] == "nothing of lab 05 in the namespace yet"
+    done = judged(found("ann", lab="05", recordings=("05-surge-1-unavail-0",)))
+    assert (done.reached, done.at) == ("05.5", None)
+    assert done.message == "lab 05 done"

@@ -43,7 +43,8 @@ for name, sample in (("02-set-image", "update"), ("03-failed-rollout", "failed")
 def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, object]:
     room = classroom.Classroom(context=None, kubeconfig=None)
     folder = Path(tempfile.mkdtemp(prefix="rolloutlab-bench-class-"))
-    names = [f"bench-{uuid.uuid4().hex[:4]}-{i:02d}" for i in range(1, students + 1)]
+    run = uuid.uuid4().hex[:4]
+    names = [f"bench-{run}-{i:02d}" for i in range(1, students + 1)]
     started = time.monotonic()
     room.create(names=names, out=folder)
     made = time.monotonic() - started

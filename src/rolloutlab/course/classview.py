@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from rolloutlab import progress
 from rolloutlab.course.classread import ClassReading
 from rolloutlab.course.standing import DONE, FAIL, NOT_YET, PASS, UNSEEN, Standing, class_standings
 from rolloutlab.errors import LabError
@@ -72,6 +73,11 @@ def show(read: Callable[[], ClassReading], *, stream: TextIO, watch: float | Non
     if watch is None:
         console.print(table(read()))
         return
+    if not progress.interactive(stream):  # a file or a pipe: a new table each time, one after the other
+        while True:
+            console.print(table(read()))
+            stream.flush()
+            time.sleep(watch)
     with Live(table(read()), console=console, refresh_per_second=1) as live:
         while True:
             time.sleep(watch)

@@ -6,9 +6,9 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,20 +66,21 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
         kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
-# The labs a class student runs in the suite, split between three students so that each part runs one lab after
-# the other (they share the student's namespace) while the other parts run too: every lab still runs with a
-# student's own kubeconfig and rights. Lab 02 goes with lab 01, whose version it rolls out. A fourth student runs
-# nothing: `class status` must place each of them.
+# The suite runs each lab once: the French labs in fresh namespaces, as an instructor's `validate` does, and the
+# English labs as the students of a class run them, each in their own namespace with their own kubeconfig and
+# rights, split between three students (each part one lab after the other: they share the student's namespace).
+# Lab 02 goes with lab 01, whose version it rolls out. A fourth student runs nothing: `class status` must place
+# each of them. Three labs at a time at most, as on the day before class: more at once on 2 cores starved the app's
+# readiness probe (a pod briefly unready, an "available" count one below the lesson's bound).
 STUDENT_PARTS = (("00", "01", "02"), ("03", "04"), ("05",))
 
 
 @dataclass
 class LabRuns:
-    """The suite's runs of the labs: every lab of both languages in fresh namespaces, then the English labs as
-    class students run them, each in their own namespace with their own rights."""
+    """The suite's one run of every lab: results by `en/02-deploy-and-set-image`, where they were written, and the
+    class whose students ran the English labs."""
 
-    every: Future
-    students: list[Future]
+    results: dict[str, Any]
     out: Path
     namespaces: list[str]  # the students who ran labs, in STUDENT_PARTS's order; then the idle one
     klass: Path  # the class's folder (class.json, kubeconfigs)
@@ -89,45 +90,32 @@ class LabRuns:
 def lab_runs(sandbox, tmp_path_factory) -> Iterator[LabRuns]:
     from rolloutlab.course import classroom, validate
 
-    pool = ThreadPoolExecutor(max_workers=1 + len(STUDENT_PARTS))
     out = tmp_path_factory.mktemp("labs")
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    every = validate.find_lab_sets(languages=("en", "fr"), chosen=None)
     room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
     klass = tmp_path_factory.mktemp("class")
     suffix = uuid.uuid4().hex[:5]
     names = [f"runner{n}-{suffix}" for n in range(len(STUDENT_PARTS) + 1)]
     room.create(names=names, out=klass)
+    english = repository().labs_in("en")
+    seats = [validate.Seat(namespace=name, kubeconfig=klass / name / "kubeconfig",
+                           labs=tuple(validate.find_labs(labs_dir=english, chosen=list(part))))
+             for name, part in zip(names, STUDENT_PARTS, strict=False)]  # fmt: skip
+    french = validate.find_lab_sets(languages=("fr",), chosen=None)
     try:
-        runs = LabRuns(every=pool.submit(validate.validate, labs=every, out_dir=out, env=env, jobs=3), students=[],
-                       out=out, namespaces=names, klass=klass)  # fmt: skip
-        # Three labs at a time at most, as on the day before class: more at once on 2 cores starved the app's readiness
-        # probe (a pod briefly unready, an "available" count one below the lesson's bound). The students' parts start
-        # when every lab has run, side by side.
-        runs.every.exception()
-        for name, part in zip(names, STUDENT_PARTS, strict=False):
-            own = klass / name / "kubeconfig"
-            student_env = {"LAB_KUBECONFIG": str(own), "KUBECONFIG": str(own), "LAB_REGISTRY": sandbox.registry}
-            labs = validate.find_labs(labs_dir=repository().labs_in("en"), chosen=list(part))
-            alone = tmp_path_factory.mktemp(name)
-            runs.students.append(pool.submit(validate.validate, labs=labs, out_dir=alone, env=student_env, jobs=1,
-                                              namespace=name))  # fmt: skip
-        # All of them end here, before any test goes on: nothing else runs beside the labs (a browser test slowed
+        # Everything ends here, before any test goes on: nothing else runs beside the labs (a browser test slowed
         # down by a lab run in the background is a false failure).
-        for run in (runs.every, *runs.students):
-            run.exception()
-        yield runs
+        results = validate.validate(labs=french, out_dir=out, env=env, jobs=3, seats=seats)
+        yield LabRuns(results={r.lab: r for r in results}, out=out, namespaces=names, klass=klass)
     finally:
-        pool.shutdown()
         room.delete(out=klass)
 
 
 @pytest.fixture(scope="session")
 def validated(lab_runs):
-    """Every lab, in English and in French, run by `validate` 3 at a time (before the students' runs), each in a
-    fresh namespace of the sandbox; results by `en/02-deploy-and-set-image`."""
-    results = lab_runs.every.result()
-    return lab_runs.out, {r.lab: r for r in results}
+    """Every lab, in English and in French, run once by `validate` 3 at a time: the French ones each in a fresh
+    namespace of the sandbox, the English ones as class students; results by `en/02-deploy-and-set-image`."""
+    return lab_runs.out, lab_runs.results
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 from rolloutlab.course import validate
+from rolloutlab.errors import LabError
 from rolloutlab.images import registry
 from rolloutlab.lab import exercises
 from rolloutlab.paths import repository
@@ -108,6 +109,19 @@ def test_demonstrations_are_their_solution_and_exercises_are_left_to_do(path: Pa
             assert "!docker" not in cell.source, step_id
         else:
             assert cell.source == step.solution, step_id
+
+
+def test_as_students_deals_the_labs_to_the_class_in_turn(tmp_path):
+    """`validate --as-students DIR`: each chain of labs goes to the next student (lab 02 with lab 01), each seat
+    with that student's namespace and kubeconfig; a class record that is not there is one line."""
+    (tmp_path / "class.json").write_text(json.dumps({"class": "c0ffee00", "namespaces": ["ann", "bob", "cy", "dee"]}))
+    labs = validate.find_labs(labs_dir=repository().labs_in("en"), chosen=None)
+    seats = validate.seats_of(tmp_path, labs=labs)
+    assert [(s.namespace, [p.stem[:2] for p in s.labs]) for s in seats] == [
+        ("ann", ["00", "05"]), ("bob", ["01", "02"]), ("cy", ["03"]), ("dee", ["04"])]  # fmt: skip
+    assert seats[1].kubeconfig == tmp_path / "bob" / "kubeconfig"
+    with pytest.raises(LabError, match="no class record at"):
+        validate.seats_of(tmp_path / "nowhere", labs=labs)
 
 
 def test_every_step_has_a_hint_unless_it_only_shows():
@@ -225,7 +239,11 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
         return subprocess.run(command, capture_output=True, text=True).stdout.split()
 
     names = admin("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
-    left = [n for n in names if any(n == r.namespace for r in results.values())]
+    # The English labs ran in the class students' own namespaces, which validate uses and never deletes.
+    fresh = {r.namespace for lab, r in results.items() if lab.startswith("fr/")}
+    assert not fresh & {r.namespace for lab, r in results.items() if lab.startswith("en/")}
+    assert {r.namespace for lab, r in results.items() if lab.startswith("en/")} <= set(names)
+    left = [n for n in names if n in fresh]
     if not left:
         return
     phases = admin("get", "namespaces", *left, "-o", "jsonpath={.items[*].status.phase}")

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from rolloutlab.course import classview
-from rolloutlab.course.classread import ClassReading, ClassRecord, Found
-from rolloutlab.course.classroom import LABEL
+from rolloutlab.course.classread import ClassReading, Found
+from rolloutlab.course.classroom import LABEL, ClassRecord
 from rolloutlab.course.standing import DONE, FAIL, NOT_YET, PASS, UNSEEN, standing
 from rolloutlab.lab import state
 from rolloutlab.lab.observe import Seen
@@ -16,7 +16,7 @@ from rolloutlab.recording import stored
 from test_history import recorded
 
 SEEN = Path(__file__).parent / "data" / "seen"
-RECORD = ClassRecord(class_id="c0ffee00", namespaces=["ann", "bob"])
+RECORD = ClassRecord(class_id="c0ffee00", made={"namespaces": ["ann", "bob"]})
 IN_CLASS = {LABEL: "c0ffee00"}
 
 

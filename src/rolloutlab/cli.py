@@ -86,7 +86,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.kubeconfig:
         env["LAB_KUBECONFIG"] = str(Path(args.kubeconfig).resolve())
     out = Path(args.out)
-    results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace)
+    if args.students:
+        seats = validate.seats_of(Path(args.students), labs=labs)
+        results = validate.validate(labs=[], out_dir=out, env=env, jobs=args.jobs, seats=seats)
+    else:
+        results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace)
     for result in results:
         where = "" if result.ok else _(" at cell {cell}: {error}", cell=result.failed_cell, error=result.error)
         print(_("{result} {lab} ({seconds:.0f} s){where}", result=_("PASS") if result.ok else _("FAIL"),
@@ -182,9 +186,9 @@ def cmd_class_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_class_status(args: argparse.Namespace) -> int:
-    from rolloutlab.course import classread, classview
+    from rolloutlab.course import classread, classroom, classview
 
-    record = classread.ClassRecord.load(Path(args.out))
+    record = classroom.ClassRecord.load(Path(args.out))
     settings = LabSettings.from_env()
 
     def read() -> classread.ClassReading:
@@ -330,7 +334,11 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--context", help=_("kube context to run against (default: the current one)"))
     target.add_argument("--kubeconfig", help=_("kubeconfig file to run with"))
     check.add_argument("--jobs", type=int, default=3, help=_("labs run at once, each in its own namespace"))
-    check.add_argument("--namespace", help=_("run in this namespace (a student's own), one lab at a time"))
+    seat = check.add_mutually_exclusive_group()
+    seat.add_argument("--namespace", help=_("run in this namespace (a student's own), one lab at a time"))
+    seat.add_argument("--as-students", dest="students", metavar="DIR",
+                      help=_("run the labs as the students of the class in DIR (`class create --out`), dealt to "
+                             "them in turn, each in their namespace with their kubeconfig"))  # fmt: skip
     check.add_argument("--out", required=True, help=_("folder for executed notebooks, report.json and report.html"))
     check.set_defaults(func=cmd_validate)
 

@@ -52,7 +52,7 @@ def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, obje
         with ThreadPoolExecutor(max_workers=3) as pool:  # three lab starts at a time, as the suite runs labs
             list(pool.map(lambda i: _place(folder, names[i], PLACES[i % len(PLACES)]), range(students)))
         placed = time.monotonic() - started - made
-        record = classread.ClassRecord.load(folder)
+        record = classroom.ClassRecord.load(folder)
         settings = LabSettings.from_env()
         seconds, calls = [], 0
         for _refresh in range(refreshes):

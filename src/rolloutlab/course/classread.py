@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rolloutlab import kubectl, process
-from rolloutlab.course.classroom import LABEL
+from rolloutlab.course.classroom import LABEL, ClassRecord
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
 from rolloutlab.lab import observe, state
@@ -45,25 +44,6 @@ READER_RULES: list[dict[str, Any]] = [
     {"apiGroups": ["apps"], "resources": ["deployments", "replicasets"], "verbs": ["get", "list"]},
     {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list"]},
 ]
-
-
-@dataclass(frozen=True)
-class ClassRecord:
-    """What `class create` wrote in DIR/class.json: the class's id and its students' namespaces."""
-
-    class_id: str
-    namespaces: list[str]
-
-    @classmethod
-    def load(cls, out: Path) -> ClassRecord:
-        record = out / "class.json"
-        try:
-            made = json.loads(record.read_text())
-        except (OSError, ValueError) as exc:
-            raise LabError(
-                _("no class record at {record}", record=record), fix=_("give the --out folder `class create` wrote")
-            ) from exc
-        return cls(class_id=made["class"], namespaces=list(made.get("namespaces") or []))
 
 
 @dataclass

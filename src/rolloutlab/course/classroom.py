@@ -78,6 +78,29 @@ def student_names(*, students: int | None, names_file: Path | None, prefix: str 
     return names
 
 
+@dataclass(frozen=True)
+class ClassRecord:
+    """What `create` wrote in DIR/class.json: the class's id and what it made, by kind."""
+
+    class_id: str
+    made: dict[str, list[str]]
+
+    @property
+    def namespaces(self) -> list[str]:
+        return list(self.made.get("namespaces") or [])
+
+    @classmethod
+    def load(cls, out: Path) -> ClassRecord:
+        record = out / "class.json"
+        try:
+            data = json.loads(record.read_text())
+            return cls(class_id=data["class"], made={k: list(v) for k, v in data.items() if k != "class"})
+        except (OSError, ValueError, KeyError) as exc:
+            raise LabError(
+                _("no class record at {record}", record=record), fix=_("give the --out folder `class create` wrote")
+            ) from exc
+
+
 class Classroom:
     def __init__(self, *, context: str | None, kubeconfig: str | None) -> None:
         self.context = context
@@ -185,14 +208,8 @@ class Classroom:
 
     def delete(self, *, out: Path) -> list[str]:
         """Delete what `create` recorded in `out/class.json`, and only objects that carry its label."""
-        record = out / "class.json"
-        try:
-            made = json.loads(record.read_text())
-        except (OSError, ValueError) as exc:
-            raise LabError(
-                _("no class record at {record}", record=record), fix=_("give the --out folder `class create` wrote")
-            ) from exc
-        class_id = made["class"]
+        record = ClassRecord.load(out)
+        made, class_id = record.made, record.class_id
         label_path = "jsonpath={.metadata.labels." + LABEL.replace(".", "\\.") + "}"
         deleted = []
         for kind, plural in (("clusterrolebinding", "clusterrolebindings"), ("clusterrole", "clusterroles"),
@@ -209,5 +226,5 @@ class Classroom:
             (out / name / "kubeconfig").unlink(missing_ok=True)
             if (out / name).is_dir() and not any((out / name).iterdir()):
                 (out / name).rmdir()
-        record.unlink()
+        (out / "class.json").unlink()
         return deleted

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rolloutlab.course.classread import ClassReading, ClassRecord, Found, in_class
+from rolloutlab.course.classread import ClassReading, Found, in_class
+from rolloutlab.course.classroom import ClassRecord
 from rolloutlab.i18n import _
 from rolloutlab.lab import exercises, state
 from rolloutlab.lab.checks import Check

@@ -31,6 +31,7 @@ from traitlets.config import Config
 
 from rolloutlab import i18n, kubectl, versions
 from rolloutlab.course.board import Board
+from rolloutlab.course.classroom import ClassRecord
 from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
@@ -458,12 +459,44 @@ def environment(settings: LabSettings) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Seat:
+    """A student of a class (`class create`): their namespace, their kubeconfig, and the labs validate runs there,
+    one after the other, as that student would, with that student's rights only."""
+
+    namespace: str
+    kubeconfig: Path
+    labs: tuple[Path, ...]
+
+
+def seats_of(folder: Path, *, labs: Sequence[Path]) -> list[Seat]:
+    """The class's students, `labs` dealt to them in turn by chain (lab 02 stays with lab 01, whose version it
+    rolls out). A student with no lab dealt keeps an empty seat."""
+    names = ClassRecord.load(folder).namespaces
+    if not names:
+        raise LabError(_("the class has no students"), fix=_("make the class again with `class create`"))
+    dealt: list[list[Path]] = [[] for _name in names]
+    for index, chain in enumerate(chains(labs)):
+        dealt[index % len(names)].extend(chain)
+    return [
+        Seat(namespace=n, kubeconfig=folder / n / "kubeconfig", labs=tuple(d))
+        for n, d in zip(names, dealt, strict=True)
+    ]
+
+
 def validate(
-    *, labs: Sequence[Path], out_dir: Path, env: Mapping[str, str], jobs: int, namespace: str | None = None
+    *,
+    labs: Sequence[Path],
+    out_dir: Path,
+    env: Mapping[str, str],
+    jobs: int,
+    namespace: str | None = None,
+    seats: Sequence[Seat] = (),
 ) -> list[LabResult]:
-    """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`) and
-    write `report.json` and `report.html` into `out_dir`. Interrupted (Ctrl-C, SIGTERM, SIGHUP): kernels
-    killed, namespaces deleted, then the interruption goes on up."""
+    """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`), and each
+    seat's labs in its student's namespace with its student's kubeconfig, then write `report.json` and
+    `report.html` into `out_dir`. Interrupted (Ctrl-C, SIGTERM, SIGHUP): kernels killed, namespaces deleted, then
+    the interruption goes on up."""
     configured = LabSettings.from_env({**os.environ, **env})
     settings = cluster.choose(configured, say=print)
     if settings.kubeconfig != configured.kubeconfig:
@@ -474,31 +507,38 @@ def validate(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     _stopping.clear()
-    board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in labs})
+    everything = [*(p for seat in seats for p in seat.labs), *labs]
+    board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in everything})
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
     pushed: set[str] = set()  # the tags the labs chose and pushed, read from their namespaces' lab state
 
-    def one(chain: list[Path]) -> list[LabResult]:
-        shared = namespaces.create(namespace_prefix(chain[0]))
+    def one(chain: Sequence[Path], seat: Seat | None = None) -> list[LabResult]:
+        shared = seat.namespace if seat else namespaces.create(namespace_prefix(chain[0]))
+        config = str(seat.kubeconfig) if seat else settings.kubeconfig
+        context = None if seat else settings.context
+        lab_env = {**env, "KUBECONFIG": str(config), "LAB_KUBECONFIG": str(config)} if seat else env
         # A student's own namespace may hold tags of their own from before: only what this run chose goes.
-        found = state.pushed_tags(state.read_in(shared, kubeconfig=settings.kubeconfig, context=settings.context))
+        found = state.pushed_tags(state.read_in(shared, kubeconfig=config, context=context))
         try:
             results = []
             for path in chain:
-                result = run_lab(path, out_dir=out_dir, env=env, namespaces=namespaces, on_cell=board.cell,
+                result = run_lab(path, out_dir=out_dir, env=lab_env, namespaces=namespaces, on_cell=board.cell,
                                  namespace=shared)  # fmt: skip
                 board.finished(result.lab, ok=result.ok, seconds=result.seconds)
                 results.append(result)
             return results
         finally:
-            handed_on = state.read_in(shared, kubeconfig=settings.kubeconfig, context=settings.context)
+            handed_on = state.read_in(shared, kubeconfig=config, context=context)
             pushed.update(set(state.pushed_tags(handed_on)) - set(found))
-            namespaces.delete(shared)
+            if seat is None:
+                namespaces.delete(shared)
 
     try:
         with board:
-            futures = [pool.submit(one, chain) for chain in chains(labs)]
+            # The students' parts first: each is several labs long, so they are the last to end if started late.
+            futures = [pool.submit(one, seat.labs, seat) for seat in seats if seat.labs]
+            futures += [pool.submit(one, chain) for chain in chains(labs)]
             results = [r for f in futures for r in f.result()]
     except BaseException:
         # Interrupted: no new lab starts, the running kernels die, their namespaces go.

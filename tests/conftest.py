@@ -68,11 +68,12 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
 
 # The suite runs each lab once: the French labs in fresh namespaces, as an instructor's `validate` does, and the
 # English labs as the students of a class run them, each in their own namespace with their own kubeconfig and
-# rights, split between three students (each part one lab after the other: they share the student's namespace).
-# Lab 02 goes with lab 01, whose version it rolls out. A fourth student runs nothing: `class status` must place
-# each of them. Three labs at a time at most, as on the day before class: more at once on 2 cores starved the app's
-# readiness probe (a pod briefly unready, an "available" count one below the lesson's bound).
-STUDENT_PARTS = (("00", "01", "02"), ("03", "04"), ("05",))
+# rights, split between four students (a part's labs one after the other: they share the student's namespace; no
+# part longer than the longest lab, so that three at a time end together). Lab 02 goes with lab 01, whose version
+# it rolls out. A fifth student runs nothing: `class status` must place each of them. Three labs at a time at most,
+# as on the day before class: more at once on 2 cores starved the app's readiness probe (a pod briefly unready, an
+# "available" count one below the lesson's bound).
+STUDENT_PARTS = (("00", "01", "02"), ("03",), ("04",), ("05",))
 
 
 @dataclass

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rolloutlab import kubectl, process
-from rolloutlab.lab import exercises, reading, state, student
+from rolloutlab.lab import checks, exercises, reading, state, student
+from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading
 from rolloutlab.recording import traffic
@@ -78,6 +79,30 @@ def test_lesson_state_is_not_held_by_the_lab():
     lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
     assert set(vars(lab)) == {"number", "settings", "artifacts", "context", "recordings", "_app"}
     assert isinstance(inspect.getattr_static(student.Lab, "fix_tag"), property)
+
+
+def test_a_rollout_still_running_is_read_again_but_not_in_a_proof(monkeypatch):
+    """A pending failure ("the rollout is still running") is read again until it passes; a proof (wait=0) and any
+    other failure are judged once."""
+    looks = []
+    verdicts = iter([Check("rollout", False, "still running", pending=True)] * 2 + [Check("rollout", True, "done")])
+
+    def judging(r, a):
+        looks.append(1)
+        return next(verdicts)
+
+    step = dataclasses.replace(exercises.STEPS["02.1"], read=lambda ctx: Reading(), judge=judging)
+    monkeypatch.setitem(exercises.STEPS, "02.1", step)
+    monkeypatch.setattr(checks, "PENDING_SECONDS", 5.0)
+    lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    assert not lab.judge("02.1", answers={}, wait=0).ok
+    assert len(looks) == 1
+    assert lab.judge("02.1", answers={}).ok
+    assert len(looks) == 3
+    step = dataclasses.replace(step, judge=lambda r, a: looks.append(1) or Check("rollout", False, "wrong tag"))
+    monkeypatch.setitem(exercises.STEPS, "02.1", step)
+    assert not lab.judge("02.1", answers={}).ok
+    assert len(looks) == 4
 
 
 def test_a_step_reads_only_what_it_asks_for(monkeypatch):

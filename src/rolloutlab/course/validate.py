@@ -508,7 +508,8 @@ def validate(
     started = time.monotonic()
     _stopping.clear()
     everything = [*(p for seat in seats for p in seat.labs), *labs]
-    board = Board(labs={lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in everything})
+    expected = {lab_key(p): expected_seconds(nbformat.read(p, as_version=4)) for p in everything}
+    board = Board(labs=expected)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
     pushed: set[str] = set()  # the tags the labs chose and pushed, read from their namespaces' lab state
@@ -536,10 +537,12 @@ def validate(
 
     try:
         with board:
-            # The students' parts first: each is several labs long, so they are the last to end if started late.
-            futures = [pool.submit(one, seat.labs, seat) for seat in seats if seat.labs]
-            futures += [pool.submit(one, chain) for chain in chains(labs)]
-            results = [r for f in futures for r in f.result()]
+            tasks: list[tuple[Sequence[Path], Seat | None]] = [(seat.labs, seat) for seat in seats if seat.labs]
+            tasks += [(chain, None) for chain in chains(labs)]
+            # The longest first (by the labs' expected times): a long one started last is what everything waits for.
+            tasks.sort(key=lambda task: -sum(expected[lab_key(p)] or 0 for p in task[0]))
+            futures = [pool.submit(one, chain, seat) for chain, seat in tasks]
+            results = sorted((r for f in futures for r in f.result()), key=lambda r: r.lab)
     except BaseException:
         # Interrupted: no new lab starts, the running kernels die, their namespaces go.
         pool.shutdown(wait=False, cancel_futures=True)

@@ -18,12 +18,18 @@ from rolloutlab.i18n import _
 from rolloutlab.images import credentials, engine, registry
 from rolloutlab.settings import LabSettings
 
+# How long a check reads again while its failure is one the cluster ends by itself a moment later.
+PENDING_SECONDS = 10.0
+
 
 @dataclass(frozen=True)
 class Check:
     name: str
     ok: bool
     message: str
+    # A failure the cluster ends by itself a moment later: `rollout status` may return while the Deployment's
+    # status still counts a pod being replaced. The lab's check reads again for a few seconds before saying it.
+    pending: bool = False
 
     def __str__(self) -> str:
         return _("{status} {name}: {message}", status=_("OK") if self.ok else _("FAIL"), name=self.name,

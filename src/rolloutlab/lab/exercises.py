@@ -252,8 +252,6 @@ _STEPS = [
          "the end of the rollout."),
          f"!kubectl set image deployment/first-app first-app-k8s={{lab.image(lab.new_tag)}}\n{STATUS}",
          reads(timelines=(SET_IMAGE,), page=True, own_version=True), lambda r, a: _rolled_to_own(r),
-         # `rollout status` may return while the Deployment's status still counts a pod being replaced.
-         wait=10,
          mistakes=(Mistake("wrong-container",
                            "!kubectl set image deployment/first-app first-app={lab.image(lab.new_tag)}"),
                    Mistake("missing-tag", "!kubectl set image deployment/first-app first-app-k8s={lab.image('1.0')}"),

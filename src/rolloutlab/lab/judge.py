@@ -112,7 +112,7 @@ def rolled_out(seen: Seen, *, tag: str) -> Check:
         return Check(_("rollout"), False, _("the rollout is still running ({updated} of {replicas} updated, "
                                             "{available} available): wait for `kubectl rollout status`, then check "
                                             "again.", updated=updated, replicas=replicas,
-                                            available=available))  # fmt: skip
+                                            available=available), pending=True)  # fmt: skip
     return Check(_("rollout"), True, _("all {replicas} replicas run {tag} and are available", replicas=replicas,
                                        tag=tag))  # fmt: skip
 

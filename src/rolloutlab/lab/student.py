@@ -179,6 +179,8 @@ class Lab:
 
         try:
             result = checks.soon(once, seconds=found.wait if wait is None else wait)
+            if result.pending and wait != 0:
+                result = checks.soon(once, seconds=checks.PENDING_SECONDS)
         except LabError as exc:
             result = Check(_("error"), False, str(exc))
         return Check(f"{step} {result.name}", result.ok, result.message)

@@ -416,6 +416,18 @@ def test_kept_serving():
     assert "0 answered" in judge.kept_serving(_timeline(5, 3, [bad]), via="nodeport").message
 
 
+def test_kept_serving_needs_answers_from_more_than_one_pod():
+    """Through the NodePort, answers that all name one pod say nothing of the Service: the check fails; answers
+    from two pods pass and are counted."""
+    one = [RequestSample(t=i / 10, version="1.0.0", pod="first-app-a") for i in range(20)]
+    alone = judge.kept_serving(_timeline(5, 3, one), via="nodeport")
+    assert not alone.ok
+    assert "every answer came from one pod, first-app-a" in alone.message
+    two = [*one, RequestSample(t=3.0, version="1.0.0", pod="first-app-b")]
+    assert judge.kept_serving(_timeline(5, 3, two), via="nodeport").ok
+    assert judge.kept_serving(_timeline(5, 3, two), via="nodeport").message.endswith("; answered by 2 pods")
+
+
 def test_restarted():
     """After /error: restarted and Ready passes; no pod, no restart yet, or not Ready yet fail."""
 

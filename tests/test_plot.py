@@ -72,6 +72,18 @@ def test_requests_panel_shows_versions_and_failures(tmp_path):
     assert "answered 50, failed 1" in panel.get_title(loc="left")
 
 
+def test_requests_panel_shows_the_pods_that_answered(tmp_path):
+    """Answers that name their pod are drawn a colour per pod, with a legend, and the title counts the pods."""
+    from rolloutlab.recording.timeline import RequestSample
+
+    timeline = sample("failed")
+    timeline.requests = [RequestSample(t=i / 10, version="1.0.0", pod=f"first-app-x-{i % 3}") for i in range(30)]
+    panel = plot.rollout_figure(timeline).axes[2]
+    assert "answered 30 by 3 pods (a colour each), failed 0" in panel.get_title(loc="left")
+    assert [t.get_text() for t in panel.get_legend().get_texts()] == ["pod …p-x-0", "pod …p-x-1", "pod …p-x-2",
+                                                                      "failed"]  # fmt: skip
+
+
 def test_the_animation_player_fetches_nothing_from_the_internet():
     """The HTML player has no CDN stylesheet and still labels its buttons (play, pause, steps)."""
     anim = plot.animation(sample("update"), frames=3)

@@ -18,6 +18,33 @@ def test_summary_counts_answers_versions_and_errors():
                             "errors: ConnectionError (1)")  # fmt: skip
 
 
+def test_an_answer_names_the_pod_its_page_names():
+    """The app's page says which pod served it: each answer keeps that name, and the summary counts the pods."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<p>Served by pod: <code>first-app-7df55-x2x9k</code></p>"
+            self.send_response(200)
+            self.send_header("X-App-Version", "1.0.0")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answer = traffic.fetch(f"http://127.0.0.1:{server.server_address[1]}/", origin=0.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (answer.version, answer.pod) == ("1.0.0", "first-app-7df55-x2x9k")
+    assert traffic.summarize([answer]).pods == {"first-app-7df55-x2x9k": 1}
+    assert str(traffic.summarize([answer])).endswith("; answered by 1 pod")
+
+
 def test_request_loop_reads_the_version_header_and_sees_failures():
     """The loop reports the X-App-Version of each answer, and a non-200 answer as a failure."""
     codes = iter([200, 200, 500] + [200] * 1000)

@@ -464,6 +464,10 @@ def kept_serving(timeline: Timeline | None, *, via: str) -> Check:
     if summary.answered == 0:
         return Check(what, False, _("{summary}: is the Service there (`kubectl get service first-app`)?",
                                     summary=summary))  # fmt: skip
+    if via == "nodeport" and len(summary.pods) == 1:
+        return Check(what, False, _("{summary}: every answer came from one pod, {pod}, so they say nothing of the "
+                                    "Service's rotation. Were the requests sent to the Service's NodePort?",
+                                    summary=summary, pod=next(iter(summary.pods))))  # fmt: skip
     if summary.failed and via == "nodeport":
         return Check(what, False, _("{summary}. Requests failed while the rollout ran: the Service sent some to a pod "
                                     "that could not answer. Check the readiness probe and the app's shutdown.",

@@ -19,7 +19,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from rolloutlab.i18n import N_, _
-from rolloutlab.recording.timeline import POD_STATES, Timeline, image_tag
+from rolloutlab.recording.timeline import POD_STATES, RequestSample, Timeline, image_tag
 
 STATE_COLORS = {
     "Pending": "#bdbdbd",
@@ -113,19 +113,41 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
     ax.set_title(_("Pods by state"), loc="left", fontsize="medium")
 
 
+PODS = ("#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e", "#558b2f")
+
+
+def _lane(index: int, count: int) -> float:
+    """A small vertical offset per pod, so that the pods answering one version show as separate lines."""
+    return 0.0 if count < 2 else (index / (count - 1) - 0.5) * 0.5
+
+
 def plot_requests(timeline: Timeline, ax: Axes) -> None:
     """Each request to the app as a dot at the version that answered it; failed requests on a row of their own."""
     versions = sorted({r.version for r in timeline.requests if r.version is not None})
     rows = {version: index for index, version in enumerate(versions, start=1)}
     answered = [r for r in timeline.requests if r.version is not None]
     failed = [r for r in timeline.requests if r.version is None]
-    ax.scatter([r.t for r in answered], [rows[r.version or ""] for r in answered], s=4, color="#1565c0",
-               label=_("answered"))  # fmt: skip
+    # One colour per pod that answered (when the answers name it): the Service spreads them over its ready pods.
+    by_pod: dict[str | None, list[RequestSample]] = {}
+    for answer in answered:
+        by_pod.setdefault(answer.pod, []).append(answer)
+    for index, (pod, answers) in enumerate(sorted(by_pod.items(), key=lambda item: item[0] or "")):
+        ax.scatter([r.t for r in answers], [rows[r.version or ""] + _lane(index, len(by_pod)) for r in answers], s=4,
+                   color=PODS[index % len(PODS)] if pod else "#1565c0",
+                   label=_("pod …{end}", end=pod[-5:]) if pod else _("answered"))  # fmt: skip
     ax.scatter([r.t for r in failed], [0] * len(failed), s=8, color="#c62828", label=_("failed"))
     ax.set_yticks([0, *rows.values()], [_("failed"), *(_("version {version}", version=v) for v in rows)])
     ax.set_ylim(-0.5, len(rows) + 0.5)
-    ax.set_title(_("Requests to the app through the Service: answered {answered}, failed {failed}",
-                   answered=len(answered), failed=len(failed)), loc="left", fontsize="medium")  # fmt: skip
+    pods = [pod for pod in by_pod if pod]
+    if pods:
+        ax.set_title(_("Requests to the app through the Service: answered {answered} by {pods} pods (a colour each), "
+                       "failed {failed}", answered=len(answered), pods=len(pods), failed=len(failed)), loc="left",
+                     fontsize="medium")  # fmt: skip
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="xx-small", frameon=False,
+                  ncol=2 if len(pods) > 5 else 1, markerscale=2)  # fmt: skip
+    else:
+        ax.set_title(_("Requests to the app through the Service: answered {answered}, failed {failed}",
+                       answered=len(answered), failed=len(failed)), loc="left", fontsize="medium")  # fmt: skip
 
 
 def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:

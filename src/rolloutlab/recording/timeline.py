@@ -132,6 +132,7 @@ class RequestSample:
     t: float
     version: str | None
     error: str | None = None
+    pod: str | None = None  # the pod that answered, as its page names it (recordings made before: None)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -26,6 +26,7 @@ from rolloutlab.recording.timeline import RequestSample
 from rolloutlab.settings import DEPLOYMENT
 
 REAL_NODE_LABEL = "rolloutlab.dev/node=real"
+SERVED_BY = re.compile(r"Served by pod: <code>([^<]+)</code>")  # the app's page names the pod that answered
 # Bounds of a request loop: it stops by itself whatever its caller does.
 MAX_SECONDS = 900.0
 MAX_REQUESTS = 30_000
@@ -110,7 +111,9 @@ def fetch(url: str, *, origin: float, timeout: float = 2.0) -> RequestSample:
         return RequestSample(t=t, version=None, error=type(exc).__name__)
     if response.status_code != 200:
         return RequestSample(t=t, version=None, error=f"HTTP {response.status_code}")
-    return RequestSample(t=t, version=response.headers.get("X-App-Version", "?"))
+    served = SERVED_BY.search(response.text)
+    return RequestSample(t=t, version=response.headers.get("X-App-Version", "?"), pod=served.group(1) if served
+                         else None)  # fmt: skip
 
 
 class RequestLoop:
@@ -186,6 +189,7 @@ class Summary:
     failed: int
     versions: dict[str, int]
     errors: dict[str, int]
+    pods: dict[str, int] = field(default_factory=dict)  # the pods that answered, when the answers name them
 
     def __str__(self) -> str:
         seen = ", ".join(f"{v} ({n})" for v, n in self.versions.items()) or _("none")
@@ -193,6 +197,8 @@ class Summary:
                         "{count} requests: {answered} answered, {failed} failed; versions: {seen}",
                         self.answered + self.failed, answered=self.answered, failed=self.failed,
                         seen=seen)  # fmt: skip
+        if self.pods:
+            text += ngettext("; answered by {count} pod", "; answered by {count} pods", len(self.pods))
         if self.errors:
             text += _("; errors: {errors}", errors=", ".join(f"{e} ({n})" for e, n in self.errors.items()))
         return text
@@ -206,4 +212,9 @@ def summarize(answers: list[RequestSample]) -> Summary:
             versions[answer.version] = versions.get(answer.version, 0) + 1
         else:
             errors[answer.error or "?"] = errors.get(answer.error or "?", 0) + 1
-    return Summary(answered=sum(versions.values()), failed=sum(errors.values()), versions=versions, errors=errors)
+    pods: dict[str, int] = {}
+    for answer in answers:
+        if answer.pod:
+            pods[answer.pod] = pods.get(answer.pod, 0) + 1
+    return Summary(answered=sum(versions.values()), failed=sum(errors.values()), versions=versions, errors=errors,
+                   pods=pods)  # fmt: skip

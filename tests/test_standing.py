@@ -4,6 +4,10 @@ recorded readings (tests/data/seen, tests/data/recordings), no cluster."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from rolloutlab.course import classview
@@ -109,3 +113,48 @@ def test_an_empty_namespace_at_lab_05_start_is_not_lab_05_done():
     done = judged(found("ann", lab="05", recordings=("05-surge-1-unavail-0",)))
     assert (done.reached, done.at) == ("05.5", None)
     assert done.message == "lab 05 done"
+
+
+def run_status(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rolloutlab", "class", "status", *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=120)  # fmt: skip
+
+
+def test_status_without_a_class_record_is_one_line(tmp_path):
+    """A folder `class create` did not write: one line saying so, exit code 2."""
+    shown = run_status("--out", str(tmp_path), env={})
+    assert shown.returncode == 2
+    assert shown.stderr.strip().splitlines() == [f"rolloutlab: no class record at {tmp_path / 'class.json'}. Give "
+                                                 "the --out folder `class create` wrote."]  # fmt: skip
+
+
+def test_status_with_no_cluster_is_one_line(tmp_path):
+    """A kubeconfig whose cluster does not answer: one line naming the cluster, not rights, exit code 2."""
+    (tmp_path / "class.json").write_text(json.dumps({"class": "c0ffee00", "namespaces": ["ann"]}))
+    nowhere = tmp_path / "kubeconfig"
+    nowhere.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "x",
+                                   "clusters": [{"name": "x", "cluster": {"server": "https://127.0.0.1:9"}}],
+                                   "contexts": [{"name": "x", "context": {"cluster": "x", "user": "x"}}],
+                                   "users": [{"name": "x", "user": {}}]}))  # fmt: skip
+    shown = run_status(
+        "--out", str(tmp_path), "--json", env={"KUBECONFIG": str(nowhere), "LAB_REGISTRY": "127.0.0.1:9"}
+    )
+    assert shown.returncode == 2
+    assert shown.stdout == ""
+    line = shown.stderr.strip().splitlines()
+    assert len(line) == 1
+    assert line[0].startswith("rolloutlab: the cluster does not answer: ")
+    assert line[0].endswith("Check --context / --kubeconfig, and that the cluster is up.")
+
+
+def test_serve_on_a_taken_port_is_one_line(tmp_path):
+    """`--serve` on a port something else holds: one line saying so and what to do, before any cluster is read."""
+    (tmp_path / "class.json").write_text(json.dumps({"class": "c0ffee00", "namespaces": ["ann"]}))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        shown = run_status("--out", str(tmp_path), "--serve", "--port", str(port), env={})
+    assert shown.returncode == 2
+    assert shown.stderr.strip().splitlines() == [f"rolloutlab: port {port} on 127.0.0.1 is taken (Address already in "
+                                                 "use). Pass another --port, or stop what uses it."]  # fmt: skip

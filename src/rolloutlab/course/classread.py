@@ -35,6 +35,7 @@ NO_RIGHTS = N_(
     "use the kubeconfig that made the class, or one with the class reader's rights in each of its "
     'namespaces (instructor guide, "See the class")'
 )
+NO_CLUSTER = N_("check --context / --kubeconfig, and that the cluster is up")
 # The class reader's rights: read the class's namespaces, and list what the checks judge in them. Bound in each
 # class namespace (a RoleBinding to this ClusterRole), they are enough; bound cluster-wide, the lists are one call
 # per kind for the whole class.
@@ -105,8 +106,9 @@ def read_class(record: ClassRecord, *, context: str | None, kubeconfig: str | No
         named = get("namespaces", *unlisted, "--ignore-not-found")
         calls += 1
         if named.returncode != 0 and (not named.stdout.strip() or "forbidden" in named.stderr.lower()):
+            refused = "forbidden" in named.stderr.lower()
             raise LabError(_("cannot read the class's namespaces: {said}", said=_last_line(named.stderr)),
-                           fix=_(NO_RIGHTS))  # fmt: skip
+                           fix=_(NO_RIGHTS) if refused else _(NO_CLUSTER))  # fmt: skip
         labels.update({n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in _items(named.stdout)})
     found = {ns: Found(namespace=ns, labels=labels.get(ns)) for ns in record.namespaces}
     wide = all(a.returncode == 0 for a in answers.values())
@@ -120,7 +122,7 @@ def read_class(record: ClassRecord, *, context: str | None, kubeconfig: str | No
         forbidden = [a for a in answers.values() if a.returncode != 0 and "forbidden" not in a.stderr.lower()]
         if forbidden:
             raise LabError(_("the cluster does not answer: {said}", said=_last_line(forbidden[0].stderr)),
-                           fix=_("check --context / --kubeconfig, and that the cluster is up"))  # fmt: skip
+                           fix=_(NO_CLUSTER))  # fmt: skip
         calls += _read_each(found, get=get)
     return ClassReading(record=record, found=found, tags=tags.result(),
                         image_base=f"{settings.registry}/{settings.repository}", calls=calls,
@@ -154,9 +156,10 @@ def _matches(labels: dict[str, str], selector: str) -> bool:
 
 
 def _items(text: str) -> Sequence[dict[str, Any]]:
-    if not text.strip():
+    try:
+        data = json.loads(text)
+    except ValueError:  # nothing, or what kubectl says instead of JSON (a prompt for a user name it cannot ask)
         return []
-    data = json.loads(text)
     return data.get("items") or ([data] if data.get("kind") and data.get("kind") != "List" else [])
 
 

@@ -21,6 +21,7 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
 from rolloutlab.lab import observe, state
 from rolloutlab.recording import stored
+from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import DEPLOYMENT, LabSettings
 
 # What the labs' checks read in a namespace, by the labels the lab gives them.
@@ -66,7 +67,7 @@ class Found:
         found = self.named("ConfigMap", state.NAME)
         return dict((found or {}).get("data") or {})
 
-    def recordings(self) -> dict[str, Any]:
+    def recordings(self) -> dict[str, Timeline]:
         kept = (stored.from_configmap(c) for c in self.of_kind("ConfigMap"))
         return dict(k for k in kept if k is not None)
 

@@ -10,6 +10,7 @@ cluster: they are shown as such, and count as done once a later step passes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading, Reads
 from rolloutlab.recording import history
+from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import DEPLOYMENT
 
 # A step's status in the class view.
@@ -66,11 +68,14 @@ def standing(found: Found, *, record: ClassRecord, tags: list[str] | None, image
         said = (_("no lab started, yet the lesson's objects are there: the namespace was used by hand")
                 if found.objects else _("no lab started yet"))  # fmt: skip
         return Standing(name, None, None, steps[0].id, said, steps=dict.fromkeys(exercises.STEPS, NOT_YET))
-    judged: dict[str, Check | None] = {}
-    for step in steps:
-        if step.lab == lab:
-            judged[step.id] = _judge(step, found, lesson=lesson, tags=tags, image_base=image_base)
-    ids = [s for s in judged]
+    # What every step's check may judge, read from the lists once per student; each step adds its recordings.
+    recordings = found.recordings()
+    crashed = lesson.get(state.CRASHED_POD)
+    base = Reading(seen=_seen(found, tags=tags, image_base=image_base), state=lesson, tags=tags,
+                   pod=found.named("Pod", crashed) if crashed else None,
+                   service_left=found.named("Service", DEPLOYMENT) is not None)  # fmt: skip
+    judged = {step.id: _judge(step, base, recordings=recordings) for step in steps if step.lab == lab}
+    ids = list(judged)
     passed = [i for i, s in enumerate(ids) if (c := judged[s]) is not None and c.ok]
     furthest = passed[-1] if passed else -1
     statuses, messages = {}, {}
@@ -96,7 +101,7 @@ def standing(found: Found, *, record: ClassRecord, tags: list[str] | None, image
         message = failing
     else:
         message = _("{step} is checked in the student's notebook, not from the cluster", step=at)
-    verdicts = [history.judge(n, t) for n, t in sorted(found.recordings().items())]
+    verdicts = [history.judge(n, t) for n, t in sorted(recordings.items())]
     return Standing(name, lab, reached, at, message, steps=statuses, messages=messages, histories=verdicts)
 
 
@@ -104,22 +109,12 @@ def _trouble(name: str, problem: str) -> Standing:
     return Standing(name, None, None, None, problem, steps=dict.fromkeys(exercises.STEPS, NOT_YET), problem=problem)
 
 
-def _judge(step: exercises.Step, found: Found, *, lesson: dict[str, str], tags: list[str] | None,
-           image_base: str) -> Check | None:  # fmt: skip
+def _judge(step: exercises.Step, base: Reading, *, recordings: dict[str, Timeline]) -> Check | None:
     """The step's check on what the namespace holds; None when its check reads what the cluster does not hold."""
     reads = step.read
     if not isinstance(reads, Reads) or reads.on_students_machine or step.answers:
         return None
-    crashed = lesson.get(state.CRASHED_POD)
-    recordings = found.recordings()
-    reading = Reading(
-        seen=_seen(found, tags=tags, image_base=image_base),
-        state=lesson,
-        timelines={name: recordings.get(name) for name in reads.timelines},
-        tags=tags,
-        pod=found.named("Pod", crashed) if crashed else None,
-        service_left=found.named("Service", DEPLOYMENT) is not None,
-    )
+    reading = dataclasses.replace(base, timelines={name: recordings.get(name) for name in reads.timelines})
     check = step.judge(reading, {})
     ran = any(name.startswith(f"{step.lab}-") for name in recordings)
     if check.ok and reading.seen is not None and reading.seen.deployment is None and not ran:

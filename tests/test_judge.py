@@ -406,14 +406,37 @@ def test_recorded_bounds():
 
 
 def test_kept_serving():
-    """All answered passes; a failure through the NodePort fails; through a port-forward it is only noted."""
-    ok = RequestSample(t=0.1, version="1.0.0")
+    """All answered by two pods through the NodePort passes; a failure fails; through a port-forward (one pod, not
+    the Service) it fails whatever the answers; answers that name no pod prove nothing."""
+    ok = [RequestSample(t=0.1, version="1.0.0", pod="first-app-a"), RequestSample(t=0.15, version="1.0.0",
+                                                                                 pod="first-app-b")]  # fmt: skip
     bad = RequestSample(t=0.2, version=None, error="ConnectionError")
-    assert judge.kept_serving(_timeline(5, 3, [ok]), via="nodeport").ok
-    assert not judge.kept_serving(_timeline(5, 3, [ok, bad]), via="nodeport").ok
-    assert "tunnel's" in judge.kept_serving(_timeline(5, 3, [ok, bad]), via="port-forward").message
+    assert judge.kept_serving(_timeline(5, 3, ok), via="nodeport").ok
+    assert not judge.kept_serving(_timeline(5, 3, [*ok, bad]), via="nodeport").ok
+    forwarded = judge.kept_serving(_timeline(5, 3, ok), via="port-forward")
+    assert not forwarded.ok
+    assert "reaches one pod and not the Service" in forwarded.message
+    unnamed = judge.kept_serving(_timeline(5, 3, [RequestSample(t=0.1, version="1.0.0")]), via="nodeport")
+    assert not unnamed.ok
+    assert "no answer named the pod" in unnamed.message
     assert "no request was sent" in judge.kept_serving(_timeline(5, 3), via="nodeport").message
     assert "0 answered" in judge.kept_serving(_timeline(5, 3, [bad]), via="nodeport").message
+
+
+def test_node_addresses_prefers_ready_workers():
+    """The NodePort is tried on Ready nodes' InternalIPs, workers before the control plane; NotReady ones never."""
+    from rolloutlab.recording import traffic
+
+    def node(name: str, ip: str, *, ready: str = "True", plane: bool = False) -> dict:
+        labels = {"node-role.kubernetes.io/control-plane": ""} if plane else {}
+        return {"metadata": {"name": name, "labels": labels},
+                "status": {"conditions": [{"type": "Ready", "status": ready}],
+                           "addresses": [{"type": "InternalIP", "address": ip},
+                                         {"type": "Hostname", "address": name}]}}  # fmt: skip
+
+    nodes = {"items": [node("cp", "172.18.0.2", plane=True), node("w2", "172.18.0.4", ready="False"),
+                       node("w1", "172.18.0.3")]}  # fmt: skip
+    assert traffic.node_addresses(nodes) == ["172.18.0.3", "172.18.0.2"]
 
 
 def test_kept_serving_needs_answers_from_more_than_one_pod():

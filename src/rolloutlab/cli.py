@@ -205,27 +205,38 @@ def cmd_class_status(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    if args.kind == "kind":
+        return _kind_cluster(args)
     from rolloutlab.course import clusters
 
-    plan = clusters.kind_plan(name=args.name) if args.kind == "kind" else clusters.minikube_plan(profile=args.name)
+    plan = clusters.minikube_plan(profile=args.name)
     if args.dry_run:
         print(plan.show())
         return 0
-    needed = sorted({command[0] for command in plan.commands} - {"kubectl"})
-    missing = [tool for tool in needed if shutil.which(tool) is None]
-    if missing:
+    if shutil.which("minikube") is None:
         raise LabError(
-            _(
-                "not installed: {items}; the {kind} cluster cannot be made here",
-                items=", ".join(missing),
-                kind=args.kind,
-            ),
-            fix=_(
-                "install them (docs/clusters.md), or read the plan: `rolloutlab cluster {kind} --dry-run`",
-                kind=args.kind,
-            ),
+            _("minikube is not installed; the minikube cluster cannot be made here"),
+            fix=_("install minikube (docs/clusters.md), or read the plan: `rolloutlab cluster minikube --dry-run`"),
         )
     plan.run(workdir=Path(args.workdir))
+    return 0
+
+
+def _kind_cluster(args: argparse.Namespace) -> int:
+    from rolloutlab.kind import cluster, setup
+    from rolloutlab.sandbox.gobuild import say_to_stderr
+
+    settings = cluster.KindSettings(name=args.name, registry_port=args.registry_port)
+    if args.dry_run:
+        print("\n".join(cluster.steps_shown(settings)))
+        return 0
+    if args.delete:
+        setup.delete(settings=settings, say=say_to_stderr)
+        return 0
+    times = setup.setup(settings=settings, workdir=Path(args.workdir), say=say_to_stderr)
+    if args.times:
+        Path(args.times).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.times).write_text(json.dumps({k: round(v, 1) for k, v in times.items()}, indent=2) + "\n")
     return 0
 
 
@@ -377,6 +388,11 @@ def parser() -> argparse.ArgumentParser:
     cluster.add_argument("--name", default="rollout-labs", help=_("cluster name / minikube profile"))
     cluster.add_argument("--dry-run", action="store_true", help=_("print the files and commands, run nothing"))
     cluster.add_argument("--workdir", default="build/cluster", help=_("where the generated files are written"))
+    cluster.add_argument("--delete", action="store_true", help=_("kind: delete the cluster and its registry"))
+    cluster.add_argument(
+        "--registry-port", type=int, default=5001, help=_("kind: the registry's port on 127.0.0.1 (default 5001)")
+    )
+    cluster.add_argument("--times", help=_("kind: write how long each step took to this JSON file"))
     cluster.set_defaults(func=cmd_cluster)
 
     site_cmd = groups.add_parser("site", help=_("build the course site from the last validate run (executes nothing)"))

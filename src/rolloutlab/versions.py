@@ -1,15 +1,20 @@
 """Every pinned version of the sandbox, in one place.
 
 Kubernetes 1.33 keeps the machine's kubectl (1.32) within the one-minor skew kubectl supports. etcd is the
-release Kubernetes 1.33 is tested with; kwok 0.7.0 is the newest release built against the 1.33 libraries whose
-go.mod the installed Go accepts without fetching a newer toolchain.
+release kubeadm 1.33 deploys (its DefaultEtcdVersion), for the sandbox and kind alike; kwok 0.7.0 is the newest
+release built against the 1.33 libraries whose go.mod the installed Go accepts without fetching a newer toolchain.
 """
 
 from dataclasses import dataclass
 
 KUBERNETES = "1.33.13"
-ETCD = "3.5.21"
+ETCD = "3.5.24"
 KWOK = "0.7.0"
+# kind's last release whose node entrypoint still runs on cgroup v1 hosts (later ones move to Debian trixie);
+# CoreDNS and pause are the versions kubeadm 1.33 names (`kubeadm config images list`).
+KIND = "0.30.0"
+COREDNS = "1.12.0"
+PAUSE_FOR_KUBEADM = "3.10"
 
 # kubectl is supported within one minor version of the apiserver.
 KUBECTL_MINOR_SKEW = 1

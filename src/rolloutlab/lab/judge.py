@@ -453,8 +453,9 @@ def recorded_bounds(timeline: Timeline | None, *, peak: int, min_available: int)
 
 
 def kept_serving(timeline: Timeline | None, *, via: str) -> Check:
-    """Every request during the recording was answered. Through a port-forward, which reaches one pod and not the
-    Service's rotation, failures are the tunnel's, so they are reported but do not fail the check."""
+    """Every request during the recording was answered, through the Service: 0 failures, and answers from at
+    least two pods, so that one pod alone cannot pass it. A port-forward reaches one pod, not the Service, so
+    requests sent through one prove nothing of it."""
     from rolloutlab.recording import traffic
 
     what = _("serving")
@@ -464,17 +465,22 @@ def kept_serving(timeline: Timeline | None, *, via: str) -> Check:
     if summary.answered == 0:
         return Check(what, False, _("{summary}: is the Service there (`kubectl get service first-app`)?",
                                     summary=summary))  # fmt: skip
-    if via == "nodeport" and len(summary.pods) == 1:
+    if via == "port-forward":
+        return Check(what, False, _("{summary}, through `kubectl port-forward`, which reaches one pod and not the "
+                                    "Service: no node of this cluster answers on the Service's NodePort from this "
+                                    "machine, so this proves nothing of the rollout.", summary=summary))  # fmt: skip
+    if not summary.pods:
+        return Check(what, False, _("{summary}, but no answer named the pod that served it, so nothing shows the "
+                                    "Service spread them. Rebuild the app's images (`lab.ensure_images`): older ones "
+                                    "do not name their pod.", summary=summary))  # fmt: skip
+    if len(summary.pods) == 1:
         return Check(what, False, _("{summary}: every answer came from one pod, {pod}, so they say nothing of the "
                                     "Service's rotation. Were the requests sent to the Service's NodePort?",
                                     summary=summary, pod=next(iter(summary.pods))))  # fmt: skip
-    if summary.failed and via == "nodeport":
+    if summary.failed:
         return Check(what, False, _("{summary}. Requests failed while the rollout ran: the Service sent some to a pod "
                                     "that could not answer. Check the readiness probe and the app's shutdown.",
                                     summary=summary))  # fmt: skip
-    if summary.failed:
-        return Check(what, True, _("{summary} (through a port-forward to one pod: a failure there is the tunnel's)",
-                                   summary=summary))  # fmt: skip
     return Check(what, True, str(summary))
 
 

@@ -1,10 +1,11 @@
 """Reaching the lesson's app from this machine, and proving it keeps serving: real HTTP requests, counted.
 
-`app_url()` gives one URL on every kind of cluster. In the sandbox it is the Service's NodePort on 127.0.0.1,
-which goes through kube-proxy exactly as a request from outside would, to any ready pod. Elsewhere (kind,
-minikube, a class cluster) it is `kubectl port-forward service/first-app`, which works everywhere but reaches
-one pod chosen when it starts, not the Service's rotation: a rollout that removes that pod breaks the tunnel.
-Traffic only ever goes to 127.0.0.1.
+`app_url()` gives one URL on every kind of cluster, through the Service's NodePort wherever this machine can
+reach one: kube-proxy then spreads the requests over the Service's ready pods exactly as for a request from
+outside. In the sandbox the NodePort answers on 127.0.0.1; on kind (and minikube's docker driver) on a node's
+address on the cluster's docker network, which this machine made; on a class cluster on a node's address if
+this machine can reach it. Only where no node answers is it `kubectl port-forward service/first-app`, which
+reaches one pod chosen when it starts, not the Service: the serving check then says it proves nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import atexit
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +58,28 @@ def _on_sandbox() -> bool:
     return bool(found and found["items"])
 
 
+def node_addresses(nodes: dict) -> list[str]:
+    """The InternalIP of every Ready node, workers first (the control plane's kube-proxy forwards just as well,
+    but a worker is where the app's pods run)."""
+    found: list[tuple[bool, str]] = []
+    for node in nodes.get("items", []):
+        conditions = {c.get("type"): c.get("status") for c in node.get("status", {}).get("conditions", [])}
+        if conditions.get("Ready") != "True":
+            continue
+        labels = node.get("metadata", {}).get("labels", {})
+        control_plane = "node-role.kubernetes.io/control-plane" in labels
+        for address in node.get("status", {}).get("addresses", []):
+            if address.get("type") == "InternalIP":
+                found.append((control_plane, address["address"]))
+    return [address for _plane, address in sorted(found)]
+
+
+def _answers(address: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((address, port)) == 0
+
+
 def app_url(service: str = DEPLOYMENT) -> AppUrl:
     """The URL of the lesson's app from this machine (see the module's note on which way it goes)."""
     found = _kubectl_json("get", "service", service)
@@ -68,6 +92,11 @@ def app_url(service: str = DEPLOYMENT) -> AppUrl:
     node_port = ports[0].get("nodePort")
     if node_port and _on_sandbox():
         return AppUrl(url=f"http://127.0.0.1:{node_port}", via="nodeport")
+    if node_port:
+        for address in node_addresses(_kubectl_json("get", "nodes") or {}):
+            if _answers(address, node_port):
+                host = f"[{address}]" if ":" in address else address
+                return AppUrl(url=f"http://{host}:{node_port}", via="nodeport")
     return AppUrl(url=port_forward(service), via="port-forward")
 
 

@@ -21,6 +21,9 @@ from rolloutlab.paths import Paths, repository
 from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
+# The kind tests run only from ./scripts/test-kind, against the cluster it made.
+collect_ignore = [] if os.environ.get("ROLLOUTLAB_KIND_CONTEXT") else ["on_kind"]
+
 
 @dataclass(frozen=True)
 class SandboxInfo:

@@ -40,12 +40,10 @@ PACKAGES = (
     "socat", "findutils",
 )  # fmt: skip
 PRUNE = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale")
-# kind's image settings (the last lines of its base Dockerfile).
-NODE_CHANGES = (
-    "ENV container=docker",
-    "STOPSIGNAL SIGRTMIN+3",
-    'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
-)
+# kind's image settings (the last lines of its base Dockerfile). `docker import` takes no STOPSIGNAL, so that one
+# is set by a build from the imported image.
+NODE_CHANGES = ("ENV container=docker", 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]')
+NODE_STOPSIGNAL = "SIGRTMIN+3"
 
 
 def node_image() -> str:
@@ -141,7 +139,11 @@ class NodeImageBuilder:
         self._preload(root, archives=archives,
                       tags={f"{REGISTRY}/kube-proxy:v{versions.KUBERNETES}": userland_image(),
                             cni_image(): userland_image()})  # fmt: skip
-        self._import(root, image=node_image(), changes=NODE_CHANGES)
+        imported = f"{node_image()}-imported"
+        self._import(root, image=imported, changes=NODE_CHANGES)
+        build_files_image(image=node_image(), base=imported, files={}, entrypoint=[],
+                          extra=[f"STOPSIGNAL {NODE_STOPSIGNAL}"])  # fmt: skip
+        self._untag(imported)
         shutil.rmtree(self.work, ignore_errors=True)
         self.say(_("built {image} in {seconds:.0f} s", image=node_image(), seconds=time.monotonic() - started))
         return node_image()
@@ -246,6 +248,13 @@ class NodeImageBuilder:
         finally:
             api.close()
 
+    def _untag(self, image: str) -> None:
+        api = engine.client()
+        try:
+            api.images.remove(image, noprune=True)
+        finally:
+            api.close()
+
     def _one_binary_image(self, one: OneBinary) -> None:
         files = {one.path.lstrip("/"): (one.binary.read_bytes(), 0o755)}
         build_files_image(image=one.name, base="scratch", files=files, entrypoint=list(one.entrypoint))
@@ -256,7 +265,7 @@ class NodeImageBuilder:
         api = engine.client(timeout=1800)
         try:
             with path.open("wb") as out:
-                for chunk in api.images.get(image).save(named=True):
+                for chunk in api.images.get(image).save(named=image):
                     out.write(chunk)
         finally:
             api.close()
@@ -296,9 +305,12 @@ class NodeImageBuilder:
             shutil.rmtree(state, ignore_errors=True)
 
 
-def build_files_image(*, image: str, base: str, files: dict[str, tuple[bytes, int]], entrypoint: list[str]) -> None:
+def build_files_image(*, image: str, base: str, files: dict[str, tuple[bytes, int]], entrypoint: list[str],
+                      extra: list[str] | None = None) -> None:  # fmt: skip
     """An image of `base` plus `files` (path in the image -> content, mode), built by Docker with no RUN step."""
-    lines = [f"FROM {base}", "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin"]
+    lines = [f"FROM {base}", *(extra or [])]
+    if files:
+        lines.append("ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin")
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as tar:
         for index, (path, (data, mode)) in enumerate(files.items()):

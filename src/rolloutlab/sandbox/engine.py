@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images.engine import ping
 from rolloutlab.paths import Paths
+from rolloutlab.sandbox import runcwrap
 from rolloutlab.sandbox.procs import Daemon
 
 
@@ -24,6 +26,7 @@ class EngineState:
 class Engine:
     def __init__(self, *, paths: Paths) -> None:
         self.daemon = Daemon(name="dockerd", run_dir=paths.run, log_dir=paths.logs)
+        self.run_dir = paths.run
 
     def state(self) -> EngineState:
         version = ping()
@@ -49,7 +52,13 @@ class Engine:
         dockerd = shutil.which("dockerd")
         if dockerd is None or os.geteuid() != 0:
             raise LabError(state.problem or _("no Docker engine runs"), fix=_("see `rolloutlab sandbox status`"))
-        self.daemon.start(argv=[dockerd, "--host", "unix:///var/run/docker.sock"])
+        argv = [dockerd, "--host", "unix:///var/run/docker.sock"]
+        runc = shutil.which("runc")
+        status = Path("/proc/self/status").read_text()
+        wrapper = runcwrap.install(folder=self.run_dir, runc=runc, status=status) if runc else None
+        if wrapper is not None:
+            argv += [f"--add-runtime=rolloutlab-runc={wrapper}", "--default-runtime=rolloutlab-runc"]
+        self.daemon.start(argv=argv)
         if self.daemon.wait_for(lambda: ping() is not None, seconds=30, every=0.3):
             return self.state()
         raise LabError(

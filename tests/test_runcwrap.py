@@ -1,0 +1,38 @@
+"""The runc wrapper for machines that lack capabilities: what it finds missing, and what it removes."""
+
+import json
+import subprocess
+
+from rolloutlab.sandbox import runcwrap
+
+
+def test_missing_capabilities_read_from_the_bounding_set():
+    """This VM's bounding set (bit 24 clear) lacks CAP_SYS_RESOURCE alone; a full set lacks nothing."""
+    assert runcwrap.missing_capabilities("CapBnd:\t000001fffeffffff\n") == ["CAP_SYS_RESOURCE"]
+    assert runcwrap.missing_capabilities("CapBnd:\t000001ffffffffff\n") == []
+
+
+def test_no_wrapper_where_nothing_is_missing(tmp_path):
+    """A machine with every capability gets no wrapper, so dockerd keeps its own runc."""
+    assert runcwrap.install(folder=tmp_path, runc="/usr/sbin/runc", status="CapBnd:\t000001ffffffffff\n") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrapper_drops_missing_capabilities_then_runs_runc(tmp_path):
+    """On `create --bundle B`, the wrapper removes the missing capabilities from B/config.json, keeps the others,
+    and runs the real runc with the same arguments."""
+    fake_runc = tmp_path / "runc"
+    fake_runc.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/called\n')
+    fake_runc.chmod(0o755)
+    wrapper = runcwrap.install(folder=tmp_path / "w", runc=str(fake_runc), status="CapBnd:\t000001fffeffffff\n")
+    assert wrapper is not None
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    caps = ["CAP_CHOWN", "CAP_SYS_RESOURCE", "CAP_SYS_ADMIN"]
+    (bundle / "config.json").write_text(json.dumps({"process": {"capabilities": {"bounding": caps,
+                                                                                  "effective": caps}}}))  # fmt: skip
+    subprocess.run([str(wrapper), "--root", "/x", "create", "--bundle", str(bundle), "c1"], check=True, timeout=30)
+    config = json.loads((bundle / "config.json").read_text())
+    assert config["process"]["capabilities"]["bounding"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
+    assert config["process"]["capabilities"]["effective"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
+    assert (tmp_path / "called").read_text().split() == ["--root", "/x", "create", "--bundle", str(bundle), "c1"]

@@ -54,10 +54,18 @@ def test_ranges_never_follow_the_default_route_even_without_kube_proxy(box):
     assert f"-A {hostnet.BOUNDARY_CHAIN} -s {nodeconfig.POD_RANGE} -j DROP" in chain
 
 
+def _cmdline(proc: Path) -> bytes:
+    """A process's command line; b"" for one that ended while /proc was read (no race with a dying process)."""
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _leftovers(box) -> dict[str, object]:
     save = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
     shims = [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(nodeconfig.RUN_ROOT).encode()
-             in (p / "cmdline").read_bytes() if (p / "cmdline").exists()]  # fmt: skip
+             in _cmdline(p)]  # fmt: skip
     return {
         "bridges": hostnet.our_bridges(),
         "chains": [line for line in save.splitlines() if "KUBE-" in line or hostnet.BOUNDARY_CHAIN in line],

@@ -36,3 +36,16 @@ def test_wrapper_drops_missing_capabilities_then_runs_runc(tmp_path):
     assert config["process"]["capabilities"]["bounding"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
     assert config["process"]["capabilities"]["effective"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
     assert (tmp_path / "called").read_text().split() == ["--root", "/x", "create", "--bundle", str(bundle), "c1"]
+
+
+def test_wrapper_trims_a_privileged_exec(tmp_path):
+    """`docker exec --privileged` runs `runc exec --process P`: P's capabilities are trimmed the same way."""
+    fake_runc = tmp_path / "runc"
+    fake_runc.write_text("#!/bin/sh\ntrue\n")
+    fake_runc.chmod(0o755)
+    wrapper = runcwrap.install(folder=tmp_path / "w", runc=str(fake_runc), status="CapBnd:\t000001fffeffffff\n")
+    assert wrapper is not None
+    process = tmp_path / "process.json"
+    process.write_text(json.dumps({"capabilities": {"bounding": ["CAP_SYS_RESOURCE", "CAP_KILL"]}}))
+    subprocess.run([str(wrapper), "exec", "--process", str(process), "--detach", "c1"], check=True, timeout=30)
+    assert json.loads(process.read_text())["capabilities"]["bounding"] == ["CAP_KILL"]

@@ -31,25 +31,36 @@ def missing_capabilities(status: str) -> list[str]:
 
 
 def script(*, runc: str, missing: list[str]) -> str:
-    """The wrapper, a Python program of its own (runc is run once per container operation)."""
+    """The wrapper, a Python program of its own (runc is run once per container operation): it trims a new
+    container's config.json (`create`, `run`) and the process.json of `exec` (`docker exec --privileged`)."""
     return f"""#!{sys.executable}
 # Written by rolloutlab (sandbox/runcwrap.py): drops capabilities this machine lacks, then runs runc.
 import json, os, sys
 MISSING = set({sorted(missing)!r})
 args = sys.argv[1:]
-if "create" in args or "run" in args:
-    bundle = "."
-    for flag in ("--bundle", "-b"):
-        if flag in args[:-1]:
-            bundle = args[args.index(flag) + 1]
-    path = os.path.join(bundle, "config.json")
+
+
+def trim(path, inside):
     with open(path) as f:
         config = json.load(f)
-    caps = config.get("process", {{}}).get("capabilities") or {{}}
+    caps = (config.get("process", {{}}) if inside else config).get("capabilities") or {{}}
     for key, names in caps.items():
         caps[key] = [name for name in names if name not in MISSING]
     with open(path, "w") as f:
         json.dump(config, f)
+
+
+def value(*flags):
+    for flag in flags:
+        if flag in args[:-1]:
+            return args[args.index(flag) + 1]
+    return None
+
+
+if "create" in args or "run" in args:
+    trim(os.path.join(value("--bundle", "-b") or ".", "config.json"), inside=True)
+elif "exec" in args and value("--process", "-p"):
+    trim(value("--process", "-p"), inside=False)
 os.execv({runc!r}, [{runc!r}, *args])
 """
 

@@ -37,7 +37,7 @@ REGISTRY = "registry.k8s.io"
 PACKAGES = (
     "systemd", "containerd", "runc", "containernetworking-plugins", "conntrack", "iptables", "nftables",
     "iproute2", "ethtool", "util-linux", "mount", "kmod", "libseccomp2", "bash", "ca-certificates", "procps",
-    "socat", "findutils",
+    "socat", "findutils", "jq",
 )  # fmt: skip
 PRUNE = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale")
 # kind's image settings (the last lines of its base Dockerfile). `docker import` takes no STOPSIGNAL, so that one
@@ -298,7 +298,7 @@ class NodeImageBuilder:
                              "--no-unpack", "--digests", str(archive)], timeout=1800)  # fmt: skip
                 archive.unlink()
             for target, source in tags.items():
-                process.run([*ctr, "images", "tag", "--force", _full(source), target], timeout=60)
+                process.run([*ctr, "images", "tag", "--force", _full(source), _full(target)], timeout=60)
         finally:
             process.stop(daemon)
             log.close()

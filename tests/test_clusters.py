@@ -1,12 +1,15 @@
 """kind and minikube set-up plans: what cannot run here (no images can be pulled) is checked as generated."""
 
 import os
+import socket
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from rolloutlab.course import clusters
+from rolloutlab.errors import LabError
 from rolloutlab.kind import cluster
 
 
@@ -66,3 +69,32 @@ def test_missing_minikube_is_one_line(tmp_path):
         "Install minikube (docs/clusters.md), or read the plan: `rolloutlab cluster minikube --dry-run`."
     ]
     assert not (tmp_path / "w").exists()
+
+
+def _kind(tmp_path, *, port: int) -> cluster.KindCluster:
+    settings = cluster.KindSettings(name="rollout-labs-test", registry_port=port)
+    kind = cluster.KindCluster(settings=settings, kind=None, workdir=tmp_path, say=lambda _: None)
+    kind._registry_port = lambda: None  # type: ignore[method-assign]  # as on a machine without kind's registry
+    return kind
+
+
+def test_too_little_memory_is_one_line_before_anything_is_made(tmp_path):
+    """With 1 GiB available, setup stops at its checks with one line naming the memory and what to stop."""
+    with pytest.raises(LabError) as caught:
+        _kind(tmp_path, port=5999).check(meminfo="MemAvailable: 1048576 kB\n")
+    assert str(caught.value).startswith("only 1.0 GiB of memory is available; a kind cluster for the labs needs")
+    assert "rolloutlab sandbox down" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_taken_registry_port_is_one_line_naming_another(tmp_path):
+    """When 127.0.0.1:<port> is held by another program (the sandbox's registry, say), setup says so and names
+    --registry-port and LAB_REGISTRY."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        with pytest.raises(LabError) as caught:
+            _kind(tmp_path, port=port).check(meminfo="MemAvailable: 20971520 kB\n")
+    assert f"127.0.0.1:{port} is taken" in str(caught.value)
+    assert "--registry-port 5002" in str(caught.value)

@@ -1,5 +1,5 @@
-"""The package's subpackages import one way: course tooling, then lab, then recording, then sandbox, then images,
-then the base."""
+"""The package's subpackages import one way: course tooling, then lab, then recording, then kind, then sandbox,
+then images, then the base."""
 
 import ast
 from pathlib import Path
@@ -8,7 +8,7 @@ import rolloutlab
 
 PACKAGE = Path(rolloutlab.__file__).parent
 # Lower layers never import higher ones. The base is the top-level modules everything shares.
-RANKS = {"base": 0, "images": 1, "sandbox": 2, "recording": 3, "lab": 4, "course": 5, "cli": 6}
+RANKS = {"base": 0, "images": 1, "sandbox": 2, "kind": 3, "recording": 4, "lab": 5, "course": 6, "cli": 7}
 
 
 def _layer(module: str) -> str:
@@ -48,7 +48,7 @@ def test_no_module_imports_a_higher_layer():
 def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
     """Each job is a subpackage with a README, and the top level holds only the shared base and the CLI."""
     subpackages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert subpackages == {"images", "sandbox", "recording", "lab", "course"}
+    assert subpackages == {"images", "sandbox", "kind", "recording", "lab", "course"}
     for name in subpackages:
         assert (PACKAGE / name / "README.md").is_file(), name
     top = {p.stem for p in PACKAGE.glob("*.py")}

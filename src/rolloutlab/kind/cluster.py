@@ -19,6 +19,7 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import baseimage, engine
 from rolloutlab.kind import nodeimage
+from rolloutlab.sandbox import runcwrap
 
 REGISTRY_NAME = "kind-registry"
 REGISTRY_PORT = 5001
@@ -127,7 +128,19 @@ class KindCluster:
     # -- checks ---------------------------------------------------------------------------------------------
     def check(self, *, meminfo: str) -> None:
         """What a user can get wrong, each in one line, before anything is made."""
-        engine.client().close()
+        api = engine.client()
+        try:
+            runtime = str(api.info().get("DefaultRuntime", ""))
+        finally:
+            api.close()
+        missing = runcwrap.missing_capabilities(Path("/proc/self/status").read_text())
+        if missing and runtime != runcwrap.RUNTIME:
+            raise LabError(
+                _("this machine lacks {caps}, and Docker's engine runs kind's privileged nodes without the runc "
+                  "wrapper that leaves it out, so they would not start", caps=", ".join(missing)),
+                fix=_("restart Docker's engine through rolloutlab (`rolloutlab sandbox down`, then "
+                      "`rolloutlab sandbox up`), or give your dockerd that runtime (sandbox/runcwrap.py)"),
+            )  # fmt: skip
         if not self.exists():
             gib = available_gib(meminfo)
             if gib < MIN_AVAILABLE_GIB:
@@ -136,7 +149,15 @@ class KindCluster:
                       "{need:.0f} GiB", gib=gib, need=MIN_AVAILABLE_GIB),
                     fix=_("stop what you can (the sandbox: `rolloutlab sandbox down`), then run this again"),
                 )  # fmt: skip
-        if not self._registry_state() and _port_taken(self.settings.registry_port):
+        published = self._registry_port()
+        if published is not None and published != self.settings.registry_port:
+            raise LabError(
+                _("kind's registry ({name}) already runs on 127.0.0.1:{published}, not {port}", name=REGISTRY_NAME,
+                  published=published, port=self.settings.registry_port),
+                fix=_("give --registry-port {published}, or remove it first (./scripts/setup-kind --delete)",
+                      published=published),
+            )  # fmt: skip
+        if published is None and _port_taken(self.settings.registry_port):
             raise LabError(
                 _("127.0.0.1:{port} is taken, and kind's registry is published there (the sandbox's registry uses "
                   "it too)", port=self.settings.registry_port),
@@ -221,6 +242,16 @@ class KindCluster:
     def _registry_state(self) -> str:
         proc = process.run(["docker", "inspect", "-f", "{{.State.Status}}", REGISTRY_NAME], timeout=60, check=False)
         return proc.stdout.strip() if proc.ok else ""
+
+    def _registry_port(self) -> int | None:
+        """The port on 127.0.0.1 the registry container is published on; None when there is no such container."""
+        proc = process.run(["docker", "inspect", "-f", "{{json .HostConfig.PortBindings}}", REGISTRY_NAME],
+                           timeout=60, check=False)  # fmt: skip
+        if not proc.ok:
+            return None
+        bindings = (json.loads(proc.stdout or "{}") or {}).get("5000/tcp") or [{}]
+        port = bindings[0].get("HostPort")
+        return int(port) if port else None
 
     def _build_registry_image(self) -> None:
         """kind's recipe runs `registry:2`, which cannot be pulled here: the same distribution registry from

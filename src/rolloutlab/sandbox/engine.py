@@ -57,7 +57,7 @@ class Engine:
         status = Path("/proc/self/status").read_text()
         wrapper = runcwrap.install(folder=self.run_dir, runc=runc, status=status) if runc else None
         if wrapper is not None:
-            argv += [f"--add-runtime=rolloutlab-runc={wrapper}", "--default-runtime=rolloutlab-runc"]
+            argv += [f"--add-runtime={runcwrap.RUNTIME}={wrapper}", f"--default-runtime={runcwrap.RUNTIME}"]
         self.daemon.start(argv=argv)
         if self.daemon.wait_for(lambda: ping() is not None, seconds=30, every=0.3):
             return self.state()

@@ -116,3 +116,12 @@ def test_docker_not_running_is_one_line(settings, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     with pytest.raises(LabError, match="Docker is not running"):
         images.build(settings=settings, tag="1.0.0", message="", base_image="scratch")
+
+
+def test_a_registry_5xx_is_pushed_again_a_refusal_is_not():
+    """A registry's own 500 (two pushes of one layer at once) is worth another push; a refused login is not."""
+    from rolloutlab.lab import images as lab_images
+
+    assert lab_images._transient("received unexpected HTTP status: 500 Internal Server Error")
+    assert not lab_images._transient("unauthorized: authentication required")
+    assert not lab_images._transient("manifest invalid")

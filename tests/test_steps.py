@@ -146,3 +146,12 @@ def test_the_tags_a_lab_pushed_are_those_it_handed_on():
                  state.TAGS_AT_START: "latest,1.0.0"}  # fmt: skip
     assert state.pushed_tags(handed_on) == ["1.1.7", "2.0.3"]
     assert state.pushed_tags({state.CRASHED_POD: ""}) == []
+
+
+def test_no_login_is_no_mistake_where_the_registry_asks_for_none():
+    """Step 01.2's French run plays `docker push` without `docker login`; against a registry that asks for no login
+    (kind's) that is no mistake, so the run plays another one."""
+    step = exercises.STEPS["01.2"]
+    assert step.mistake_for("fr").kind == "no-login"
+    assert step.mistake_for("fr", login_asked=False).kind == "push-first"
+    assert step.mistake_for("en", login_asked=False).kind == "push-first"

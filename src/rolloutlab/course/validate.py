@@ -35,6 +35,7 @@ from rolloutlab.course.classroom import ClassRecord
 from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
+from rolloutlab.images import registry
 from rolloutlab.lab import checks, cluster, exercises, images, state
 from rolloutlab.paths import Paths, repository
 from rolloutlab.recording import history
@@ -199,7 +200,9 @@ def run_lab(
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", config=config,
                                 resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
         told = functools.partial(on_cell, lab_key(path)) if on_cell else _ignore
-        played = Played(answers=answers or {}, lang=lang, proofs=proofs, detours=detours)
+        address = LabSettings.from_env(kernel_env).registry
+        played = Played(answers=answers or {}, lang=lang, proofs=proofs, detours=detours,
+                        login_asked=login_asked(address))  # fmt: skip
         asyncio.run(_execute(client, nb, env=kernel_env, played=played, on_cell=told))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
@@ -302,6 +305,12 @@ class Played:
     lang: str | None
     proofs: list[Proof]
     detours: list[Detour]
+    login_asked: bool = True  # the lab's registry asks for a login (kind's does not: no-login is no mistake there)
+
+
+def login_asked(registry_address: str) -> bool:
+    """Whether the registry refuses a request without a login (401); one that does not answer counts as asking."""
+    return registry.accepts(address=registry_address, login=None) is not True
 
 
 async def _execute(
@@ -357,7 +366,7 @@ async def _execute_cells(
                 if step.exercise:
                     await _run(client, cell, index)
                 played.proofs.append(await _prove(client, nb, step_id))
-                mistake = step.mistake_for(played.lang)
+                mistake = step.mistake_for(played.lang, login_asked=played.login_asked)
                 detours[step_id] = await _play(client, nb, step_id, mistake)
                 played.detours.append(detours[step_id])
                 cell.source = step.solution

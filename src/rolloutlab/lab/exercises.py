@@ -36,6 +36,7 @@ class Mistake:
 
     kind: str
     code: str = ""
+    needs_login: bool = False  # a mistake only where the registry asks for a login (kind's asks for none)
 
 
 # The kinds, as the report names them: the student's words for what they did.
@@ -76,11 +77,13 @@ class Step:
     def lab(self) -> str:
         return self.id.split(".")[0]
 
-    def mistake_for(self, lang: str | None) -> Mistake:
+    def mistake_for(self, lang: str | None, *, login_asked: bool = True) -> Mistake:
         """The mistake `validate` plays in a language's run: each language plays another one where there are
-        several, so that both runs together cover more of them."""
+        several, so that both runs together cover more of them. Where the registry asks for no login, skipping
+        `docker login` is no mistake, so another one is played."""
+        mistakes = [m for m in self.mistakes if login_asked or not m.needs_login] or list(self.mistakes)
         index = 1 if lang == "fr" else 0
-        return self.mistakes[index % len(self.mistakes)]
+        return mistakes[index % len(mistakes)]
 
 
 def both(*checks: Callable[[], Check]) -> Check:
@@ -233,7 +236,8 @@ _STEPS = [
          reads(seen=False, registry=True, built=True, own_version=True, login=True), lambda r, a: _pushed(r),
          # Logged out, the push is refused: the check must say why (the solution logs in again).
          mistakes=(Mistake("push-first", PUSH),
-                   Mistake("no-login", f"!docker logout {{lab.settings.registry}}\n{BUILD}\n{PUSH}"))),
+                   Mistake("no-login", f"!docker logout {{lab.settings.registry}}\n{BUILD}\n{PUSH}",
+                           needs_login=True))),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
     Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
          f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",

@@ -8,6 +8,8 @@ Credentials are Docker's own (`docker login` and its credential store): never re
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +115,9 @@ def message_of(*, settings: LabSettings, tag: str) -> str | None:
     return None if env is None else env.get("APP_MESSAGE", "")
 
 
+PUSH_ATTEMPTS = 3
+
+
 def push(
     *,
     settings: LabSettings,
@@ -147,12 +152,17 @@ def push(
                 fix=_("push under a new tag (or pass force=True if you really mean to replace it)"),
             )
         repository = name.rsplit(":", 1)[0]
-        error = None
         login = credentials.for_registry(settings.registry)
         auth = {"username": login.username, "password": login.password} if login else None
-        for line in api.api.push(repository, tag=tag, stream=True, decode=True, auth_config=auth):
-            if "error" in line:
-                error = str(line["error"])
+        error = None
+        for attempt in range(PUSH_ATTEMPTS):
+            error = None
+            for line in api.api.push(repository, tag=tag, stream=True, decode=True, auth_config=auth):
+                if "error" in line:
+                    error = str(line["error"])
+            if not error or not _transient(error) or attempt == PUSH_ATTEMPTS - 1:
+                break
+            time.sleep(1.0 + attempt)
         if error:
             raise LabError(
                 _("pushing {name} failed: {error}", name=name, error=error), fix=_push_fix(error, settings=settings)
@@ -164,6 +174,12 @@ def push(
             _("{name} was pushed but the registry does not list it", name=name), fix=_("check the registry's logs")
         )
     return Pushed(image=name, digest=local.id, warnings=tuple(warnings))
+
+
+def _transient(error: str) -> bool:
+    """A registry's own failure (HTTP 5xx), which a second push usually gets past: the distribution registry
+    answers 500 while another push of the same layer is being written (seen with labs pushing side by side)."""
+    return re.search(r"HTTP status: 5\d\d|\b50[0234]\b", error) is not None
 
 
 def _push_fix(error: str, *, settings: LabSettings) -> str:

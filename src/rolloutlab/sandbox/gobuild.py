@@ -105,7 +105,8 @@ def kwok_component(*, version: str) -> Component:
         name="kwok",
         version=f"v{version}",
         requires={"sigs.k8s.io/kwok": f"v{version}"},
-        commands={"kwok": "sigs.k8s.io/kwok/cmd/kwok", "kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl"},
+        # kwokctl alone: it runs the control plane's binaries; kwok's node simulator is not used (real kubelets).
+        commands={"kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl"},
         ldflags=(f"-X sigs.k8s.io/kwok/pkg/consts.Version={version}",),
     )
 

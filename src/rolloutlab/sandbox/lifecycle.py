@@ -29,7 +29,7 @@ from rolloutlab.sandbox.status import Status
 from rolloutlab.settings import LabSettings
 
 CLUSTER = "rolloutlab"
-COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller")
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 SERVE_TIMEOUT = 120.0
 
 
@@ -39,7 +39,6 @@ class Binaries:
     kube_controller_manager: Path
     kube_scheduler: Path
     etcd: Path
-    kwok: Path
     kwokctl: Path
     kubectl: str
     nodes: NodeBinaries
@@ -120,7 +119,6 @@ class Sandbox:
             kube_controller_manager=kube_dir / "kube-controller-manager",
             kube_scheduler=kube_dir / "kube-scheduler",
             etcd=etcd_dir / "etcd",
-            kwok=kwok_dir / "kwok",
             kwokctl=kwok_dir / "kwokctl",
             kubectl=found_kubectl.path,
             nodes=NodeBinaries(kubelet=kube_dir / "kubelet", kube_proxy=kube_dir / "kube-proxy", pause=pause_bin),
@@ -164,7 +162,6 @@ class Sandbox:
                 "KWOK_KUBE_APISERVER_BINARY": str(bins.kube_apiserver),
                 "KWOK_KUBE_CONTROLLER_MANAGER_BINARY": str(bins.kube_controller_manager),
                 "KWOK_KUBE_SCHEDULER_BINARY": str(bins.kube_scheduler),
-                "KWOK_CONTROLLER_BINARY": str(bins.kwok),
                 "KWOK_ETCD_BINARY": str(bins.etcd),
                 "KWOK_KUBECTL_BINARY": bins.kubectl,
             }
@@ -300,6 +297,9 @@ class Sandbox:
             config.write_text(kwokctl_config(pki_dir=self.pki_dir))
             proc = self._kwokctl(
                 bins, "--config", str(config), "create", "cluster", "--name", CLUSTER,
+                # kwok's controller simulates nodes; the sandbox's nodes are real kubelets, so it is not started
+                # (nor built).
+                "--disable", "kwok-controller",
                 # "" keeps kwokctl from writing a context into the user's ~/.kube/config.
                 "--kubeconfig", "", "--wait", "0s",
             )  # fmt: skip

@@ -11,6 +11,7 @@ from rolloutlab.i18n import _
 from rolloutlab.kind import binaries, nodeimage
 from rolloutlab.kind.cluster import KindCluster, KindSettings
 from rolloutlab.paths import Paths
+from rolloutlab.sandbox.engine import Engine
 from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
@@ -26,6 +27,9 @@ def setup(*, settings: KindSettings, workdir: Path, say: Callable[[str], None]) 
     cached = paths.bin / binaries.kind_component().folder / "kind"
     cluster = KindCluster(settings=settings, kind=cached if cached.exists() else _kind_on_path(), workdir=workdir,
                           say=say)  # fmt: skip
+    # Docker's engine as the sandbox starts it (as root on Debian, with the runc wrapper this machine needs), or
+    # the one already running; one line if there is none.
+    Engine(paths=paths).up()
     cluster.check(meminfo=Path("/proc/meminfo").read_text())
     times: dict[str, float] = {}
     started = time.monotonic()

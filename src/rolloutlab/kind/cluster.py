@@ -20,6 +20,7 @@ from rolloutlab.i18n import _
 from rolloutlab.images import baseimage, engine
 from rolloutlab.kind import nodeimage
 from rolloutlab.sandbox import runcwrap
+from rolloutlab.sandbox.procs import port_open
 
 REGISTRY_NAME = "kind-registry"
 REGISTRY_PORT = 5001
@@ -157,7 +158,7 @@ class KindCluster:
                 fix=_("give --registry-port {published}, or remove it first (./scripts/setup-kind --delete)",
                       published=published),
             )  # fmt: skip
-        if published is None and _port_taken(self.settings.registry_port):
+        if published is None and port_open(port=self.settings.registry_port):
             raise LabError(
                 _("127.0.0.1:{port} is taken, and kind's registry is published there (the sandbox's registry uses "
                   "it too)", port=self.settings.registry_port),
@@ -269,11 +270,3 @@ class KindCluster:
                    "etc/docker/registry/config.yml": (REGISTRY_CONFIG.encode(), 0o644)},
             entrypoint=["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"],
         )  # fmt: skip
-
-
-def _port_taken(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -24,7 +24,7 @@ def _route_device(address: str) -> str:
 def test_kubelets_refuse_anonymous_clients(box):
     """A kubelet on its bridge address answers 401 to a client without a certificate (TLS checked by the CA)."""
     node = box.nodes.nodes[0]
-    ca = box.pki_dir / "ca.crt"
+    ca = box.control.pki_dir / "ca.crt"
     answer = requests.get(f"https://{node.address}:{nodeconfig.KUBELET_PORT}/pods", verify=str(ca), timeout=5)
     assert answer.status_code == 401
 

@@ -36,9 +36,9 @@ def test_killed_node_processes_are_reported_and_restarted(box):
 
 def test_killed_controller_manager_is_restarted_by_up(box):
     """With kube-controller-manager killed, status names it; `up` starts it again and the cluster is whole."""
-    pid = int((box.cluster_dir / "pids" / "kube-controller-manager.pid").read_text())
+    pid = int((box.control.cluster_dir / "pids" / "kube-controller-manager.pid").read_text())
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not box.component_running()["kube-controller-manager"], timeout=10, what="kcm to die")
+    wait_for(lambda: not box.control.component_running()["kube-controller-manager"], timeout=10, what="kcm to die")
     proc = status_cli()
     assert proc.returncode == 1
     assert "not running: kube-controller-manager" in proc.stdout
@@ -130,14 +130,14 @@ def test_a_killed_component_left_as_a_zombie_is_started_again(box):
     count the zombie as running)."""
     import time
 
-    pid_file = box.cluster_dir / "pids" / "kube-scheduler.pid"
+    pid_file = box.control.cluster_dir / "pids" / "kube-scheduler.pid"
     os.kill(int(pid_file.read_text()), signal.SIGKILL)
     zombie = subprocess.Popen(["true"])  # not waited for: it stays a zombie while the test holds it
     time.sleep(0.5)
     assert Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1].startswith("Z")
     pid_file.write_text(str(zombie.pid))
     try:
-        assert not box.component_running()["kube-scheduler"]
+        assert not box.control.component_running()["kube-scheduler"]
         status = box.up(build=False)
         assert status.components["kube-scheduler"]
     finally:

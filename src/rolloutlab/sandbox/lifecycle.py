@@ -5,49 +5,23 @@ kube-proxy), and a registry on localhost that the nodes pull from.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from rolloutlab import kubectl, process, progress, versions, waiting
+from rolloutlab import kubectl, progress, versions
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import gobuild, hostnet, nodeconfig, pause, pki
 from rolloutlab.sandbox import status as status_text
+from rolloutlab.sandbox.controlplane import Binaries, ControlPlane
 from rolloutlab.sandbox.engine import Engine, EngineState
 from rolloutlab.sandbox.localregistry import LocalRegistry
 from rolloutlab.sandbox.nodes import NodeBinaries, RealNodes
 from rolloutlab.sandbox.status import Status
 from rolloutlab.settings import LabSettings
-
-CLUSTER = "rolloutlab"
-COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
-SERVE_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class Binaries:
-    kube_apiserver: Path
-    kube_controller_manager: Path
-    kube_scheduler: Path
-    etcd: Path
-    kwokctl: Path
-    kubectl: str
-    nodes: NodeBinaries
-
-
-def kwokctl_config(*, pki_dir: Path) -> str:
-    """kwokctl's configuration for the sandbox: where components listen, and their extra flags."""
-    text = resources.files("rolloutlab").joinpath("data", "kwokctl-config.yaml").read_text()
-    return text.replace("{pki}", str(pki_dir)).replace("{service_range}", nodeconfig.SERVICE_RANGE)
 
 
 class Sandbox:
@@ -65,6 +39,7 @@ class Sandbox:
         self.registry = LocalRegistry(paths=paths, port=self._registry_port())
         self.engine = Engine(paths=paths)
         self.nodes = RealNodes(paths=paths, registry=self.registry.address)
+        self.control = ControlPlane(paths=paths, say=say)
 
     def _registry_port(self) -> int:
         host = self.settings.registry.rpartition(":")[0]
@@ -149,51 +124,13 @@ class Sandbox:
     def _pause_dir(self) -> Path:
         return pause.cached_binary(bin_dir=self.paths.bin, kubernetes=versions.KUBERNETES).parent
 
-    # -- kwokctl ----------------------------------------------------------------------------------------
-    def _kwokctl_env(self, bins: Binaries) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "KWOK_WORKDIR": str(self.paths.kwok_workdir),
-                # Forced: with Docker present kwokctl would pick it and try to pull component images.
-                "KWOK_RUNTIME": "binary",
-                "KWOK_KUBE_VERSION": f"v{versions.KUBERNETES}",
-                "KWOK_ETCD_VERSION": versions.ETCD,
-                "KWOK_KUBE_APISERVER_BINARY": str(bins.kube_apiserver),
-                "KWOK_KUBE_CONTROLLER_MANAGER_BINARY": str(bins.kube_controller_manager),
-                "KWOK_KUBE_SCHEDULER_BINARY": str(bins.kube_scheduler),
-                "KWOK_ETCD_BINARY": str(bins.etcd),
-                "KWOK_KUBECTL_BINARY": bins.kubectl,
-            }
-        )
-        return env
-
-    def _kwokctl(self, bins: Binaries, *args: str, timeout: float = 300) -> process.Result:
-        return process.run([bins.kwokctl, *args], env=self._kwokctl_env(bins), timeout=timeout, check=False)
-
-    @property
-    def cluster_dir(self) -> Path:
-        return self.paths.kwok_workdir / "clusters" / CLUSTER
-
-    def _cluster_kubeconfig(self) -> Path:
-        return self.cluster_dir / "kubeconfig.yaml"
-
-    def component_running(self) -> dict[str, bool]:
-        running = {}
-        for name in COMPONENTS:
-            pid_file = self.cluster_dir / "pids" / f"{name}.pid"
-            try:
-                pid = int(pid_file.read_text().strip())
-                os.kill(pid, 0)
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                running[name] = not stat.split(") ")[1].startswith("Z")
-            except (OSError, ValueError, IndexError):
-                running[name] = False
-        return running
-
     # -- up / down ------------------------------------------------------------------------------------------
     def up(self, *, build: bool = True) -> Status:
         started = time.monotonic()
+        if self.control.made_with_another_config():
+            self.say(_("cluster: made with an earlier configuration of the sandbox; making it again (images are "
+                       "kept, what ran in it is not)"))  # fmt: skip
+            self.down(delete=True)
         running = self.status()
         if running.up and running.engine.running and self.registry.is_current():
             # Everything answers already: a second `up` (./scripts/lab, ./scripts/test) only says so, after putting
@@ -213,7 +150,8 @@ class Sandbox:
                 )
             )
             bar.update(done=2, note="control plane")
-            self._cluster_up(bins)
+            self.nodes.forget_dead_proxy(kube_proxy=bins.nodes.kube_proxy)
+            self.control.up(bins, identities=self._identities())
             bar.update(done=3, note="docker engine")
             # Before the nodes: dockerd puts its iptables hooks first when it starts, the nodes' boundary goes above.
             engine = self._engine_up()
@@ -226,7 +164,7 @@ class Sandbox:
                 )
             )
             self.nodes.up(
-                bins=bins.nodes, pki=self.pki_dir, server=self._apiserver_url(),
+                bins=bins.nodes, pki=self.control.pki_dir, server=self.control.apiserver_url(),
                 admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl,
             )  # fmt: skip
             bar.update(done=5, note="status")
@@ -234,7 +172,8 @@ class Sandbox:
             bar.update(done=6)
         if not status.up:
             raise LabError(
-                _("the sandbox is only half up ({describe})", describe=self.describe(status)), fix=self._half_up_fix()
+                _("the sandbox is only half up ({describe})", describe=self.describe(status)),
+                fix=self.control.half_up_fix(),
             )
         self.say(
             _(
@@ -245,101 +184,9 @@ class Sandbox:
         )
         return status
 
-    def _half_up_fix(self) -> str:
-        return (
-            f"read the logs in {self.paths.logs} and {self.cluster_dir / 'logs'}, then run "
-            "`rolloutlab sandbox down --delete` and `rolloutlab sandbox up` to start afresh (images are kept)"
-        )
-
-    @property
-    def pki_dir(self) -> Path:
-        return self.cluster_dir / "pki"
-
     def _identities(self) -> list[pki.Identity]:
         addresses = {node.name: node.address for node in self.nodes.nodes}
         return pki.cluster_identities(nodes=addresses, service_ip=nodeconfig.SERVICE_IP)
-
-    def _apiserver_url(self) -> str:
-        config = yaml.safe_load(self._cluster_kubeconfig().read_text())
-        return str(config["clusters"][0]["cluster"]["server"])
-
-    def _cluster_up(self, bins: Binaries) -> None:
-        exists = (self.cluster_dir / "kwok.yaml").exists()
-        if exists and not (self.pki_dir / "apiserver-kubelet-client.crt").exists():
-            raise LabError(
-                _("this sandbox was made before its nodes were real, and its apiserver cannot reach kubelets"),
-                fix=_("run `rolloutlab sandbox down --delete`, then `rolloutlab sandbox up` (images are kept)"),
-            )
-        pki.ensure(self.pki_dir, self._identities())
-        if exists:
-            if all(self.component_running().values()) and self._served(bins):
-                self.say(_("cluster: already running"))
-            else:
-                self.say(_("cluster: starting the stopped components"))
-                # kwokctl counts a killed component that is still a zombie (not yet reaped) as running, and
-                # would not start it again: its pid file goes, so kwokctl sees it stopped, as we do.
-                for name, running in self.component_running().items():
-                    if not running:
-                        (self.cluster_dir / "pids" / f"{name}.pid").unlink(missing_ok=True)
-                proc = self._kwokctl(bins, "start", "cluster", "--name", CLUSTER)
-                self._check(proc, what="kwokctl start cluster")
-        else:
-            self.say(
-                _(
-                    "cluster: creating (Kubernetes {KUBERNETES}, etcd {ETCD}, kwok {KWOK})",
-                    KUBERNETES=versions.KUBERNETES,
-                    ETCD=versions.ETCD,
-                    KWOK=versions.KWOK,
-                )
-            )
-            config = self.paths.sandbox / "kwokctl-config.yaml"
-            config.parent.mkdir(parents=True, exist_ok=True)
-            config.write_text(kwokctl_config(pki_dir=self.pki_dir))
-            proc = self._kwokctl(
-                bins, "--config", str(config), "create", "cluster", "--name", CLUSTER,
-                # kwok's controller simulates nodes; the sandbox's nodes are real kubelets, so it is not started
-                # (nor built).
-                "--disable", "kwok-controller",
-                # "" keeps kwokctl from writing a context into the user's ~/.kube/config.
-                "--kubeconfig", "", "--wait", "0s",
-            )  # fmt: skip
-            self._check(proc, what="kwokctl create cluster")
-        self._wait_served(bins)
-        self.paths.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._cluster_kubeconfig(), self.paths.kubeconfig)
-        self.paths.kubeconfig.chmod(0o600)
-
-    def _check(self, proc: process.Result, *, what: str) -> None:
-        if proc.returncode == 0:
-            return
-        lines = [line for line in (proc.stderr + proc.stdout).strip().splitlines() if line.strip()]
-        raise LabError(_("{what} failed: {items}", what=what, items=" | ".join(lines[-3:])), fix=self._half_up_fix())
-
-    def _served(self, bins: Binaries) -> bool:
-        proc = kubectl.run(
-            ["get", "--raw", "/readyz"], kubeconfig=self._cluster_kubeconfig(), kubectl=bins.kubectl, timeout=10
-        )
-        return proc.returncode == 0
-
-    def _wait_served(self, bins: Binaries) -> None:
-        started = time.monotonic()
-
-        def state() -> str:
-            if self._cluster_kubeconfig().exists() and self._served(bins):
-                return "served"
-            # A kube-apiserver still not running after its first 20 s is not coming: no need to wait the rest.
-            gone = not self.component_running().get("kube-apiserver", False)
-            return "gone" if gone and time.monotonic() - started > SERVE_TIMEOUT - 100 else ""
-
-        if waiting.until(state, seconds=SERVE_TIMEOUT, every=0.25) == "served":
-            return
-        raise LabError(
-            _(
-                "the sandbox's kube-apiserver did not become ready within {SERVE_TIMEOUT:.0f} s",
-                SERVE_TIMEOUT=SERVE_TIMEOUT,
-            ),
-            fix=self._half_up_fix(),
-        )
 
     def _engine_up(self) -> EngineState:
         try:
@@ -352,19 +199,12 @@ class Sandbox:
         """Stop what `up` started (and, with `delete`, the cluster's state); images in the registry stay."""
         kube_dir = self._cached("kubernetes", f"v{versions.KUBERNETES}")
         stopped = self.nodes.down(kube_proxy=kube_dir / "kube-proxy" if kube_dir else None, delete=delete)
-        if (self.cluster_dir / "kwok.yaml").exists():
+        if self.control.exists():
             bins = self.binaries(build=False)
             if delete:
-                # Our own kubeconfig, never the user's: kwokctl removes the cluster's context from it.
-                proc = self._kwokctl(
-                    bins, "delete", "cluster", "--name", CLUSTER, "--kubeconfig", str(self.paths.kubeconfig)
-                )
-                self._check(proc, what="kwokctl delete cluster")
-                self.paths.kubeconfig.unlink(missing_ok=True)
+                self.control.delete(bins)
                 stopped.append("cluster (deleted)")
-            elif any(self.component_running().values()):
-                proc = self._kwokctl(bins, "stop", "cluster", "--name", CLUSTER)
-                self._check(proc, what="kwokctl stop cluster")
+            elif self.control.stop(bins):
                 stopped.append("cluster")
         if self.registry.state().owner in ("process", "container"):
             self.registry.down()
@@ -379,12 +219,12 @@ class Sandbox:
             self._cached(n, v) for n, v in (("kubernetes", f"v{versions.KUBERNETES}"),
                                             ("etcd", f"v{versions.ETCD}"), ("kwok", f"v{versions.KWOK}"))
         )  # fmt: skip
-        components = self.component_running()
+        components = self.control.component_running()
         ready = False
         nodes = 0
         if bins_ok and components.get("kube-apiserver") and self.paths.kubeconfig.exists():
             bins = self.binaries(build=False)
-            ready = self._served(bins)
+            ready = self.control.served(bins)
             if ready:
                 nodes = len(self.nodes.ready_nodes(admin_kubeconfig=self.paths.kubeconfig, kubectl_path=bins.kubectl))
         return Status(

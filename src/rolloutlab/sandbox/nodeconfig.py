@@ -21,6 +21,8 @@ from rolloutlab.images.credentials import Login
 POD_RANGE = "10.244.0.0/16"
 SERVICE_RANGE = "10.96.0.0/24"
 SERVICE_IP = "10.96.0.1"
+# NodePorts stop below the ports kwokctl takes for the control plane (from 32767 down).
+NODE_PORT_RANGE = "30000-32699"
 VOID_BRIDGE = "rl-void"
 BRIDGE_PREFIX = "rl-"
 CGROUP_PARENT = "rolloutlab"

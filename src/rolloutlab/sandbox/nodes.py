@@ -240,6 +240,13 @@ class RealNodes:
         self.proxy.start(argv=[str(bins.kube_proxy), "--config", str(config_file)], env=env)
         self._started(self.proxy, what="kube-proxy")
 
+    def forget_dead_proxy(self, *, kube_proxy: Path) -> None:
+        """Remove the rules of a kube-proxy that was killed: they still send ports to pods that are gone, and
+        one of those ports may now be the apiserver's. Done before the control plane starts; the new kube-proxy
+        writes its own."""
+        if self.proxy.pid() is None and kube_proxy.exists():
+            hostnet.run([str(kube_proxy), "--cleanup"], check=False)
+
     def ready_nodes(self, *, admin_kubeconfig: Path, kubectl_path: str) -> list[str]:
         proc = kubectl.run(["get", "nodes", "-o", "json"], kubeconfig=admin_kubeconfig, kubectl=kubectl_path,
                            timeout=15)  # fmt: skip

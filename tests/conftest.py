@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -77,6 +79,22 @@ def kube(sandbox: SandboxInfo) -> Iterator[Kubectl]:
 # as on the day before class: more at once on 2 cores starved the app's readiness probe (a pod briefly unready, an
 # "available" count one below the lesson's bound).
 STUDENT_PARTS = (("00", "01", "02"), ("03",), ("04",), ("05",))
+LABS_TIMEOUT = 1800.0
+
+# That run starts with the session, in a process of its own (tests/suite_labs.py), and lasts about six minutes,
+# mostly spent waiting on rollouts: the tests that cannot disturb it run meanwhile. These wait until it is over:
+# the ones that read its results, stop or kill parts of the sandbox (`box`), or remove tags they did not push
+# (`registry_restored`); and those marked `alone`, which count kernels or namespaces of the whole machine or drive
+# a browser (slowed down beside the labs, a browser test fails for nothing).
+AFTER_THE_LABS = {"lab_runs", "validated", "box", "registry_restored"}
+
+
+def _after_the_labs(item: pytest.Item) -> bool:
+    return bool(AFTER_THE_LABS & set(getattr(item, "fixturenames", ()))) or item.get_closest_marker("alone") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_after_the_labs)  # stable: each group keeps the files' order
 
 
 @dataclass
@@ -90,29 +108,79 @@ class LabRuns:
     klass: Path  # the class's folder (class.json, kubeconfigs)
 
 
-@pytest.fixture(scope="session")
-def lab_runs(sandbox, tmp_path_factory) -> Iterator[LabRuns]:
+@dataclass
+class BackgroundLabs:
+    process: subprocess.Popen[bytes]
+    out: Path
+    namespaces: list[str]
+    klass: Path
+    log: Path
+    priority: int  # the session's own, given back when the labs are over
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[BackgroundLabs | None]:
+    """Start the run of every lab if this session has a test that reads it, and the sandbox is up (if not,
+    `lab_runs` fails with the sandbox's own message)."""
     from rolloutlab.course import classroom, validate
 
+    if not any(AFTER_THE_LABS & {"lab_runs", "validated"} & set(getattr(i, "fixturenames", ()))
+               for i in request.session.items):  # fmt: skip
+        yield None
+        return
+    try:
+        info: SandboxInfo = request.getfixturevalue("sandbox")
+    except pytest.fail.Exception:
+        yield None
+        return
     out = tmp_path_factory.mktemp("labs")
-    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
+    env = {"KUBECONFIG": str(info.kubeconfig), "LAB_REGISTRY": info.registry}
+    room = classroom.Classroom(context=None, kubeconfig=str(info.kubeconfig))
     klass = tmp_path_factory.mktemp("class")
     suffix = uuid.uuid4().hex[:5]
     names = [f"runner{n}-{suffix}" for n in range(len(STUDENT_PARTS) + 1)]
     room.create(names=names, out=klass)
     english = repository().labs_in("en")
-    seats = [validate.Seat(namespace=name, kubeconfig=klass / name / "kubeconfig",
-                           labs=tuple(validate.find_labs(labs_dir=english, chosen=list(part))))
+    seats = [{"namespace": name, "kubeconfig": str(klass / name / "kubeconfig"),
+              "labs": [str(p) for p in validate.find_labs(labs_dir=english, chosen=list(part))]}
              for name, part in zip(names, STUDENT_PARTS, strict=False)]  # fmt: skip
-    french = validate.find_lab_sets(languages=("fr",), chosen=None)
+    french = [str(p) for p in validate.find_lab_sets(languages=("fr",), chosen=None)]
+    spec = out.parent / f"{out.name}-spec.json"
+    spec.write_text(json.dumps({"out": str(out), "env": env, "labs": french, "seats": seats, "jobs": 3}))
+    log = out.parent / f"{out.name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, str(Path(__file__).parent / "suite_labs.py"), str(spec)],
+                                   stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "CI": "true"})  # fmt: skip
+    # The labs come first for the processor: the tests beside them are the ones that only wait on Kubernetes.
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, before + 10)
+    running = BackgroundLabs(process=process, out=out, namespaces=names, klass=klass, log=log, priority=before)
     try:
-        # Everything ends here, before any test goes on: nothing else runs beside the labs (a browser test slowed
-        # down by a lab run in the background is a false failure).
-        results = validate.validate(labs=french, out_dir=out, env=env, jobs=3, seats=seats)
-        yield LabRuns(results={r.lab: r for r in results}, out=out, namespaces=names, klass=klass)
+        yield running
     finally:
+        os.setpriority(os.PRIO_PROCESS, 0, before)
+        if process.poll() is None:  # the session was cut short: validate stops its kernels and namespaces
+            process.terminate()
+            process.wait(timeout=180)
         room.delete(out=klass)
+
+
+@pytest.fixture(scope="session")
+def lab_runs(sandbox, _labs_in_background: BackgroundLabs | None) -> LabRuns:
+    from rolloutlab.course.validate import LabResult
+
+    running = _labs_in_background
+    assert running is not None, "the labs were not started (is the sandbox up?)"
+    try:
+        code = running.process.wait(timeout=LABS_TIMEOUT)
+    finally:
+        os.setpriority(os.PRIO_PROCESS, 0, running.priority)
+    report = running.out / "report.json"
+    if code != 0 or not report.exists():
+        pytest.fail(f"the labs' run failed ({code}): {running.log.read_text()[-3000:]}")
+    results = [LabResult(**lab) for lab in json.loads(report.read_text())["labs"]]
+    return LabRuns(results={r.lab: r for r in results}, out=running.out, namespaces=running.namespaces,
+                   klass=running.klass)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +188,34 @@ def validated(lab_runs):
     """Every lab, in English and in French, run once by `validate` 3 at a time: the French ones each in a fresh
     namespace of the sandbox, the English ones as class students; results by `en/02-deploy-and-set-image`."""
     return lab_runs.out, lab_runs.results
+
+
+@dataclass(frozen=True)
+class LabPlace:
+    """Where a test runs a lab itself: the namespaces' keeper `run_lab` wants, and the one namespace it runs in."""
+
+    namespaces: Any
+    namespace: str
+    env: dict[str, str]
+
+
+@pytest.fixture
+def lab_place(sandbox) -> Iterator[LabPlace]:
+    """A namespace for a lab the test runs itself; afterwards the tags that lab pushed (read from its lab state, as
+    validate does) and the namespace go. Other runs' tags stay: this can run beside the suite's lab run."""
+    from rolloutlab.course import validate
+    from rolloutlab.lab import images, state
+
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    settings = LabSettings.from_env(env)
+    namespaces = validate.Namespaces(settings=settings)
+    namespace = namespaces.create("labt")
+    try:
+        yield LabPlace(namespaces=namespaces, namespace=namespace, env=env)
+    finally:
+        pushed = state.pushed_tags(state.read_in(namespace, kubeconfig=str(sandbox.kubeconfig), context=None))
+        images.remove_tags(settings=settings, chosen=pushed)
+        namespaces.delete_all()
 
 
 @pytest.fixture

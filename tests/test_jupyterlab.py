@@ -17,6 +17,9 @@ import pytest
 from helpers import chromium, wait_for
 from rolloutlab.course import jupyter
 
+# Counts the machine's kernels and namespaces, or drives a browser: never beside the suite's lab run.
+pytestmark = pytest.mark.alone
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

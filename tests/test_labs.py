@@ -250,15 +250,14 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     assert set(phases) <= {"Terminating"}
 
 
-def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, *, lang: str) -> dict:
+def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, place, *, lang: str) -> dict:
     """Lab 02 of `lang` run by validate with `1.0.1` typed in `set image`; the one failing check. (The French path
     is played by validate's own detour, `1.0` typed, in the suite's shared run.)"""
-    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
     typed = f"!kubectl set image deployment/first-app first-app-k8s={sandbox.registry}/first-app-k8s:1.0.1\n"
     typed += "!kubectl rollout status deployment/first-app --timeout=10s"
     lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == lang)
-    result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces, answers={"02.3": typed})
+    result = validate.run_lab(lab02, out_dir=tmp_path, env=place.env, namespaces=place.namespaces,
+                              namespace=place.namespace, answers={"02.3": typed})  # fmt: skip
     assert not result.ok
     failed = [c for c in result.checks if not c["ok"]]
     assert len(failed) == 1, failed
@@ -266,9 +265,9 @@ def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, *, lang: str) -> dict:
 
 
 @pytest.mark.sandbox
-def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path, registry_restored):
+def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path, lab_place):
     """Lab 02 played with `1.0.1` typed in `set image`: the check names the typed tag and the registry's tags."""
-    failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lang="en")
+    failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lab_place, lang="en")
     assert failed["name"] == "02.3 rollout"
     message = failed["message"]
     assert "'1.0.1', which is not in the registry" in message
@@ -299,13 +298,11 @@ def test_a_french_student_who_typed_a_missing_tag_then_the_right_one_passes(vali
 
 
 @pytest.mark.sandbox
-def test_a_stuck_student_solves_a_step_and_goes_on(sandbox, tmp_path, registry_restored):
+def test_a_stuck_student_solves_a_step_and_goes_on(tmp_path, lab_place):
     """Lab 02 with only `lab.solve("02.3")` typed in the set-image exercise: the step is done and the lab ends green."""
-    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
-    namespaces = validate.Namespaces(settings=validate.LabSettings.from_env({**env}))
     lab02 = next(p for p in LABS if p.stem.startswith("02"))
-    result = validate.run_lab(lab02, out_dir=tmp_path, env=env, namespaces=namespaces,
-                              answers={"02.3": 'lab.solve("02.3")'})  # fmt: skip
+    result = validate.run_lab(lab02, out_dir=tmp_path, env=lab_place.env, namespaces=lab_place.namespaces,
+                              namespace=lab_place.namespace, answers={"02.3": 'lab.solve("02.3")'})  # fmt: skip
     assert result.ok, result.error
     assert any(c["name"] == "02.3 rollout" and c["ok"] for c in result.checks)
 

@@ -19,12 +19,15 @@ from rolloutlab.course import jupyter
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _kernels() -> set[int]:
+def _kernels(home: Path) -> set[int]:
+    """The kernels started for ROLLOUTLAB_HOME=`home`: this test's, never those of the suite's lab run beside it."""
     found = set()
+    mark = f"ROLLOUTLAB_HOME={home}".encode()
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                if b"ipykernel_launcher" in (proc / "cmdline").read_bytes():
+                if (b"ipykernel_launcher" in (proc / "cmdline").read_bytes()
+                        and mark in (proc / "environ").read_bytes().split(b"\0")):  # fmt: skip
                     found.add(int(proc.name))
             except OSError:
                 pass
@@ -43,7 +46,6 @@ def _namespaces(sandbox, prefix: str) -> dict[str, bool]:
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
 def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     """Mid-lab signal: exit 128+n, one line naming it, no kernel, the lab's namespace deleted, no private folder."""
-    before = _kernels()
     home = tmp_path / "home"
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry, "CI": "true",
            "ROLLOUTLAB_HOME": str(home)}  # fmt: skip
@@ -51,9 +53,9 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert "03-failed-rollout: started" in proc.stdout.readline()
-    wait_for(lambda: _kernels() - before, timeout=60, what="the lab's kernel")
+    wait_for(lambda: _kernels(home), timeout=60, what="the lab's kernel")
     wait_for(lambda: any((home / "kernels").glob("*/kubeconfig")), timeout=60, what="the lab to open")
-    namespace = [n for n, active in _namespaces(sandbox, "lab03-").items() if active]
+    namespace = [n for n, active in _namespaces(sandbox, "lab03-en-").items() if active]
     assert len(namespace) == 1
     proc.send_signal(stop)
     _, err = proc.communicate(timeout=120)
@@ -61,7 +63,7 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     assert err.strip().splitlines() == [
         f"rolloutlab: stopped by {stop.name}; what it had started was stopped and removed"
     ]
-    assert _kernels() - before == set()
+    assert _kernels(home) == set()
     assert _namespaces(sandbox, namespace[0]).get(namespace[0]) in (None, False)
     assert list((home / "kernels").iterdir()) == []
 
@@ -69,8 +71,8 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
 @pytest.mark.sandbox
 def test_rolloutlab_lab_stopped_by_sigterm_stops_its_kernels(sandbox, tmp_path):
     """JupyterLab with a running kernel, SIGTERM to `rolloutlab lab`: the server and the kernel are gone, one line."""
-    before = _kernels()
-    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "ROLLOUTLAB_HOME": str(tmp_path / "home")}
+    home = tmp_path / "home"
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "ROLLOUTLAB_HOME": str(home)}
     port = jupyter.free_port(18988)
     proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -88,12 +90,12 @@ def test_rolloutlab_lab_stopped_by_sigterm_stops_its_kernels(sandbox, tmp_path):
         return answer.status_code == 201
 
     wait_for(started, timeout=60, what="JupyterLab to start a kernel")
-    wait_for(lambda: _kernels() - before, timeout=60, what="the kernel process")
+    wait_for(lambda: _kernels(home), timeout=60, what="the kernel process")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=90)
     assert proc.returncode == 143
     assert err.strip().splitlines()[-1] == "rolloutlab: stopped by SIGTERM; what it had started was stopped and removed"
     deadline = time.monotonic() + 10
-    while _kernels() - before and time.monotonic() < deadline:
+    while _kernels(home) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _kernels() - before == set()
+    assert _kernels(home) == set()

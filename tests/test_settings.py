@@ -29,3 +29,11 @@ def test_registry_url_is_refused_with_the_right_form():
     """A URL in LAB_REGISTRY is a common slip; the message shows the host:port form."""
     with pytest.raises(LabError, match="host:port"):
         LabSettings.from_env({"LAB_REGISTRY": "http://localhost:5001"})
+
+
+def test_live_view_is_on_for_a_student_and_off_when_asked():
+    """A student's figures redraw while they record; LAB_LIVE_VIEW=off (validate's kernels) draws them once."""
+    assert LabSettings.from_env({}).live_view
+    assert LabSettings.from_env({"LAB_LIVE_VIEW": "on"}).live_view
+    for off in ("off", "0", "no", "OFF "):
+        assert not LabSettings.from_env({"LAB_LIVE_VIEW": off}).live_view

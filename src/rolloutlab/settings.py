@@ -35,6 +35,8 @@ class LabSettings:
     context: str | None
     kubeconfig: str | None
     repository: str = REPOSITORY
+    # A recording's figure redrawn while it records (LAB_LIVE_VIEW=off: drawn once, at the end).
+    live_view: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LabSettings:
@@ -51,6 +53,7 @@ class LabSettings:
             context=env.get("LAB_CONTEXT") or None,
             kubeconfig=env.get("LAB_KUBECONFIG") or env.get("KUBECONFIG") or None,
             repository=env.get("LAB_REPOSITORY", REPOSITORY).strip() or REPOSITORY,
+            live_view=env.get("LAB_LIVE_VIEW", "on").strip().lower() not in ("off", "0", "no", "false"),
         )
 
     @property

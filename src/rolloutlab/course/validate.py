@@ -183,6 +183,9 @@ def run_lab(
     own = namespace is None
     namespace = namespace or namespaces.create(namespace_prefix(path))
     kernel_env = {**os.environ, **env, "LAB_NAMESPACE": namespace, "LAB_ARTIFACTS": str(artifacts.resolve())}
+    # Nobody watches a validate run's figures redraw, and each live frame costs about a second of processor: with
+    # three labs recording at once on 2 cores they took the cores from the app's pods. The final figures remain.
+    kernel_env["LAB_LIVE_VIEW"] = "off"
     if lang:
         kernel_env["LAB_LANG"] = lang  # a French lab speaks French, whatever the instructor's own LAB_LANG
     started = time.monotonic()

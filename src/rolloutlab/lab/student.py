@@ -252,8 +252,8 @@ class Lab:
         if name in self.recordings:
             self.recordings.pop(name).stop()
         url = self.app.url if requests else None
-        self.recordings[name] = Recording(namespace=self.settings.namespace, deployment=deployment, live=live,
-                                          url=url)  # fmt: skip
+        self.recordings[name] = Recording(namespace=self.settings.namespace, deployment=deployment,
+                                          live=live and self.settings.live_view, url=url)  # fmt: skip
 
     def stop(self, name: str) -> Timeline:
         found = self.recordings.get(name)

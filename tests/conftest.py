@@ -86,7 +86,8 @@ LABS_TIMEOUT = 1800.0
 # the ones that read its results, stop or kill parts of the sandbox (`box`), or remove tags they did not push
 # (`registry_restored`); and those marked `alone`, which count kernels or namespaces of the whole machine or drive
 # a browser (slowed down beside the labs, a browser test fails for nothing).
-AFTER_THE_LABS = {"lab_runs", "validated", "box", "registry_restored"}
+READS_THE_LABS = {"lab_runs", "validated"}
+AFTER_THE_LABS = READS_THE_LABS | {"box", "registry_restored"}
 
 
 def _after_the_labs(item: pytest.Item) -> bool:
@@ -124,8 +125,7 @@ def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Ite
     `lab_runs` fails with the sandbox's own message)."""
     from rolloutlab.course import classroom, validate
 
-    if not any(AFTER_THE_LABS & {"lab_runs", "validated"} & set(getattr(i, "fixturenames", ()))
-               for i in request.session.items):  # fmt: skip
+    if not any(READS_THE_LABS & set(getattr(i, "fixturenames", ())) for i in request.session.items):
         yield None
         return
     try:

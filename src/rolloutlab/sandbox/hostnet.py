@@ -261,6 +261,12 @@ def delete_chains(names: Sequence[str]) -> list[str]:
     return deleted
 
 
+def clear_proxy_rules(kube_proxy: Path) -> None:
+    """kube-proxy's own rules (Services, NodePorts), removed by kube-proxy itself; to be called with it stopped."""
+    if kube_proxy.exists():
+        run([str(kube_proxy), "--cleanup"], check=False)
+
+
 def sweep(*, run_root: Path, state_dirs: Sequence[Path], kube_proxy: Path | None) -> dict[str, int]:
     """Remove what real nodes leave on the machine; what stays is the nodes' images (their containerd roots)."""
     done = {"processes": kill_cgroup_tree(), "shims": kill_shims(run_root=run_root)}
@@ -268,8 +274,8 @@ def sweep(*, run_root: Path, state_dirs: Sequence[Path], kube_proxy: Path | None
     done["netns"] = delete_pod_netns()
     done["cgroups"] = remove_cgroups()
     done["bridges"] = len(delete_bridges())
-    if kube_proxy is not None and kube_proxy.exists():
-        run([str(kube_proxy), "--cleanup"], check=False)
+    if kube_proxy is not None:
+        clear_proxy_rules(kube_proxy)
     done["chains"] = len(delete_chains([BOUNDARY_CHAIN, *KUBE_CHAINS]))
     with contextlib.suppress(LabError):
         run(["rm", "-rf", str(run_root)], check=False)

@@ -244,8 +244,8 @@ class RealNodes:
         """Remove the rules of a kube-proxy that was killed: they still send ports to pods that are gone, and
         one of those ports may now be the apiserver's. Done before the control plane starts; the new kube-proxy
         writes its own."""
-        if self.proxy.pid() is None and kube_proxy.exists():
-            hostnet.run([str(kube_proxy), "--cleanup"], check=False)
+        if self.proxy.pid() is None:
+            hostnet.clear_proxy_rules(kube_proxy)
 
     def ready_nodes(self, *, admin_kubeconfig: Path, kubectl_path: str) -> list[str]:
         proc = kubectl.run(["get", "nodes", "-o", "json"], kubeconfig=admin_kubeconfig, kubectl=kubectl_path,

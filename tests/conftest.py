@@ -120,9 +120,9 @@ class BackgroundLabs:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[BackgroundLabs | None]:
+def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[BackgroundLabs | str | None]:
     """Start the run of every lab if this session has a test that reads it, and the sandbox is up (if not,
-    `lab_runs` fails with the sandbox's own message)."""
+    `lab_runs` fails with the sandbox's own message; if it cannot start, with why, as a string)."""
     from rolloutlab.course import classroom, validate
 
     if not any(READS_THE_LABS & set(getattr(i, "fixturenames", ())) for i in request.session.items):
@@ -139,7 +139,13 @@ def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Ite
     klass = tmp_path_factory.mktemp("class")
     suffix = uuid.uuid4().hex[:5]
     names = [f"runner{n}-{suffix}" for n in range(len(STUDENT_PARTS) + 1)]
-    room.create(names=names, out=klass)
+    try:
+        room.create(names=names, out=klass)
+    except Exception as exc:  # an autouse fixture's error would fail every test: only the labs' readers fail
+        yield f"the suite's class could not be made: {exc}"
+        if (klass / "class.json").exists():  # what it made before failing
+            room.delete(out=klass)
+        return
     english = repository().labs_in("en")
     seats = [{"namespace": name, "kubeconfig": str(klass / name / "kubeconfig"),
               "labs": [str(p) for p in validate.find_labs(labs_dir=english, chosen=list(part))]}
@@ -166,11 +172,13 @@ def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Ite
 
 
 @pytest.fixture(scope="session")
-def lab_runs(sandbox, _labs_in_background: BackgroundLabs | None) -> LabRuns:
+def lab_runs(sandbox, _labs_in_background: BackgroundLabs | str | None) -> LabRuns:
     from rolloutlab.course.validate import LabResult
 
     running = _labs_in_background
     assert running is not None, "the labs were not started (is the sandbox up?)"
+    if isinstance(running, str):
+        pytest.fail(running)
     try:
         code = running.process.wait(timeout=LABS_TIMEOUT)
     finally:

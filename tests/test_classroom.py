@@ -111,3 +111,19 @@ def test_unknown_context_is_one_line(sandbox, tmp_path):
     room = classroom.Classroom(context="no-such-context", kubeconfig=str(sandbox.kubeconfig))
     with pytest.raises(LabError, match="no-such-context"):
         room.create(names=["nobody-here"], out=tmp_path)
+
+
+@pytest.mark.sandbox
+def test_a_class_id_that_looks_like_a_number_is_still_a_label(sandbox, tmp_path, monkeypatch):
+    """A class id of hex digits that YAML readers take for a number (123456e7) is created and deleted as a label."""
+    name = f"t-num-{uuid.uuid4().hex[:6]}"  # before uuid4 is made to give the number-like id
+    monkeypatch.setattr(classroom.uuid, "uuid4", lambda: uuid.UUID("123456e7" + "0" * 24))
+    room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
+    room.create(names=[name], out=tmp_path)
+    try:
+        kubectl = [sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig)]
+        label = subprocess.run([*kubectl, "get", "namespace", name, "-o", "jsonpath={.metadata.labels}"],
+                               capture_output=True, text=True, check=True)  # fmt: skip
+        assert '"123456e7"' in label.stdout
+    finally:
+        room.delete(out=tmp_path)

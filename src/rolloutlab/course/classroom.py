@@ -146,7 +146,10 @@ class Classroom:
         students = []
         try:
             for name in names:
-                self._kubectl("apply", "-f", "-", input_text=yaml.safe_dump_all(self._objects(name, class_id)))
+                # JSON, not YAML: a class id such as 123456e7 is a string to PyYAML, which leaves it unquoted, and
+                # a number to kubectl's YAML reader, which then refuses it as a label.
+                objects = {"apiVersion": "v1", "kind": "List", "items": self._objects(name, class_id)}
+                self._kubectl("apply", "-f", "-", input_text=json.dumps(objects))
                 made["namespaces"].append(name)
                 made["clusterroles"].append(f"rolloutlab-student-{name}")
                 made["clusterrolebindings"].append(f"rolloutlab-student-{name}")

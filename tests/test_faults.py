@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rolloutlab import kubectl
+from rolloutlab import kubectl, versions
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.engine import Engine
@@ -88,6 +88,18 @@ def test_env_prints_export_lines(tmp_path):
         f"export KUBECONFIG={tmp_path}/sandbox/kubeconfig",
         "export LAB_REGISTRY=localhost:5001",
     ]
+
+
+@pytest.mark.sandbox
+def test_env_puts_the_sandboxs_own_kubectl_first(sandbox):
+    """With the sandbox built, a shell that evals `sandbox env` runs the sandbox's kubectl for `kubectl`: its
+    cluster's version exactly, whatever kubectl (or version dispatcher) the machine has on PATH."""
+    script = 'eval "$(rolloutlab sandbox env)"; command -v kubectl; kubectl version --client -o json'
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    where, _, version = proc.stdout.partition("\n")
+    assert where == sandbox.kubectl
+    assert f'"gitVersion": "v{versions.KUBERNETES}"' in version
 
 
 def test_real_nodes_without_root_say_so(monkeypatch):

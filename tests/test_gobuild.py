@@ -22,7 +22,7 @@ def test_staging_modules_are_read_from_the_release_go_mod():
 def test_kubernetes_wrapper_replaces_staging_with_published_twins():
     """The wrapper go.mod pins k8s.io/kubernetes and points each staging module at v0.MINOR.PATCH."""
     release = versions.Release.parse("1.33.13")
-    component = gobuild.kubernetes_component(release=release, go_mod=RECORDED_GO_MOD, with_kubectl=False)
+    component = gobuild.kubernetes_component(release=release, go_mod=RECORDED_GO_MOD)
     text = gobuild.wrapper_go_mod(component)
     assert "\tk8s.io/kubernetes v1.33.13" in text
     assert "\tk8s.io/client-go => k8s.io/client-go v0.33.13" in text
@@ -34,19 +34,27 @@ def test_kubernetes_wrapper_replaces_staging_with_published_twins():
 def test_kubernetes_binaries_are_version_stamped():
     """kwokctl reads `--version`: the build stamps gitVersion, gitMajor and gitMinor."""
     release = versions.Release.parse("1.33.13")
-    component = gobuild.kubernetes_component(release=release, go_mod=RECORDED_GO_MOD, with_kubectl=True)
+    component = gobuild.kubernetes_component(release=release, go_mod=RECORDED_GO_MOD)
     flags = " ".join(component.ldflags)
     assert "k8s.io/component-base/version.gitVersion=v1.33.13" in flags
     assert "version.gitMinor=33" in flags
-    assert component.commands["kubectl"] == "k8s.io/kubernetes/cmd/kubectl"
+
+
+def test_kubectl_is_built_apart_from_the_same_wrapper():
+    """kubectl has a folder of its own (what `sandbox env` puts on PATH holds nothing else), stamped and pinned
+    exactly as the cluster's binaries."""
+    kubernetes = gobuild.kubernetes_component(release=versions.Release.parse("1.33.13"), go_mod=RECORDED_GO_MOD)
+    component = gobuild.kubectl_component(kubernetes)
+    assert component.commands == {"kubectl": "k8s.io/kubernetes/cmd/kubectl"}
+    assert component.folder == "kubectl-v1.33.13"
+    assert gobuild.wrapper_go_mod(component).splitlines()[1:] == gobuild.wrapper_go_mod(kubernetes).splitlines()[1:]
+    assert component.ldflags == kubernetes.ldflags
 
 
 def test_go_mod_without_staging_is_refused():
     """A go.mod that lists no staging modules means a wrong pin, said as such."""
     with pytest.raises(LabError, match="no staging modules"):
-        gobuild.kubernetes_component(
-            release=versions.Release.parse("1.33.13"), go_mod="module k8s.io/kubernetes\n", with_kubectl=False
-        )
+        gobuild.kubernetes_component(release=versions.Release.parse("1.33.13"), go_mod="module k8s.io/kubernetes\n")
 
 
 def test_tools_file_imports_every_command():

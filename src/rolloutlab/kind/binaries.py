@@ -1,5 +1,5 @@
 """What a kind cluster is made of, built here from the Go module proxy and cached like the sandbox's binaries: the
-`kind` command, kubeadm and kubectl for the nodes, CoreDNS, and (from the sandbox's own build) the control plane,
+`kind` command, kubeadm for the nodes, CoreDNS, and (from the sandbox's own build) kubectl, the control plane,
 kubelet, kube-proxy, etcd and pause."""
 
 from __future__ import annotations
@@ -49,13 +49,9 @@ def coredns_component() -> gobuild.Component:
 
 
 def kubeadm_component(kubernetes: gobuild.Component) -> gobuild.Component:
-    """kubeadm and kubectl, built from the same wrapper as the sandbox's Kubernetes but cached apart, so that the
-    sandbox's own build is not redone when kind is first set up."""
-    return dataclasses.replace(
-        kubernetes,
-        name="kubeadm",
-        commands={"kubeadm": "k8s.io/kubernetes/cmd/kubeadm", "kubectl": "k8s.io/kubernetes/cmd/kubectl"},
-    )
+    """kubeadm, built from the same wrapper as the sandbox's Kubernetes but cached apart, so that the sandbox's own
+    build is not redone when kind is first set up."""
+    return dataclasses.replace(kubernetes, name="kubeadm", commands={"kubeadm": "k8s.io/kubernetes/cmd/kubeadm"})
 
 
 def build(sandbox: Sandbox) -> KindBinaries:
@@ -69,7 +65,7 @@ def build(sandbox: Sandbox) -> KindBinaries:
     return KindBinaries(
         kind=folders["kind"] / "kind",
         kubeadm=folders["kubeadm"] / "kubeadm",
-        kubectl=folders["kubeadm"] / "kubectl",
+        kubectl=Path(found.kubectl),
         kubelet=found.nodes.kubelet,
         kube_apiserver=found.kube_apiserver,
         kube_controller_manager=found.kube_controller_manager,

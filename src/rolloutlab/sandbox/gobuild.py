@@ -7,6 +7,7 @@ refuses modules with `replace` lines, and Kubernetes (like etcd) points its stag
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -52,7 +53,7 @@ def staging_modules(go_mod: str) -> list[str]:
     return sorted(set(found))
 
 
-def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl: bool) -> Component:
+def kubernetes_component(*, release: versions.Release, go_mod: str) -> Component:
     """The control-plane and node binaries of `release`, with staging modules replaced by their published twins."""
     stamp = [
         f"-X k8s.io/component-base/version.gitVersion={release.tag}",
@@ -71,8 +72,6 @@ def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl
         "kubelet": "k8s.io/kubernetes/cmd/kubelet",
         "kube-proxy": "k8s.io/kubernetes/cmd/kube-proxy",
     }
-    if with_kubectl:
-        commands["kubectl"] = "k8s.io/kubernetes/cmd/kubectl"
     staging = staging_modules(go_mod)
     if not staging:
         raise LabError(
@@ -89,6 +88,13 @@ def kubernetes_component(*, release: versions.Release, go_mod: str, with_kubectl
         ldflags=tuple(stamp),
         godebug=godebug.group(1) if godebug else None,
     )
+
+
+def kubectl_component(kubernetes: Component) -> Component:
+    """kubectl of the same release, from the same wrapper, in a folder of its own: `sandbox env` puts that folder
+    first on PATH. A kubectl found on PATH may be a version dispatcher (Google Cloud SDK's starts a second kubectl
+    for every command, twice the processor time), and the sandbox's own is its cluster's version exactly."""
+    return dataclasses.replace(kubernetes, name="kubectl", commands={"kubectl": "k8s.io/kubernetes/cmd/kubectl"})
 
 
 def etcd_component(*, version: str) -> Component:

@@ -5,11 +5,12 @@ kube-proxy), and a registry on localhost that the nodes pull from.
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rolloutlab import kubectl, progress, versions
+from rolloutlab import progress, versions
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
@@ -57,9 +58,10 @@ class Sandbox:
     def components(self) -> list[gobuild.Component]:
         release = versions.kubernetes_release()
         go_mod = self._kubernetes_go_mod(release)
-        with_kubectl = kubectl.find_kubectl() is None
+        kubernetes = gobuild.kubernetes_component(release=release, go_mod=go_mod)
         return [
-            gobuild.kubernetes_component(release=release, go_mod=go_mod, with_kubectl=with_kubectl),
+            kubernetes,
+            gobuild.kubectl_component(kubernetes),
             gobuild.etcd_component(version=versions.ETCD),
             gobuild.kwok_component(version=versions.KWOK),
         ]
@@ -79,9 +81,9 @@ class Sandbox:
         kube_dir = self._cached("kubernetes", f"v{versions.KUBERNETES}")
         etcd_dir = self._cached("etcd", f"v{versions.ETCD}")
         kwok_dir = self._cached("kwok", f"v{versions.KWOK}")
-        found_kubectl = kubectl.find_kubectl(built=kube_dir / "kubectl" if kube_dir else None)
+        kubectl_dir = self._cached("kubectl", f"v{versions.KUBERNETES}")
         pause_bin = self._pause_dir() / "pause"
-        if not (kube_dir and etcd_dir and kwok_dir and found_kubectl and pause_bin.exists()):
+        if not (kube_dir and etcd_dir and kwok_dir and kubectl_dir and pause_bin.exists()):
             if not build:
                 raise LabError(
                     _("the sandbox's binaries are not built yet"),
@@ -95,7 +97,7 @@ class Sandbox:
             kube_scheduler=kube_dir / "kube-scheduler",
             etcd=etcd_dir / "etcd",
             kwokctl=kwok_dir / "kwokctl",
-            kubectl=found_kubectl.path,
+            kubectl=str(kubectl_dir / "kubectl"),
             nodes=NodeBinaries(kubelet=kube_dir / "kubelet", kube_proxy=kube_dir / "kube-proxy", pause=pause_bin),
         )
 
@@ -215,8 +217,9 @@ class Sandbox:
 
     # -- status -------------------------------------------------------------------------------------------
     def status(self) -> Status:
+        kubernetes = f"v{versions.KUBERNETES}"
         bins_ok = all(
-            self._cached(n, v) for n, v in (("kubernetes", f"v{versions.KUBERNETES}"),
+            self._cached(n, v) for n, v in (("kubernetes", kubernetes), ("kubectl", kubernetes),
                                             ("etcd", f"v{versions.ETCD}"), ("kwok", f"v{versions.KWOK}"))
         )  # fmt: skip
         components = self.control.component_running()
@@ -251,6 +254,9 @@ class Sandbox:
             f"export KUBECONFIG={self.paths.kubeconfig}",
             f"export LAB_REGISTRY={self.registry.address}",
         ]
+        kubectl_dir = self._cached("kubectl", f"v{versions.KUBERNETES}")
+        if kubectl_dir:  # the cluster's own kubectl before any other: one process per command, its exact version
+            lines.append(f'export PATH={shlex.quote(str(kubectl_dir))}:"$PATH"')
         login = credentials.sandbox_login()
         if login:  # what scripts need to log in: `docker login -u "$LAB_REGISTRY_USER" --password-stdin`
             lines += [f"export LAB_REGISTRY_USER={login.username}", f"export LAB_REGISTRY_PASSWORD={login.password}"]

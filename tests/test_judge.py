@@ -472,3 +472,32 @@ def test_same_history_is_exact_for_the_step_whose_lesson_it_is():
     assert "lists revisions 1 (latest), 3 (2.0.0), 4 (1.0.0), this step expects 3 (2.0.0), 6 (1.0.0), 7 (latest)" in (
         result.message
     )
+
+
+# -- waiting as `kubectl rollout status` does ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [("deployed-latest", "done"), ("rolled-to-1.0.0", "done"), ("scaled-to-5", "done"), ("undone-to-1.0.0", "done"),
+     ("stuck-on-2.0.0", "failed"), ("typed-1.0.1", "waiting")],
+)  # fmt: skip
+def test_rollout_status_decides_as_kubectl_does(state, expected):
+    """One read of the Deployment says what `kubectl rollout status` would: done, still waiting, or failed at its
+    progress deadline."""
+    from rolloutlab.lab import helpers
+
+    assert helpers.rollout_status(seen(state).deployment) == expected
+
+
+def test_a_change_not_yet_observed_or_old_pods_still_going_is_waiting():
+    """A spec the controller has not seen yet, old pods still terminating, or updated pods not yet available: all
+    waiting, as kubectl says."""
+    from rolloutlab.lab import helpers
+
+    done = seen("rolled-to-1.0.0").deployment
+    unseen = copy.deepcopy(done)
+    unseen["metadata"]["generation"] += 1
+    old_left = copy.deepcopy(done)
+    old_left["status"]["replicas"] += 1
+    unavailable = copy.deepcopy(done)
+    unavailable["status"]["availableReplicas"] -= 1
+    assert [helpers.rollout_status(d) for d in (unseen, old_left, unavailable)] == ["waiting"] * 3

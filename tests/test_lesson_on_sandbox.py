@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from helpers import wait_for
-from rolloutlab.lab import images
+from helpers import deployment_manifest, push_scratch_image, wait_for
+from rolloutlab.lab import images, observe
 from rolloutlab.lab.manifests import lesson_yaml
 from rolloutlab.settings import LabSettings
 
@@ -71,3 +71,30 @@ def test_the_lesson_state_lives_in_the_namespace(kube, sandbox, monkeypatch):
     assert labels == {"app.kubernetes.io/managed-by": "rolloutlab"}
     lab = student.Lab("04", settings=settings, artifacts=Path("/nonexistent"), context="x")
     assert (lab.new_tag, lab.fix_tag) == ("1.1.7", "2.0.4")
+
+
+def test_one_read_picks_out_what_kubectl_selects_by_name_and_label(kube, sandbox, monkeypatch):
+    """A check's look at the cluster is one kubectl call for four kinds: it finds the Deployment by name, the
+    ReplicaSets and pods by `app=first-app`, the EndpointSlices by their Service's name, exactly as `kubectl get`
+    with those selectors does, and leaves another app's objects out."""
+    image = push_scratch_image(registry=sandbox.registry, repository="rolloutlab-tests/seen", tag="1")
+    for name in ("first-app", "other"):
+        kube("apply", "-f", "-", input_text=deployment_manifest(name=name, image=image, replicas=2))
+        kube("create", "service", "clusterip", name, "--tcp=80:8080")
+    wait_for(lambda: len(kube.json("get", "endpointslices")["items"]) == 2, timeout=60, what="two EndpointSlices")
+    wait_for(lambda: len(kube.json("get", "pods")["items"]) == 4, timeout=60, what="four pods")
+    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
+    settings = LabSettings.from_env({"KUBECONFIG": str(sandbox.kubeconfig), "LAB_NAMESPACE": kube.namespace})
+    settings.apply_to_kubectl()
+    found = observe.seen(settings, lab_context="lab", with_tags=False)
+
+    def names(*args: str) -> list[str]:
+        return [o["metadata"]["name"] for o in kube.json("get", *args)["items"]]
+
+    assert found.deployment is not None
+    assert found.deployment["metadata"]["name"] == "first-app"
+    assert [r["metadata"]["name"] for r in found.replicasets] == names("replicasets", "-l", "app=first-app")
+    assert [p["metadata"]["name"] for p in found.pods] == names("pods", "-l", "app=first-app")
+    slices = names("endpointslices", "-l", "kubernetes.io/service-name=first-app")
+    assert [s["metadata"]["name"] for s in found.slices] == slices
+    assert (len(found.replicasets), len(found.pods), len(slices)) == (1, 2, 1)

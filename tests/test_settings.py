@@ -1,5 +1,7 @@
 """Lab settings come from the environment, with defaults that work for a student."""
 
+import os
+
 import pytest
 
 from rolloutlab.errors import LabError
@@ -37,3 +39,18 @@ def test_live_view_is_on_for_a_student_and_off_when_asked():
     assert LabSettings.from_env({"LAB_LIVE_VIEW": "on"}).live_view
     for off in ("off", "0", "no", "OFF "):
         assert not LabSettings.from_env({"LAB_LIVE_VIEW": off}).live_view
+
+
+def test_the_current_context_is_read_from_the_kubeconfig_files_as_kubectl_merges_them(tmp_path, monkeypatch):
+    """The first file of $KUBECONFIG that sets a current context gives it; files missing or without one are
+    skipped; none at all is ""."""
+    from rolloutlab.lab import observe
+
+    (tmp_path / "none").write_text("apiVersion: v1\nkind: Config\n")
+    (tmp_path / "a").write_text("apiVersion: v1\nkind: Config\ncurrent-context: first\n")
+    (tmp_path / "b").write_text("apiVersion: v1\nkind: Config\ncurrent-context: second\n")
+    listed = [tmp_path / "missing", tmp_path / "none", tmp_path / "a", tmp_path / "b"]
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join(str(p) for p in listed))
+    assert observe.current_context() == "first"
+    assert observe.current_context(kubeconfig=str(tmp_path / "b")) == "second"
+    assert observe.current_context(kubeconfig=str(tmp_path / "none")) == ""

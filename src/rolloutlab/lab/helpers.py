@@ -101,43 +101,82 @@ def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
     return f"{series}.{n}"
 
 
+def rollout_status(found: dict[str, Any]) -> str:
+    """What `kubectl rollout status` makes of a Deployment as read: "done", "waiting" or "failed" (at its progress
+    deadline). kubectl's own rule (pkg/polymorphichelpers/rollout_status.go), so that waiting costs one read."""
+    meta, spec, status = found.get("metadata") or {}, found.get("spec") or {}, found.get("status") or {}
+    if (meta.get("generation") or 0) > (status.get("observedGeneration") or 0):
+        return "waiting"
+    progressing: dict[str, Any] = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {}
+    )
+    if progressing.get("reason") == "ProgressDeadlineExceeded":
+        return "failed"
+    updated = status.get("updatedReplicas") or 0
+    if spec.get("replicas") is not None and updated < spec["replicas"]:
+        return "waiting"
+    if (status.get("replicas") or 0) > updated or (status.get("availableReplicas") or 0) < updated:
+        return "waiting"
+    return "done"
+
+
 def wait_rolled_out(name: str = DEPLOYMENT) -> None:
     """Wait as `kubectl rollout status` does (same end, same failure at the progress deadline), drawing the new
     pods as they become available."""
-    args = ["rollout", "status", f"deployment/{name}", "--watch=false"]
     with progress.task(_("rollout of {name}", name=name), total=None) as bar:
         while True:
-            proc = kubectl(*args, check=False, timeout=60)
-            found = deployment(name) or {}
+            found = deployment(name)
+            if found is None:
+                raise LabError(_("there is no Deployment {name} in this namespace", name=name),
+                               fix=_("run the lab's first cell (`lab.start()`) again"))  # fmt: skip
             status, wanted = found.get("status") or {}, (found.get("spec") or {}).get("replicas")
             bar.update(done=min(status.get("updatedReplicas") or 0, status.get("availableReplicas") or 0),
                        total=wanted or None, note=_("{updated} updated, {available} available",
                        updated=status.get("updatedReplicas") or 0,
                        available=status.get("availableReplicas") or 0))  # fmt: skip
-            if proc.returncode != 0:
-                raise runner.KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout,
-                                          fix=_("read the Deployment's events: `kubectl describe deployment "
-                                                "{name}`", name=name))  # fmt: skip
-            if "successfully rolled out" in proc.stdout:
+            state = rollout_status(found)
+            if state == "failed":
+                raise LabError(_("the rollout of {name} exceeded its progress deadline", name=name),
+                               fix=_("read the Deployment's events: `kubectl describe deployment {name}`",
+                                     name=name))  # fmt: skip
+            if state == "done":
                 return
             time.sleep(1)
+
+
+def wait_observed(name: str = DEPLOYMENT) -> None:
+    """Wait until the Deployment controller has seen the last change: it has then made that template's ReplicaSet,
+    so the change is a revision of its own even if the next one comes before its pods do."""
+
+    def observed() -> bool:
+        found = deployment(name) or {}
+        generation = (found.get("metadata") or {}).get("generation", 1)
+        return bool(generation <= (found.get("status") or {}).get("observedGeneration", 0))
+
+    if not waiting.until(observed, seconds=60, every=0.3):
+        raise LabError(
+            _("the Deployment controller has not seen the change to {name} within a minute", name=name),
+            fix=_("check that the cluster answers (`kubectl get nodes`), then run the cell again"),
+        )
 
 
 def catch_up(*, settings: LabSettings, through: str) -> None:
     """Bring the namespace to where lab `through` left it, so the next lab can run on its own.
 
     "02": first-app rolled from latest to 1.0.0 (revisions 1, 2). "03": then scaled to 5 replicas and set to the
-    missing 2.0.0 (revision 3), without waiting for the progress deadline.
+    missing 2.0.0 (revision 3), without waiting for the progress deadline. Only the last rollout is waited for:
+    each earlier change is a revision once the controller has seen it, which is where the lesson stands.
     """
     ensure_images(settings=settings)
     reset()
     kubectl("apply", "-f", str(write_manifest(settings=settings, tag="latest")))
-    wait_rolled_out()
+    wait_observed()
     kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image('1.0.0')}")
+    if through == "03":
+        wait_observed()
+        kubectl("scale", f"deployment/{DEPLOYMENT}", "--replicas=5")
     wait_rolled_out()
     if through == "03":
-        kubectl("scale", f"deployment/{DEPLOYMENT}", "--replicas=5")
-        wait_rolled_out()
         kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image(MISSING_TAG)}")
 
 

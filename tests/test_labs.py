@@ -257,7 +257,7 @@ def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, place, *, lang: str) -> dict:
     typed += "!kubectl rollout status deployment/first-app --timeout=10s"
     lab02 = next(p for p in LABS if p.stem.startswith("02") and lang_of(p) == lang)
     result = validate.run_lab(lab02, out_dir=tmp_path, env=place.env, namespaces=place.namespaces,
-                              namespace=place.namespace, answers={"02.3": typed})  # fmt: skip
+                              namespace=place.namespace, answers={"02.3": typed}, prove=False)  # fmt: skip
     assert not result.ok
     failed = [c for c in result.checks if not c["ok"]]
     assert len(failed) == 1, failed
@@ -299,10 +299,12 @@ def test_a_french_student_who_typed_a_missing_tag_then_the_right_one_passes(vali
 
 @pytest.mark.sandbox
 def test_a_stuck_student_solves_a_step_and_goes_on(tmp_path, lab_place):
-    """Lab 02 with only `lab.solve("02.3")` typed in the set-image exercise: the step is done and the lab ends green."""
+    """Lab 02 with only `lab.solve("02.3")` typed in the set-image exercise: the step is done and the lab ends green.
+    The other steps get their solutions straight away (their proofs and detours are the suite's lab run's)."""
     lab02 = next(p for p in LABS if p.stem.startswith("02"))
     result = validate.run_lab(lab02, out_dir=tmp_path, env=lab_place.env, namespaces=lab_place.namespaces,
-                              namespace=lab_place.namespace, answers={"02.3": 'lab.solve("02.3")'})  # fmt: skip
+                              namespace=lab_place.namespace, answers={"02.3": 'lab.solve("02.3")'},
+                              prove=False)  # fmt: skip
     assert result.ok, result.error
     assert any(c["name"] == "02.3 rollout" and c["ok"] for c in result.checks)
 

@@ -1,5 +1,6 @@
 """Without a cluster, validate and the labs say what to do in one line; with none configured, the sandbox is used."""
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -82,11 +83,18 @@ def test_with_nothing_configured_the_running_sandbox_is_used_and_said(sandbox, t
 
 @pytest.mark.sandbox
 def test_validate_with_nothing_configured_runs_a_recording_lab_on_the_sandbox(sandbox, tmp_path):
-    """No current context: validate says it uses the sandbox, and lab 02 (which records) passes there."""
+    """No current context: validate says it uses the sandbox, and lab 02 (which records) passes there. Straight
+    through (`--no-proofs`): the suite's own lab run proves lab 02's checks; here its report says none was proved."""
     (tmp_path / "empty").write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
     env.update({"KUBECONFIG": str(tmp_path / "empty"), "LAB_REGISTRY": sandbox.registry, "CI": "true"})
-    command = validate_command("02", out=tmp_path / "o")
+    command = [*validate_command("02", out=tmp_path / "o"), "--no-proofs"]
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert proc.stdout.splitlines()[0] == f"no cluster configured: using the running sandbox ({sandbox.kubeconfig})"
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["proved"] is False
+    assert report["labs"][0]["proofs"] == []
+    assert report["labs"][0]["detours"] == []
+    assert report["labs"][0]["timelines"] == ["en/02-deploy-and-set-image/02-set-image.json"]
+    assert "run with --no-proofs" in (tmp_path / "o" / "report.html").read_text()

@@ -88,9 +88,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.students:
         seats = validate.seats_of(Path(args.students), labs=labs)
-        results = validate.validate(labs=[], out_dir=out, env=env, jobs=args.jobs, seats=seats)
+        results = validate.validate(labs=[], out_dir=out, env=env, jobs=args.jobs, seats=seats, prove=args.prove)
     else:
-        results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace)
+        results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace,
+                                    prove=args.prove)  # fmt: skip
     for result in results:
         where = "" if result.ok else _(" at cell {cell}: {error}", cell=result.failed_cell, error=result.error)
         print(_("{result} {lab} ({seconds:.0f} s){where}", result=_("PASS") if result.ok else _("FAIL"),
@@ -351,6 +352,9 @@ def parser() -> argparse.ArgumentParser:
                       help=_("run the labs as the students of the class in DIR (`class create --out`), dealt to "
                              "them in turn, each in their namespace with their kubeconfig"))  # fmt: skip
     check.add_argument("--out", required=True, help=_("folder for executed notebooks, report.json and report.html"))
+    check.add_argument("--no-proofs", dest="prove", action="store_false",
+                       help=_("run each lab straight through with its solutions, in about half the time: no check "
+                              "is first run where it must fail, no student mistake is played"))  # fmt: skip
     check.set_defaults(func=cmd_validate)
 
     images = groups.add_parser("images", help=_("images of the lesson's app"))

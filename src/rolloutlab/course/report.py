@@ -50,6 +50,8 @@ def report_html(report: dict[str, Any]) -> str:
         )
     env = "".join(f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in report["environment"].items())
     overall = "all labs passed" if report["ok"] else "some labs failed"
+    if not report.get("proved", True):
+        overall += " (run with --no-proofs: no check was seen failing, no mistake was played)"
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>rollout labs: validation report</title>"
         "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}.pass{color:#2e7d32}.ok{color:#2e7d32}"

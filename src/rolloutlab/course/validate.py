@@ -170,10 +170,12 @@ def run_lab(
     answers: Mapping[str, str] | None = None,
     on_cell: Callable[[str, int, int], None] | None = None,
     namespace: str | None = None,
+    prove: bool = True,
 ) -> LabResult:
     """Execute one lab in a namespace of its own (or in `namespace`, which an earlier lab of a chain used and the
     caller deletes), exercises filled with their solutions (or with `answers`, as a student would type them), each
-    check first run where it must fail. The executed copy is written even when the lab fails."""
+    check first run where it must fail and one mistake played at each step (not without `prove`). The executed copy
+    is written even when the lab fails."""
     nb = nbformat.read(path, as_version=4)
     lang = i18n.folder_language(path.parent)
     lab_out = out_dir / lang if lang else out_dir  # the site reads each language's labs from its folder
@@ -205,7 +207,7 @@ def run_lab(
         told = functools.partial(on_cell, lab_key(path)) if on_cell else _ignore
         address = LabSettings.from_env(kernel_env).registry
         played = Played(answers=answers or {}, lang=lang, proofs=proofs, detours=detours,
-                        login_asked=login_asked(address))  # fmt: skip
+                        login_asked=login_asked(address), prove=prove)  # fmt: skip
         asyncio.run(_execute(client, nb, env=kernel_env, played=played, on_cell=told))
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = _failure(nb, exc)
@@ -309,6 +311,7 @@ class Played:
     proofs: list[Proof]
     detours: list[Detour]
     login_asked: bool = True  # the lab's registry asks for a login (kind's does not: no-login is no mistake there)
+    prove: bool = True  # False: each step's solution straight away, no proof, no detour
 
 
 def login_asked(registry_address: str) -> bool:
@@ -365,6 +368,8 @@ async def _execute_cells(
             step = exercises.STEPS[step_id]
             if step_id in played.answers:
                 cell.source = played.answers[step_id]
+            elif not played.prove:
+                cell.source = step.solution
             else:
                 if step.exercise:
                     await _run(client, cell, index)
@@ -504,6 +509,7 @@ def validate(
     jobs: int,
     namespace: str | None = None,
     seats: Sequence[Seat] = (),
+    prove: bool = True,
 ) -> list[LabResult]:
     """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`), and each
     seat's labs in its student's namespace with its student's kubeconfig, then write `report.json` and
@@ -537,7 +543,7 @@ def validate(
             results = []
             for path in chain:
                 result = run_lab(path, out_dir=out_dir, env=lab_env, namespaces=namespaces, on_cell=board.cell,
-                                 namespace=shared)  # fmt: skip
+                                 namespace=shared, prove=prove)  # fmt: skip
                 board.finished(result.lab, ok=result.ok, seconds=result.seconds)
                 results.append(result)
             return results
@@ -579,6 +585,7 @@ def validate(
         "ok": all(r.ok for r in results),
         "wall_seconds": round(time.monotonic() - started, 1),
         "jobs": jobs,
+        "proved": prove,  # False: the checks were not run where they must fail, no mistake was played
         "environment": environment(settings),
         "labs": [asdict(r) for r in results],
         "removed_tags": removed,

@@ -92,3 +92,17 @@ def test_the_animation_player_fetches_nothing_from_the_internet():
     assert "https://" not in page
     assert '.fa.fa-play::before{content:"▶"}' in page
     assert 'class="fa fa-pause"' in page
+
+
+def test_a_drawn_recording_is_saved_and_shown_from_one_drawing(tmp_path, monkeypatch):
+    """The notebook shows the very PNG that is saved (drawn once), at the width a 100 dpi drawing would have."""
+    from IPython import display as ipython_display
+
+    shown = []
+    monkeypatch.setattr(ipython_display, "display", lambda obj: shown.append(obj))
+    fig = plot.rollout_figure(sample("update"))
+    saved = plot.save_and_show(fig, tmp_path / "update.png")
+    [image] = shown
+    assert image.data == saved.read_bytes()
+    at_100 = int.from_bytes(plot.png_bytes(fig)[16:20], "big")
+    assert abs(image.width - at_100) <= 2

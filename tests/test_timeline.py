@@ -94,3 +94,49 @@ def test_bounds_round_as_kubernetes_does():
     assert resolve_bound("25%", replicas=10, round_up=True) == 3
     assert resolve_bound("25%", replicas=10, round_up=False) == 2
     assert resolve_bound(2, replicas=10, round_up=False) == 2
+
+
+def test_a_stuck_rollouts_back_offs_and_events_do_not_hold_up_the_end_of_a_recording():
+    """A recording stops once nothing but pull back-offs and events come in for `settle` seconds: a stuck rollout
+    produces those forever. They are still recorded."""
+    import threading
+    import time
+
+    from kubernetes import client
+
+    from rolloutlab.recording.record import Recorder
+
+    recorder = Recorder(namespace="lab", deployment="first-app", api=client.ApiClient())
+
+    def pod(reason: str) -> dict:
+        return {"metadata": {"name": "first-app-abc-1", "ownerReferences": [{"kind": "ReplicaSet", "name": "abc"}]},
+                "spec": {"nodeName": "node-1", "containers": [{"image": "r/first-app:2.0.0"}]},
+                "status": {"phase": "Pending",
+                           "containerStatuses": [{"state": {"waiting": {"reason": reason}}}]}}  # fmt: skip
+
+    def back_off() -> client.CoreV1Event:
+        return client.CoreV1Event(involved_object=client.V1ObjectReference(kind="Pod", name="first-app-abc-1"),
+                                  metadata=client.V1ObjectMeta(name="e"), reason="BackOff", type="Normal",
+                                  message="Back-off pulling image")  # fmt: skip
+
+    recorder._on_pod("ADDED", pod("ContainerCreating"), 0.0)
+    done = threading.Event()
+
+    def stuck() -> None:
+        reasons = ["ErrImagePull", "ImagePullBackOff"]
+        while not done.is_set():
+            recorder._on_pod("MODIFIED", pod(reasons[0]), 0.0)
+            recorder._on_event("ADDED", back_off(), 0.0)
+            reasons.reverse()
+            time.sleep(0.1)
+
+    feeder = threading.Thread(target=stuck, daemon=True)
+    feeder.start()
+    started = time.monotonic()
+    timeline = recorder.stop(settle=1.0, max_wait=60.0)
+    took = time.monotonic() - started
+    done.set()
+    feeder.join()
+    assert took < 30  # 60 s had each back-off counted as a change
+    assert {p.state for p in timeline.pods} >= {"ContainerCreating", "ErrImagePull", "ImagePullBackOff"}
+    assert any(e.reason == "BackOff" for e in timeline.events)

@@ -71,13 +71,11 @@ def compare_strategies(*, stop: Callable[[str], Timeline], artifacts: Path) -> N
 
     timelines = [stop(f"05-{name}") for name in exercises.STRATEGIES]
     fig = plot.compare(timelines, titles=list(exercises.STRATEGIES))
-    plot.save(fig, artifacts / "05-strategies.png")
-    plot.show(fig)
+    plot.save_and_show(fig, artifacts / "05-strategies.png")
     for name, timeline in zip(exercises.STRATEGIES, timelines, strict=True):
         print(history.judge(f"05-{name}", timeline))
     strip = plot.filmstrip(timelines[0], frames=5)
-    plot.save(strip, artifacts / "05-step-by-step-nodes.png")
-    plot.show(strip)
+    plot.save_and_show(strip, artifacts / "05-step-by-step-nodes.png")
     display(HTML(plot.animation_html(plot.animation(timelines[0], frames=30))))
 
 

@@ -284,13 +284,11 @@ class Lab:
         timeline = self.stop(name)
         title = exercises.RECORDINGS.get(name)
         fig = plot.rollout_figure(timeline, title=_(title) if title else None)
-        plot.save(fig, self.artifacts / f"{name}.png")
-        plot.show(fig)
+        plot.save_and_show(fig, self.artifacts / f"{name}.png")
         print(history.judge(name, timeline))
         if nodes:
             strip = plot.filmstrip(timeline, frames=nodes)
-            plot.save(strip, self.artifacts / f"{name}-nodes.png")
-            plot.show(strip)
+            plot.save_and_show(strip, self.artifacts / f"{name}-nodes.png")
 
     # -- the demonstrations (demos.py) ------------------------------------------------------------------------------
     def crash_app(self) -> str:

@@ -24,6 +24,7 @@ from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.recording.follow import LISTED, follow
 from rolloutlab.recording.timeline import (
+    PULL_ERRORS,
     DeploymentSample,
     EventSample,
     Mark,
@@ -173,8 +174,11 @@ class Recorder:
             **kwargs,
         )
 
-    def _changed(self) -> None:
-        self._last_change = time.monotonic()
+    def _changed(self, *, settling: bool = True) -> None:
+        """Something new to draw; `settling`: a change that `stop` waits to see the end of (a stuck rollout's
+        events and its pods' pull back-offs come every few seconds forever, and end nothing)."""
+        if settling:
+            self._last_change = time.monotonic()
         if self.on_change is not None:
             self.on_change()
 
@@ -247,7 +251,8 @@ class Recorder:
             if previous is not None and _same_pod_state(previous, sample):
                 return  # status churn that changes nothing we plot
             self.timeline.pods.append(sample)
-        self._changed()
+        backing_off = previous is not None and {previous.state, sample.state} <= set(PULL_ERRORS)
+        self._changed(settling=not backing_off)
 
     def _on_event(self, kind: str, obj: client.CoreV1Event, t: float) -> None:
         if kind in ("DELETED", LISTED):
@@ -268,7 +273,7 @@ class Recorder:
                     message=obj.message or "",
                 )
             )
-        self._changed()
+        self._changed(settling=False)
 
 
 def _same_pod_state(a: PodSample, b: PodSample) -> bool:

@@ -265,6 +265,7 @@ def lab_02_with_tag_1_0_1(sandbox, tmp_path: Path, place, *, lang: str) -> dict:
 
 
 @pytest.mark.sandbox
+@pytest.mark.alone
 def test_a_student_who_typed_a_wrong_tag_is_told_which_tags_exist(sandbox, tmp_path, lab_place):
     """Lab 02 played with `1.0.1` typed in `set image`: the check names the typed tag and the registry's tags."""
     failed = lab_02_with_tag_1_0_1(sandbox, tmp_path, lab_place, lang="en")
@@ -298,6 +299,7 @@ def test_a_french_student_who_typed_a_missing_tag_then_the_right_one_passes(vali
 
 
 @pytest.mark.sandbox
+@pytest.mark.alone
 def test_a_stuck_student_solves_a_step_and_goes_on(tmp_path, lab_place):
     """Lab 02 with only `lab.solve("02.3")` typed in the set-image exercise: the step is done and the lab ends green.
     The other steps get their solutions straight away (their proofs and detours are the suite's lab run's)."""

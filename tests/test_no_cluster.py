@@ -82,6 +82,7 @@ def test_with_nothing_configured_the_running_sandbox_is_used_and_said(sandbox, t
 
 
 @pytest.mark.sandbox
+@pytest.mark.alone
 def test_validate_with_nothing_configured_runs_a_recording_lab_on_the_sandbox(sandbox, tmp_path):
     """No current context: validate says it uses the sandbox, and lab 02 (which records) passes there. Straight
     through (`--no-proofs`): the suite's own lab run proves lab 02's checks; here its report says none was proved."""

@@ -90,6 +90,7 @@ class Recorder:
         self._threads: list[threading.Thread] = []
         self._names: set[str] = {deployment}
         self._last_change = time.monotonic()
+        self._versions: set[str] = set()  # the Deployment's resourceVersions seen, for `stop`
         self._synced = threading.Barrier(5)
         self.errors: list[str] = []
 
@@ -126,16 +127,28 @@ class Recorder:
         return self
 
     def stop(self, *, settle: float = 2.5, max_wait: float = 15.0) -> Timeline:
-        """Stop once nothing changed for `settle` seconds (terminating pods finish going), `max_wait` at most.
+        """Stop once the Deployment as the API has it now has been recorded (what kubectl has just seen, a passed
+        deadline, reaches the watch a moment later) and nothing changed for `settle` seconds (terminating pods
+        finish going), `max_wait` at most.
 
         The watch threads are not joined: they end by themselves at their next event or server timeout, and
         whatever they see after this is ignored.
         """
-        waiting.until(lambda: time.monotonic() - self._last_change >= settle, seconds=max_wait, every=0.05)
+        now = self._current_version()
+        waiting.until(lambda: (now is None or now in self._versions)
+                      and time.monotonic() - self._last_change >= settle, seconds=max_wait, every=0.05)  # fmt: skip
         self._stop.set()
         with self._lock:
             self.timeline.meta["duration"] = self._now()
         return self.timeline
+
+    def _current_version(self) -> str | None:
+        """The Deployment's resourceVersion now; None when it is gone or cannot be read (nothing to wait for)."""
+        try:
+            found = self.apps.read_namespaced_deployment(self.deployment, self.namespace, _request_timeout=10)
+        except Exception:  # gone, or no answer: stopping must not fail for it
+            return None
+        return str(found.metadata.resource_version or "") or None
 
     def mark(self, label: str) -> None:
         """Note a command (set image, undo...) on the time axis."""
@@ -184,6 +197,7 @@ class Recorder:
 
     # -- turning objects into samples -------------------------------------------------------------------
     def _on_deployment(self, kind: str, obj: client.V1Deployment, t: float) -> None:
+        self._versions.add(str(obj.metadata.resource_version))
         data = self.api.sanitize_for_serialization(obj)
         spec, status = data.get("spec") or {}, data.get("status") or {}
         replicas = int(spec.get("replicas", 1))

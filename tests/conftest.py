@@ -85,9 +85,8 @@ LABS_TIMEOUT = 1800.0
 # mostly spent waiting on rollouts: the tests that cannot disturb it run meanwhile. These wait until it is over:
 # the ones that read its results, stop or kill parts of the sandbox (`box`), or remove tags they did not push
 # (`registry_restored`); and those marked `alone`, which count kernels or namespaces of the whole machine, drive
-# a browser (slowed down beside the labs, a browser test fails for nothing), or need the processor (run a lab,
-# record rollouts, draw): the two cores are full while the labs run (lab 02 alone took 34 s, beside them 90 s),
-# and after them they are not.
+# a browser (slowed down beside the labs, a browser test fails for nothing), or run a lab of their own: the two
+# cores are full while the labs run (lab 02 alone took 34 s, beside them 90 s), and after them they are not.
 READS_THE_LABS = {"lab_runs", "validated"}
 AFTER_THE_LABS = READS_THE_LABS | {"box", "registry_restored"}
 

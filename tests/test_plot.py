@@ -11,9 +11,6 @@ matplotlib.use("Agg")
 from rolloutlab.recording import plot
 from rolloutlab.recording.timeline import Timeline
 
-# After the suite's lab run (alone): drawing is processor work, 36 s beside the labs, 8 s after them.
-pytestmark = pytest.mark.alone
-
 SAMPLES = resources.files("rolloutlab").joinpath("data/timelines")
 
 

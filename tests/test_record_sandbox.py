@@ -9,8 +9,7 @@ from rolloutlab.course import scenarios
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import pause
 
-# After the suite's lab run (alone): recording three rollouts beside it, both cores full, took 73 s of its lane.
-pytestmark = [pytest.mark.sandbox, pytest.mark.alone]
+pytestmark = pytest.mark.sandbox
 
 SCALED = re.compile(r"Scaled (?:up|down) replica set (\S+) (?:from \d+ )?to (\d+)")
 

@@ -106,3 +106,11 @@ def test_a_drawn_recording_is_saved_and_shown_from_one_drawing(tmp_path, monkeyp
     assert image.data == saved.read_bytes()
     at_100 = int.from_bytes(plot.png_bytes(fig)[16:20], "big")
     assert abs(image.width - at_100) <= 2
+
+
+def test_a_recording_with_no_pod_yet_draws_without_a_warning():
+    """A live view's first frame can come before any pod was recorded: the figure is drawn, with no warning (the
+    warning, raised in the live view's thread, once killed it after one frame)."""
+    timeline = sample("update")
+    early = Timeline.from_dict({**timeline.to_dict(), "pods": [], "replicasets": []})
+    assert plot.png_bytes(plot.rollout_figure(early))[:4] == b"\x89PNG"

@@ -109,7 +109,8 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # a live view's first frame may come before any pod was seen
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.set_title(_("Pods by state"), loc="left", fontsize="medium")
 
 

@@ -101,11 +101,17 @@ def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
     return f"{series}.{n}"
 
 
+def observed(found: dict[str, Any]) -> bool:
+    """Whether the Deployment controller has seen the Deployment's last change (and so made its ReplicaSet)."""
+    generation = (found.get("metadata") or {}).get("generation") or 0
+    return bool(generation <= ((found.get("status") or {}).get("observedGeneration") or 0))
+
+
 def rollout_status(found: dict[str, Any]) -> str:
     """What `kubectl rollout status` makes of a Deployment as read: "done", "waiting" or "failed" (at its progress
     deadline). kubectl's own rule (pkg/polymorphichelpers/rollout_status.go), so that waiting costs one read."""
-    meta, spec, status = found.get("metadata") or {}, found.get("spec") or {}, found.get("status") or {}
-    if (meta.get("generation") or 0) > (status.get("observedGeneration") or 0):
+    spec, status = found.get("spec") or {}, found.get("status") or {}
+    if not observed(found):
         return "waiting"
     progressing: dict[str, Any] = next(
         (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {}
@@ -148,12 +154,11 @@ def wait_observed(name: str = DEPLOYMENT) -> None:
     """Wait until the Deployment controller has seen the last change: it has then made that template's ReplicaSet,
     so the change is a revision of its own even if the next one comes before its pods do."""
 
-    def observed() -> bool:
-        found = deployment(name) or {}
-        generation = (found.get("metadata") or {}).get("generation", 1)
-        return bool(generation <= (found.get("status") or {}).get("observedGeneration", 0))
+    def seen_by_controller() -> bool:
+        found = deployment(name)
+        return found is not None and observed(found)
 
-    if not waiting.until(observed, seconds=60, every=0.3):
+    if not waiting.until(seen_by_controller, seconds=60, every=0.3):
         raise LabError(
             _("the Deployment controller has not seen the change to {name} within a minute", name=name),
             fix=_("check that the cluster answers (`kubectl get nodes`), then run the cell again"),

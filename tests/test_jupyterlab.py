@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -194,8 +194,10 @@ def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_kee
     assert not [t for t in tabs if "fr/" in t], tabs
 
 
-def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str, seconds: float = 300) -> str:
-    """Type `source` into `cell` (when given), run it with Shift+Enter, and wait until its output shows `wait_for`."""
+def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str, seconds: float = 300,
+             explain: Callable[[], str] | None = None) -> str:  # fmt: skip
+    """Type `source` into `cell` (when given), run it with Shift+Enter, and wait until its output shows `wait_for`;
+    if it never does, the failure says what the cell shows, and what `explain` finds (the cluster's state)."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -220,9 +222,28 @@ def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str
     except TimeoutException:
         driver.save_screenshot(str(ROOT / "build" / "jupyterlab-timeout.png"))
         shown = cell.find_element(By.CSS_SELECTOR, output).text
-        raise AssertionError(f"no {wait_for!r} after {seconds:.0f} s; the cell shows: {shown[-1500:]!r}") from None
+        found = f"\n{explain()}" if explain is not None else ""
+        raise AssertionError(
+            f"no {wait_for!r} after {seconds:.0f} s; the cell shows: {shown[-1500:]!r}{found}"
+        ) from None
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)  # what a screenshot should show
     return cell.find_element(By.CSS_SELECTOR, output).text
+
+
+def rollout_state(sandbox) -> str:
+    """The lab's Deployment, ReplicaSets and pods, the pods that are not ready described, and the namespace's events:
+    what a rollout that never ends was waiting for."""
+
+    def kubectl(*args: str) -> str:
+        done = subprocess.run([sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), "-n", "default", *args],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return done.stdout + done.stderr
+
+    unready = [line.split()[0] for line in kubectl("get", "pods", "--no-headers").splitlines()
+               if line.split()[1:2] and line.split()[1].split("/")[0] != line.split()[1].split("/")[1]]  # fmt: skip
+    return "\n".join([kubectl("get", "deployments,replicasets,pods", "-o", "wide"),
+                      *(kubectl("describe", "pod", name) for name in unready),
+                      kubectl("get", "events", "--sort-by=.lastTimestamp")])  # fmt: skip
 
 
 @pytest.mark.sandbox
@@ -247,7 +268,7 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
             started = run_cell(driver, cells[3], wait_for="la ligne du cours", seconds=180)
             own = re.search(r"\b1\.1\.\d+\b", started)  # the version the start built, as the student reads it
             assert own, started
-            run_cell(driver, cells[5], wait_for="successfully rolled out")
+            run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox))
             skipped = run_cell(driver, cells[12], wait_for="ÉCHEC")  # 02.2's check, its answer cell (11) not run
             driver.save_screenshot(str(shots / "1-answer-cell-skipped.png"))
             run_cell(driver, cells[14], wait_for="")
@@ -257,7 +278,7 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
             driver.save_screenshot(str(shots / "2-missing-tag.png"))
             typed = f"!kubectl set image deployment/first-app first-app-k8s={image}:{own.group(0)}\n"
             run_cell(driver, cells[15], source=typed + "!kubectl rollout status deployment/first-app",
-                     wait_for="successfully rolled out")  # fmt: skip
+                     wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox))  # fmt: skip
             fixed = run_cell(driver, cells[16], wait_for="OK 02.3")
             driver.save_screenshot(str(shots / "3-fixed.png"))
     finally:

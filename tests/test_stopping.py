@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from helpers import validate_command, wait_for
 from rolloutlab.course import jupyter
@@ -34,6 +35,19 @@ def _kernels(home: Path) -> set[int]:
     return found
 
 
+def _kubeconfig_namespace(home: Path) -> str | None:
+    """The namespace of the lab's private kubeconfig, once the lab has written it there."""
+    for path in (home / "kernels").glob("*/kubeconfig"):
+        try:
+            config = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError):  # being written
+            continue
+        current = [c for c in config.get("contexts") or [] if c["name"] == config.get("current-context")]
+        if current and current[0]["context"].get("namespace"):
+            return current[0]["context"]["namespace"]
+    return None
+
+
 def _namespaces(sandbox, prefix: str) -> dict[str, bool]:
     """Namespaces named `prefix`…, each with whether it is still active (not being deleted)."""
     out = subprocess.run([sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), "get", "namespaces", "-o", "json"],
@@ -54,9 +68,9 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     assert proc.stdout is not None
     assert "03-failed-rollout: started" in proc.stdout.readline()
     wait_for(lambda: _kernels(home), timeout=60, what="the lab's kernel")
-    wait_for(lambda: any((home / "kernels").glob("*/kubeconfig")), timeout=60, what="the lab to open")
-    namespace = [n for n, active in _namespaces(sandbox, "lab03-en-").items() if active]
-    assert len(namespace) == 1
+    # The lab's own namespace, as its private kubeconfig says once it is written: another lab 03 may run beside.
+    namespace = [wait_for(lambda: _kubeconfig_namespace(home), timeout=60, what="the lab to open")]
+    assert _namespaces(sandbox, namespace[0]) == {namespace[0]: True}
     proc.send_signal(stop)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + stop.value

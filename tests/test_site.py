@@ -162,6 +162,34 @@ def test_site_builds_from_relative_or_absolute_folders(tmp_path, monkeypatch, re
                                                                 "index.html").read_text()  # fmt: skip
 
 
+def test_a_lab_that_failed_a_check_renders_its_lines_without_a_warning(tmp_path):
+    """A failed check's structured result has no text (the error shows its line): the page has the passing check's
+    line and the error's, and nbconvert warns of nothing it cannot show (an error under this suite's filters)."""
+    import nbformat
+
+    from rolloutlab.lab import checks
+
+    def bundle(ok: bool, line: str) -> dict:
+        data = {checks.MIME: {"step": "04.3", "name": "04.3 recording", "ok": ok, "message": line, "shown": line,
+                              "language": "en"}}  # fmt: skip
+        return {"output_type": "display_data", "metadata": {}, "data": data | ({"text/plain": line} if ok else {})}
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("lab.check('04.3')")
+    cell.outputs = [nbformat.from_dict(bundle(True, "OK 04.2 undo: fine")), nbformat.from_dict(bundle(False, "")),
+                    nbformat.v4.new_output("error", ename="CheckFailed", evalue="FAIL 04.3 recording: 3 available",
+                                           traceback=["CheckFailed: FAIL 04.3 recording: 3 available"])]  # fmt: skip
+    nb.cells = [nbformat.v4.new_markdown_cell("# Lab 04: rollback"), cell]
+    executed = tmp_path / "04-rollback.ipynb"
+    nbformat.write(nb, executed)
+    title, page = site.render_lab(executed, out_dir=tmp_path / "out")
+    text = (tmp_path / "out" / page).read_text()
+    assert title == "Lab 04: rollback"
+    assert "OK 04.2 undo: fine" in text
+    assert "FAIL 04.3 recording: 3 available" in text
+    assert checks.MIME not in text
+
+
 @pytest.mark.sandbox
 def test_code_is_highlighted_with_copy_buttons_and_nothing_is_fetched_elsewhere(served, browser):
     """Material renders the lab's code highlighted with copy buttons, and every resource comes from the site."""

@@ -20,7 +20,7 @@ from nbconvert import MarkdownExporter
 from rolloutlab import i18n, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.lab import exercises
+from rolloutlab.lab import checks, exercises
 from rolloutlab.paths import repository
 
 
@@ -88,9 +88,27 @@ def lab_title(nb: nbformat.NotebookNode, *, fallback: str) -> str:
     return fallback
 
 
+def _without_check_results(nb: nbformat.NotebookNode) -> None:
+    """Drops the checks' structured results, which are for `validate`: a passing check's line stays (the bundle's
+    text), a failing one's is the error's; its bundle has no text, and nbconvert would warn it cannot show it."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if data is not None and checks.MIME in data:
+                del data[checks.MIME]
+                if not data:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+
+
 def render_lab(executed: Path, *, out_dir: Path) -> tuple[str, str]:
     """One executed notebook as a Markdown page with its images beside it; returns (title, page path)."""
     nb = nbformat.read(executed, as_version=4)
+    _without_check_results(nb)
     body, resources = MarkdownExporter().from_notebook_node(
         nb, resources={"output_files_dir": f"{executed.stem}_files"}
     )

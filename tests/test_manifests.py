@@ -5,7 +5,8 @@ from rolloutlab.settings import LabSettings
 
 
 def test_lesson_names_and_numbers():
-    """Deployment first-app, container first-app-k8s, 4 replicas, readiness on /healthz, Service first-app."""
+    """Deployment first-app, container first-app-k8s, 4 replicas, readiness on /healthz (3 s to answer), Service
+    first-app."""
     objects = {o["kind"]: o for o in lesson_objects(settings=LabSettings.from_env({}), tag="latest")}
     deployment = objects["Deployment"]
     assert deployment["metadata"]["name"] == "first-app"
@@ -13,6 +14,7 @@ def test_lesson_names_and_numbers():
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["name"] == "first-app-k8s"
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["timeoutSeconds"] == 3  # a loaded machine's slow answer is not unready
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": "25%", "maxUnavailable": "25%"}
     assert objects["Service"]["metadata"]["name"] == "first-app"
     assert objects["Service"]["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]

@@ -79,3 +79,43 @@ def test_timelines_without_requests_still_load():
     data = Timeline(namespace="n", deployment="d", started_at=0.0).to_dict()
     del data["requests"]
     assert Timeline.from_dict(data).requests == []
+
+
+def test_a_page_that_answers_a_moment_late_is_read_and_one_that_never_does_is_none():
+    """The check's page read tries again for a few seconds (kube-proxy moving a node port after a rollout), then
+    gives up with None."""
+    import socket
+    import time
+
+    from rolloutlab.lab import reading
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<h1>first-app</h1>\n<p>version 1.1.7</p>")
+
+        def log_message(self, *args):
+            pass
+
+    with socket.socket() as probe:  # a port that nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadingHTTPServer(("127.0.0.1", port), Page, bind_and_activate=False)
+    server.allow_reuse_address = True
+
+    def late():
+        time.sleep(1.5)
+        server.server_bind()
+        server.server_activate()
+        server.serve_forever()
+
+    threading.Thread(target=late, daemon=True).start()
+    try:
+        assert reading._page(traffic.AppUrl(url=f"http://127.0.0.1:{port}", via="nodeport")) == "version 1.1.7"
+    finally:
+        server.shutdown()
+        server.server_close()
+    started = time.monotonic()
+    assert reading._page(traffic.AppUrl(url=f"http://127.0.0.1:{port}", via="nodeport")) is None
+    assert time.monotonic() - started >= reading.PAGE_SECONDS

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rolloutlab import waiting
 from rolloutlab.errors import LabError
 from rolloutlab.lab import checks, images, observe, state
 from rolloutlab.recording import traffic
@@ -95,11 +96,21 @@ def reads(**asked: Any) -> Reads:
     return Reads(**asked)
 
 
+# Right after a rollout the node port may refuse a moment, while kube-proxy moves it to the new pods: a student
+# would load the page again.
+PAGE_SECONDS = 5.0
+
+
 def _page(app: traffic.AppUrl) -> str | None:
-    try:
-        return traffic.page_text(app.url)
-    except LabError:
-        return None
+    """The app's page, or None when nothing answered for PAGE_SECONDS."""
+
+    def read() -> str | None:
+        try:
+            return traffic.page_text(app.url)
+        except LabError:
+            return None
+
+    return waiting.until(read, seconds=PAGE_SECONDS, every=1, done=lambda body: body is not None)
 
 
 READERS: dict[str, Callable[[LabSettings], Mapping[str, Any]]] = {

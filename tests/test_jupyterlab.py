@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from helpers import chromium, wait_for
+from helpers import Kubectl, chromium, wait_for
 from rolloutlab.course import jupyter
 
 # Counts the machine's kernels and namespaces, or drives a browser: never beside the suite's lab run.
@@ -233,17 +233,18 @@ def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str
 def rollout_state(sandbox) -> str:
     """The lab's Deployment, ReplicaSets and pods, the pods that are not ready described, and the namespace's events:
     what a rollout that never ends was waiting for."""
+    kube = Kubectl(path=sandbox.kubectl, kubeconfig=sandbox.kubeconfig, namespace="default")
 
-    def kubectl(*args: str) -> str:
-        done = subprocess.run([sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), "-n", "default", *args],
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    def shown(*args: str) -> str:
+        done = kube(*args, timeout=60, check=False)
         return done.stdout + done.stderr
 
-    unready = [line.split()[0] for line in kubectl("get", "pods", "--no-headers").splitlines()
-               if line.split()[1:2] and line.split()[1].split("/")[0] != line.split()[1].split("/")[1]]  # fmt: skip
-    return "\n".join([kubectl("get", "deployments,replicasets,pods", "-o", "wide"),
-                      *(kubectl("describe", "pod", name) for name in unready),
-                      kubectl("get", "events", "--sort-by=.lastTimestamp")])  # fmt: skip
+    pods = kube.json("get", "pods")["items"]
+    unready = [p["metadata"]["name"] for p in pods
+               if not all(c.get("ready") for c in p["status"].get("containerStatuses") or [{}])]  # fmt: skip
+    return "\n".join([shown("get", "deployments,replicasets,pods", "-o", "wide"),
+                      *(shown("describe", "pod", name) for name in unready),
+                      shown("get", "events", "--sort-by=.lastTimestamp")])  # fmt: skip
 
 
 @pytest.mark.sandbox

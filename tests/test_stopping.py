@@ -69,8 +69,8 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     assert "03-failed-rollout: started" in proc.stdout.readline()
     wait_for(lambda: _kernels(home), timeout=60, what="the lab's kernel")
     # The lab's own namespace, as its private kubeconfig says once it is written: another lab 03 may run beside.
-    namespace = [wait_for(lambda: _kubeconfig_namespace(home), timeout=60, what="the lab to open")]
-    assert _namespaces(sandbox, namespace[0]) == {namespace[0]: True}
+    namespace = wait_for(lambda: _kubeconfig_namespace(home), timeout=60, what="the lab to open")
+    assert _namespaces(sandbox, namespace) == {namespace: True}
     proc.send_signal(stop)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + stop.value
@@ -78,7 +78,7 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
         f"rolloutlab: stopped by {stop.name}; what it had started was stopped and removed"
     ]
     assert _kernels(home) == set()
-    assert _namespaces(sandbox, namespace[0]).get(namespace[0]) in (None, False)
+    assert _namespaces(sandbox, namespace).get(namespace) in (None, False)
     assert list((home / "kernels").iterdir()) == []
 
 

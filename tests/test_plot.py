@@ -108,9 +108,13 @@ def test_a_drawn_recording_is_saved_and_shown_from_one_drawing(tmp_path, monkeyp
     assert abs(image.width - at_100) <= 2
 
 
-def test_a_recording_with_no_pod_yet_draws_without_a_warning():
-    """A live view's first frame can come before any pod was recorded: the figure is drawn, with no warning (the
-    warning, raised in the live view's thread, once killed it after one frame)."""
+@pytest.mark.parametrize("seen", ["nothing", "deployments", "replicasets", "pods", "events", "marks"])
+def test_a_recording_that_has_seen_one_kind_of_object_draws_without_a_warning(seen):
+    """A live view's first frame can come when the recorder has seen only the ReplicaSet, or nothing yet: the
+    figure is drawn with no warning (an empty legend's warning, raised in the live view's thread, killed it)."""
     timeline = sample("update")
-    early = Timeline.from_dict({**timeline.to_dict(), "pods": [], "replicasets": []})
+    kinds = ("deployments", "replicasets", "pods", "events", "marks")
+    early = Timeline.from_dict({**timeline.to_dict(), **{k: [] for k in kinds if k != seen}, "meta": {}})
+    if seen != "nothing":
+        early = Timeline.from_dict({**early.to_dict(), seen: early.to_dict()[seen][:1]})
     assert plot.png_bytes(plot.rollout_figure(early))[:4] == b"\x89PNG"

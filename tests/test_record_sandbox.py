@@ -56,7 +56,7 @@ def test_failed_rollout_shows_pull_errors_and_the_deadline(recorded):
     timeline = recorded["failed"]
     assert {"ErrImagePull", "ImagePullBackOff"} & timeline.states_seen()
     reasons = {reason for _, _, _, reason in timeline.condition_changes()}
-    assert "ProgressDeadlineExceeded" in reasons
+    assert "ProgressDeadlineExceeded" in reasons, timeline.meta  # what kubectl said, and whether the watch lagged
     assert any(e.reason == "Failed" and "not found" in e.message for e in timeline.events)
 
 

@@ -52,14 +52,18 @@ class Scenario:
         recorder = Recorder(namespace=self.namespace, deployment="first-app",
                             api=api_client(kubeconfig=self.kubeconfig))  # fmt: skip
         recorder.start()
+        ran: list[str] = []
         try:
             for command in commands:
                 if command[0] != "rollout" or command[1] != "status":
                     recorder.mark(f"kubectl {' '.join(_short(command))}")
-                self.kubectl_run(*command, check=command[:2] != ("rollout", "status"))
+                said = self.kubectl_run(*command, check=command[:2] != ("rollout", "status")).strip()
+                # What each command said, so a recording that lacks its end tells whether kubectl stopped early.
+                ran.append(f"kubectl {' '.join(_short(command))}: {said.splitlines()[-1] if said else ''}")
         finally:
             timeline = recorder.stop()
         timeline.meta["scenario"] = label
+        timeline.meta["commands"] = ran
         return timeline
 
 

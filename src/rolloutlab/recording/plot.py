@@ -63,6 +63,14 @@ def _steps(timeline: Timeline) -> list[float]:
     return [*times, end]
 
 
+def _legend(ax: Axes) -> None:
+    """The legend beside the plot, left out while nothing is drawn: a live view's first frame may come before
+    the recorder saw a pod or the Deployment, and matplotlib warns of an empty legend (an error under `-W error`,
+    which stops the live view's thread)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+
+
 def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
     """Pods per ReplicaSet, stacked, with the desired count and the maxSurge / maxUnavailable bounds."""
     times = _steps(timeline)
@@ -91,7 +99,7 @@ def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    _legend(ax)
     # Room above for the labels of the commands and conditions drawn by draw_marks.
     ax.set_title(_("Pods per ReplicaSet, not counting terminating pods"), loc="left", fontsize="medium", pad=44)
 
@@ -109,8 +117,7 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if ax.get_legend_handles_labels()[0]:  # a live view's first frame may come before any pod was seen
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    _legend(ax)
     ax.set_title(_("Pods by state"), loc="left", fontsize="medium")
 
 

@@ -134,12 +134,19 @@ class Recorder:
         The watch threads are not joined: they end by themselves at their next event or server timeout, and
         whatever they see after this is ignored.
         """
+        began = time.monotonic()
         now = self._current_version()
-        waiting.until(lambda: (now is None or now in self._versions)
-                      and time.monotonic() - self._last_change >= settle, seconds=max_wait, every=0.05)  # fmt: skip
+        caught_up = waiting.until(lambda: now is None or now in self._versions, seconds=max_wait, every=0.05)
+        left = max(0.0, max_wait - (time.monotonic() - began))
+        waiting.until(lambda: time.monotonic() - self._last_change >= settle, seconds=left, every=0.05)
         self._stop.set()
         with self._lock:
             self.timeline.meta["duration"] = self._now()
+            # Kept for whoever reads a recording that lacks its end: why it may (a lagging watch, errors).
+            if not caught_up:
+                self.timeline.meta["unseen_version"] = now
+            if self.errors:
+                self.timeline.meta["watch_errors"] = list(self.errors[-5:])
         return self.timeline
 
     def _current_version(self) -> str | None:

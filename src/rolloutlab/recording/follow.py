@@ -57,8 +57,11 @@ def follow(
                 if event["type"] == "ERROR":
                     code = obj.get("code") if isinstance(obj, dict) else None
                     raise ApiException(status=code or 500, reason=str(obj))
-                version = obj.metadata.resource_version or version
-                if event["type"] != "BOOKMARK":
+                if event["type"] == "BOOKMARK":
+                    # The client leaves a bookmark undecoded (a dict): it only says where to resume.
+                    version = (obj.get("metadata") or {}).get("resourceVersion") or version
+                else:
+                    version = obj.metadata.resource_version or version
                     handle(event["type"], obj)
                 if stop.is_set():
                     return

@@ -48,6 +48,18 @@ def test_a_configured_cluster_that_does_not_answer_is_named_and_not_replaced(tmp
         cluster.choose(LabSettings.from_env(), say=print)
 
 
+def test_a_kubeconfig_that_does_not_exist_is_named_and_not_replaced_by_the_sandbox(tmp_path):
+    """`validate --kubeconfig` with a mistyped path: exit 2, one line naming the path, no report (the running
+    sandbox once stood in, and its labs passed as the named cluster's)."""
+    missing = tmp_path / "class-cluster.yaml"
+    command = [*validate_command("00", out=tmp_path / "o"), "--kubeconfig", str(missing)]
+    proc = subprocess.run(command, capture_output=True, text=True, env=_env(tmp_path, ""), timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"rolloutlab: the kubeconfig {missing} does not exist")
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
 def test_in_a_notebook_the_message_is_one_line_without_a_traceback(tmp_path):
     """`open_lab` with no cluster: the cell's error shows the one line, no Python frames."""
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "k"))

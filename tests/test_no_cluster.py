@@ -9,6 +9,7 @@ import pytest
 from jupyter_client.manager import KernelManager
 
 from helpers import validate_command
+from rolloutlab.course import classroom
 from rolloutlab.errors import LabError
 from rolloutlab.lab import cluster
 from rolloutlab.settings import LabSettings
@@ -58,6 +59,20 @@ def test_a_kubeconfig_that_does_not_exist_is_named_and_not_replaced_by_the_sandb
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"rolloutlab: the kubeconfig {missing} does not exist")
     assert not (tmp_path / "o" / "report.json").exists()
+
+
+@pytest.mark.parametrize(("written", "said"), [(None, "the kubeconfig .* does not exist"),
+                                               ("", "the kubeconfig has no current context")])  # fmt: skip
+def test_class_create_names_a_missing_kubeconfig_or_context_without_python_values(tmp_path, written, said):
+    """`class create` with a mistyped --kubeconfig, or one with no current context and no --context: one line
+    that says which (it once said "context None is not in the kubeconfig")."""
+    path = tmp_path / "class.yaml"
+    if written is not None:
+        path.write_text(written)
+    with pytest.raises(LabError, match=said) as raised:
+        classroom.Classroom(context=None, kubeconfig=str(path)).create(names=["ana"], out=tmp_path / "out")
+    assert "None" not in str(raised.value)
+    assert not (tmp_path / "out").exists()
 
 
 def test_in_a_notebook_the_message_is_one_line_without_a_traceback(tmp_path):

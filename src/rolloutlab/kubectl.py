@@ -4,12 +4,14 @@ turn every failure into one error that carries the command and what kubectl said
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rolloutlab import process, versions
+from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.process import ProcessError
 
@@ -62,6 +64,16 @@ def find_kubectl(*, built: Path | None = None) -> Found | None:
         if minor is not None and versions.kubectl_skew_ok(client_minor=minor, server_minor=server_minor):
             return Found(path=path, minor=minor)
     return None
+
+
+def require_kubeconfig(path: str | None) -> None:
+    """LabError when a kubeconfig was named (a file, or a KUBECONFIG-style list) and none of it exists. kubectl
+    takes a missing file as an empty configuration; a mistyped path then looks like "no cluster configured"."""
+    if path and not any(Path(p).is_file() for p in path.split(os.pathsep) if p):
+        raise LabError(
+            _("the kubeconfig {path} does not exist", path=path),
+            fix=_("check the path in LAB_KUBECONFIG, KUBECONFIG or --kubeconfig; to use the sandbox, unset it"),
+        )
 
 
 # `rollout status` and other waits have their own deadlines; this ceiling only catches a kubectl that hangs.

@@ -86,6 +86,7 @@ class ClassReading:
 def read_class(record: ClassRecord, *, context: str | None, kubeconfig: str | None,
                settings: LabSettings) -> ClassReading:  # fmt: skip
     """Everything the class's checks judge, read now: the namespaces, then the lesson's objects in them."""
+    kubectl.require_kubeconfig(kubeconfig)
     started = time.monotonic()
 
     def get(*args: str) -> process.Result:

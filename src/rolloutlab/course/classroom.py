@@ -103,6 +103,7 @@ class ClassRecord:
 
 class Classroom:
     def __init__(self, *, context: str | None, kubeconfig: str | None) -> None:
+        kubectl.require_kubeconfig(kubeconfig)
         self.context = context
         self.kubeconfig = kubeconfig
 
@@ -113,6 +114,11 @@ class Classroom:
     def _cluster_access(self) -> dict[str, Any]:
         """The instructor's cluster entry (server, CA), flattened; an unknown context is refused here."""
         proc = self._kubectl("config", "view", "--minify", "--flatten", "-o", "json", check=False)
+        if proc.returncode != 0 and self.context is None:
+            raise LabError(
+                _("the kubeconfig has no current context ({strip})", strip=proc.stderr.strip()),
+                fix=_("name the class cluster's context with --context (`kubectl config get-contexts`)"),
+            )
         if proc.returncode != 0:
             raise LabError(
                 _(

@@ -9,9 +9,7 @@ configured cluster that does not answer is an error, not a reason to switch.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 from rolloutlab import kubectl
 from rolloutlab.errors import LabError
@@ -30,13 +28,9 @@ def _answers(*, kubeconfig: str | None, context: str | None) -> tuple[bool, str]
 
 def choose(settings: LabSettings, *, say: Callable[[str], None]) -> LabSettings:
     """`settings` pointed at a cluster that answers; LabError in one line when there is none."""
-    if settings.kubeconfig and not any(Path(p).is_file() for p in settings.kubeconfig.split(os.pathsep) if p):
-        # A mistyped path is a configured cluster too: running on the sandbox instead would report its results
-        # as the named cluster's (an instructor checking a class cluster would read a false PASS).
-        raise LabError(
-            _("the kubeconfig {path} does not exist", path=settings.kubeconfig),
-            fix=_("check the path in LAB_KUBECONFIG, KUBECONFIG or --kubeconfig; to use the sandbox, unset it"),
-        )
+    # A mistyped path is a configured cluster too: running on the sandbox instead would report its results as the
+    # named cluster's (an instructor checking a class cluster would read a false PASS).
+    kubectl.require_kubeconfig(settings.kubeconfig)
     context = settings.context or observe.current_context(kubeconfig=settings.kubeconfig)
     if context:
         ok, why = _answers(kubeconfig=settings.kubeconfig, context=settings.context)

@@ -109,6 +109,8 @@ def test_unreachable_registry_is_one_line(built, settings):
     with pytest.raises(LabError, match="cannot be reached") as caught:
         images.push(settings=elsewhere, tag=tag)
     assert "\n" not in str(caught.value)
+    assert "connection refused: nothing listens there" in str(caught.value)
+    assert "Error" not in str(caught.value)  # no Python exception name
 
 
 def test_docker_not_running_is_one_line(settings, monkeypatch):

@@ -65,6 +65,7 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "waiting",
         "versions",
         "progress",
+        "unanswered",
     }
 
 

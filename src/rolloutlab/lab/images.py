@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 from docker.errors import APIError, BuildError, ImageNotFound
 
-from rolloutlab import paths
+from rolloutlab import paths, unanswered
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
 from rolloutlab.images import baseimage, credentials, engine, registry
@@ -41,9 +41,9 @@ class Pushed:
     warnings: tuple[str, ...]
 
 
-def _unreachable(address: str, exc: Exception) -> LabError:
+def _unreachable(address: str, exc: requests.RequestException) -> LabError:
     return LabError(
-        _("the registry {address} cannot be reached ({name__})", address=address, name__=type(exc).__name__),
+        _("the registry {address} cannot be reached ({reason})", address=address, reason=unanswered.reason(exc)),
         fix=_("start it (`rolloutlab sandbox up` in the sandbox) or check LAB_REGISTRY"),
     )
 

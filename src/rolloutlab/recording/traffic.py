@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from rolloutlab import kubectl, process
+from rolloutlab import kubectl, process, unanswered
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _, ngettext
 from rolloutlab.recording.timeline import RequestSample
@@ -188,7 +188,7 @@ def page_text(url: str) -> str:
         response = requests.get(url, timeout=5)
     except requests.RequestException as exc:
         raise LabError(
-            _("nothing answers at {url} ({name__})", url=url, name__=type(exc).__name__),
+            _("nothing answers at {url} ({reason})", url=url, reason=unanswered.reason(exc)),
             fix=_("check that the pods are Ready (`kubectl get pods`)"),
         ) from exc
     text = re.sub(r"<[^>]+>", "", response.text)

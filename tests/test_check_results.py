@@ -198,3 +198,16 @@ def test_a_free_tag_is_free_in_the_registry_and_in_the_local_docker(monkeypatch,
     monkeypatch.setattr(images, "tags", lambda *, settings: ["latest", "1.0.0", "1.1.0"])
     monkeypatch.setattr(images, "local_tags", lambda *, settings: ["1.1.1", "1.1.2"])
     assert helpers.next_free_tag(settings=LabSettings.from_env({}), series="1.1") == "1.1.3"
+
+
+@pytest.mark.parametrize(("ename", "line"), [
+    ("KubectlError", "kubectl set image failed: deployments.apps \"web\" not found"),
+    ("NameError", "NameError: name 'contianer' is not defined"),
+])  # fmt: skip
+def test_validate_names_a_failed_cell_by_its_sentence_or_its_python_error(ename, line):
+    """A lab cell that ended in one of the course's errors is reported by its sentence alone; any other error
+    (a bug, a student's typo) keeps its Python name, which is then the news."""
+    said = line.removeprefix(f"{ename}: ")
+    cells = [nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("error", ename=ename, evalue=said,
+                                                                              traceback=[])])]  # fmt: skip
+    assert validate._failure(nbformat.v4.new_notebook(cells=cells), RuntimeError("stopped")) == (0, line)

@@ -416,7 +416,7 @@ async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str
         return Proof(step=step_id, seen_failing=not result["ok"], message=result["shown"] if not result["ok"] else
                      _("the check passed where it must fail"))  # fmt: skip
     errors = [o for o in probe.outputs if o.get("output_type") == "error"]
-    said = f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors else _("no result")
+    said = _error_line(errors[0]) if errors else _("no result")
     return Proof(step=step_id, seen_failing=False, message=_("the check broke instead of failing: {said}", said=said))
 
 
@@ -437,12 +437,27 @@ def _result_in(cell: nbformat.NotebookNode) -> dict[str, Any] | None:
     return dict(found[-1]) if found else None
 
 
+def _error_line(output: nbformat.NotebookNode) -> str:
+    """A cell's error in one line. The course's own errors already are a sentence for the user: their class name
+    is left out; any other error (a bug in the lab, or the student's Python) keeps it."""
+    own = {"CheckFailed", *(c.__name__ for c in _subclasses(LabError))}
+    ename, evalue = output.get("ename") or "", output.get("evalue") or ""
+    return evalue if ename in own else f"{ename}: {evalue}"
+
+
+def _subclasses(base: type[Exception]) -> list[type[Exception]]:
+    found: list[type[Exception]] = [base]
+    for child in base.__subclasses__():
+        found += _subclasses(child)
+    return found
+
+
 def _failure(nb: nbformat.NotebookNode, exc: Exception) -> tuple[int | None, str]:
     """The index of the first cell with an error output, and the error's last line."""
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return index, f"{output.get('ename')}: {output.get('evalue')}"
+                return index, _error_line(output)
     text = str(exc).strip()
     return None, text.splitlines()[-1] if text else type(exc).__name__
 

@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from rolloutlab import i18n
-from rolloutlab.course import validate
+from rolloutlab.course import execution, validate
 from rolloutlab.lab import checks, exercises, judge, student
 from rolloutlab.lab.observe import Seen
 from rolloutlab.recording.timeline import ReplicaSetSample, Timeline
@@ -63,7 +63,7 @@ def test_validate_reads_checks_from_their_results_whatever_the_line_format(shell
             checks.publish(step=step, result=result, shown=str(result))
         cells.append(nbformat.v4.new_code_cell("lab.check('02.3')", outputs=as_outputs(captured)))
     assert str(passing).endswith("(mise à jour progressive : OK)")
-    found = validate._checks(nbformat.v4.new_notebook(cells=cells))
+    found = execution.published_checks(nbformat.v4.new_notebook(cells=cells))
     assert [(c["ok"], c["name"], c["step"]) for c in found] == [
         (False, "mise à jour progressive", "02.3"),
         (True, "mise à jour progressive", "02.3"),
@@ -110,7 +110,7 @@ def test_check_cells_name_their_step_and_nothing_else():
     """A check cell is `lab.check("<step>")`: it never refers to a variable the student may not have defined."""
     for path in validate.find_lab_sets(languages=("en", "fr"), chosen=None):
         for cell in nbformat.read(path, as_version=4).cells:
-            step = validate.check_of(cell)
+            step = execution.check_of(cell)
             if step:
                 assert cell.source == f'lab.check("{step}")', (path.name, cell.source)
 
@@ -210,4 +210,4 @@ def test_validate_names_a_failed_cell_by_its_sentence_or_its_python_error(ename,
     said = line.removeprefix(f"{ename}: ")
     cells = [nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("error", ename=ename, evalue=said,
                                                                               traceback=[])])]  # fmt: skip
-    assert validate._failure(nbformat.v4.new_notebook(cells=cells), RuntimeError("stopped")) == (0, line)
+    assert execution.failure(nbformat.v4.new_notebook(cells=cells), RuntimeError("stopped")) == (0, line)

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rolloutlab.course import validate
+from rolloutlab.course import execution, validate
 from rolloutlab.errors import LabError
 from rolloutlab.images import registry
 from rolloutlab.lab import exercises
@@ -83,14 +83,14 @@ def test_lab_opens_in_one_line(path: Path):
 def test_every_step_has_its_cell_and_its_check(path: Path):
     """Each step of the lab in `exercises.py` has one step cell, then one check cell after it, and nothing else."""
     nb = nbformat.read(path, as_version=4)
-    steps = [validate.step_of(c) for c in nb.cells if validate.step_of(c)]
-    checked = [validate.check_of(c) for c in nb.cells if validate.check_of(c)]
+    steps = [execution.step_of(c) for c in nb.cells if execution.step_of(c)]
+    checked = [execution.check_of(c) for c in nb.cells if execution.check_of(c)]
     expected = [s.id for s in exercises.steps_of(path.stem[:2])]
     assert steps == expected
     assert sorted(checked) == expected
     for step in expected:
-        where = [i for i, c in enumerate(nb.cells) if validate.step_of(c) == step]
-        there = [i for i, c in enumerate(nb.cells) if validate.check_of(c) == step]
+        where = [i for i, c in enumerate(nb.cells) if execution.step_of(c) == step]
+        there = [i for i, c in enumerate(nb.cells) if execution.check_of(c) == step]
         assert where[0] < there[0], f"{step}: its check comes before its step"
 
 
@@ -99,7 +99,7 @@ def test_demonstrations_are_their_solution_and_exercises_are_left_to_do(path: Pa
     """A demonstration cell holds exactly its step's solution; an exercise cell holds no part of it."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        step_id = validate.step_of(cell)
+        step_id = execution.step_of(cell)
         if not step_id:
             continue
         step = exercises.STEPS[step_id]

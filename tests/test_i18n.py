@@ -60,6 +60,22 @@ def test_every_message_of_the_code_has_its_french():
     assert sorted(set(entries) - wanted) == [], "the catalogue holds messages the code no longer has"
 
 
+def test_every_lab_call_a_message_names_exists():
+    """A message that tells the student to call `lab.something(...)` names a method the lab has, in both
+    languages (two messages once sent students to `lab.ensure_images`, which never existed)."""
+    from rolloutlab.lab.student import Lab
+
+    named = set()
+    for message in code_messages():
+        for text in forms(message):
+            named |= set(re.findall(r"`lab\.(\w+)", text))
+    for entry in catalogue():
+        for text in forms(entry.string or ""):
+            named |= set(re.findall(r"`lab\.(\w+)", text))
+    assert named >= {"start", "solve", "rebuild_images"}
+    assert sorted(name for name in named if not hasattr(Lab, name)) == []
+
+
 def test_translations_keep_every_placeholder():
     """A French message has exactly the `{placeholders}` (with their conversions and formats) of its English."""
     broken = []

@@ -127,3 +127,23 @@ def test_a_registry_5xx_is_pushed_again_a_refusal_is_not():
     assert lab_images._transient("received unexpected HTTP status: 500 Internal Server Error")
     assert not lab_images._transient("unauthorized: authentication required")
     assert not lab_images._transient("manifest invalid")
+
+
+def test_rebuilding_the_lessons_images_replaces_what_the_registry_held(settings):
+    """`lab.rebuild_images()` builds latest and 1.0.0 from today's app and pushes them over other content (an
+    older build, here a scratch image), which a plain push refuses."""
+    from helpers import push_scratch_image
+    from rolloutlab.lab import helpers as lab_helpers
+
+    for tag in ("latest", "1.0.0"):
+        push_scratch_image(registry=settings.registry, repository=settings.repository, tag=tag)
+    before = {tag: images.remote_config_digest(image=settings.image(tag)) for tag in ("latest", "1.0.0")}
+    assert lab_helpers.rebuild_images(settings=settings) == ["latest", "1.0.0"]
+    api = docker.from_env()
+    try:
+        for tag in ("latest", "1.0.0"):
+            after = images.remote_config_digest(image=settings.image(tag))
+            assert after != before[tag]
+            assert after == api.images.get(settings.image(tag)).id
+    finally:
+        api.close()

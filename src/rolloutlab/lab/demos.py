@@ -46,6 +46,12 @@ def push_version(*, settings: LabSettings, tag: str, message: str) -> None:
     print(_("pushed {image}", image=settings.image(tag)))
 
 
+def rebuild_images(*, settings: LabSettings) -> None:
+    tags = helpers.rebuild_images(settings=settings)
+    print(_("built again from today's app and pushed: {tags}; run the lab's start cell again",
+            tags=", ".join(settings.image(t) for t in tags)))  # fmt: skip
+
+
 def roll_strategies(*, settings: LabSettings, record: Callable[[str, str], None]) -> None:
     """Deploy the three strategies at `latest`, then set all three to 1.0.0 at once, each one recorded."""
     for name, (surge, unavailable) in exercises.STRATEGIES.items():

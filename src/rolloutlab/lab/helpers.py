@@ -69,6 +69,15 @@ def ensure_images(*, settings: LabSettings) -> list[str]:
     return pushed
 
 
+def rebuild_images(*, settings: LabSettings) -> list[str]:
+    """Build the lesson's versions from today's app and push them over what the registry holds: images built by
+    an older rolloutlab do not name their pod, and `ensure_images` leaves a tag that exists alone."""
+    for tag, message in VERSIONS.items():
+        images.build(settings=settings, tag=tag, message=message)
+        images.push(settings=settings, tag=tag, force=True, say=lambda _: None)
+    return list(VERSIONS)
+
+
 def push_version(*, settings: LabSettings, tag: str, message: str) -> None:
     images.build(settings=settings, tag=tag, message=message)
     images.push(settings=settings, tag=tag, say=lambda _: None)

@@ -300,6 +300,10 @@ class Lab:
     def push_version(self, tag: str, *, message: str) -> None:
         demos.push_version(settings=self.settings, tag=tag, message=message)
 
+    def rebuild_images(self) -> None:
+        """The lesson's tags (latest, 1.0.0) built again from today's app and pushed over the registry's."""
+        demos.rebuild_images(settings=self.settings)
+
     def roll_strategies(self) -> None:
         demos.roll_strategies(
             settings=self.settings, record=lambda name, d: self.record(name, deployment=d, requests=False, live=False)

@@ -139,7 +139,7 @@ def push(
         except ImageNotFound as exc:
             raise LabError(
                 _("there is no local image {name}", name=name),
-                fix=_("build it first (images.build(tag={tag!r}))", tag=tag),
+                fix=_("build it first: `docker build -t {name} app/`", name=name),
             ) from exc
         remote = remote_config_digest(image=name)
         if remote is not None and remote != local.id and tag != "latest" and not force:
@@ -149,7 +149,7 @@ def push(
                     name=name,
                     REUSED_TAG_WHY=_(REUSED_TAG_WHY),
                 ),
-                fix=_("push under a new tag (or pass force=True if you really mean to replace it)"),
+                fix=_("push it under a new tag"),
             )
         repository = name.rsplit(":", 1)[0]
         login = credentials.for_registry(settings.registry)

@@ -118,3 +118,32 @@ def test_a_recording_that_has_seen_one_kind_of_object_draws_without_a_warning(se
     if seen != "nothing":
         early = Timeline.from_dict({**early.to_dict(), seen: early.to_dict()[seen][:1]})
     assert plot.png_bytes(plot.rollout_figure(early))[:4] == b"\x89PNG"
+
+
+def test_a_live_frame_that_fails_ends_the_redraws_quietly_and_the_last_frame_is_drawn(monkeypatch):
+    """A frame that raises in the live view's thread stops the redraws without a traceback from that thread (it
+    would land in the student's cell); `stop` still draws the last frame."""
+    import threading
+
+    raised: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    frames: list[bytes] = []
+    calls = {"n": 0}
+
+    def show(png: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the display went away")
+        frames.append(png)
+
+    view = plot.LiveView(every=0.05, show=show)
+    view.start(sample("update"))
+    view.changed()
+    for _ in range(200):
+        if calls["n"]:
+            break
+        threading.Event().wait(0.05)
+    view.stop()
+    assert raised == []
+    assert calls["n"] == 2
+    assert frames[0][:4] == b"\x89PNG"

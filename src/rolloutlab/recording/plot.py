@@ -375,7 +375,13 @@ class LiveView:
         while not self._stop.wait(self.every):
             if self._dirty.is_set():
                 self._dirty.clear()
-                self._draw()
+                try:
+                    self._draw()
+                except Exception:
+                    # A frame that cannot be drawn ends the live redraws, not the recording; a traceback from this
+                    # thread would land in the student's cell. The last frame, drawn by `stop` in the caller's
+                    # thread, shows the error if it lasts.
+                    return
 
     def _draw(self) -> None:
         if self._timeline is None:

@@ -8,7 +8,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from rolloutlab.recording import plot
+from rolloutlab.recording import live, plot
 from rolloutlab.recording.timeline import Timeline
 
 SAMPLES = resources.files("rolloutlab").joinpath("data/timelines")
@@ -136,7 +136,7 @@ def test_a_live_frame_that_fails_ends_the_redraws_quietly_and_the_last_frame_is_
             raise RuntimeError("the display went away")
         frames.append(png)
 
-    view = plot.LiveView(every=0.05, show=show)
+    view = live.LiveView(every=0.05, show=show)
     view.start(sample("update"))
     view.changed()
     for _ in range(200):

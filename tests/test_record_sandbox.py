@@ -73,7 +73,7 @@ def test_rollback_renumbers_the_reused_replicaset(recorded):
 def test_live_view_redraws_while_recording(sandbox, kube):
     """With a live view, the figure is redrawn during the rollout, not only at the end."""
     from helpers import deployment_manifest, push_scratch_image
-    from rolloutlab.recording.plot import LiveView
+    from rolloutlab.recording.live import LiveView
     from rolloutlab.recording.record import record
 
     push_scratch_image(registry=sandbox.registry, repository="rolloutlab-tests/live", tag="1")

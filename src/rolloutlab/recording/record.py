@@ -36,7 +36,7 @@ from rolloutlab.recording.timeline import (
 )
 
 if TYPE_CHECKING:
-    from rolloutlab.recording.plot import LiveView
+    from rolloutlab.recording.live import LiveView
 
 WATCH_SECONDS = 20
 REVISION = "deployment.kubernetes.io/revision"
@@ -322,7 +322,7 @@ class Recording:
     ) -> None:
         self.view: LiveView | None = None
         if live is True:
-            from rolloutlab.recording.plot import LiveView as _LiveView  # matplotlib only when a picture is wanted
+            from rolloutlab.recording.live import LiveView as _LiveView  # matplotlib only when a picture is wanted
 
             self.view = _LiveView()
         elif live:

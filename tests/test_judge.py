@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlab.lab import judge
+from rolloutlab.lab import judge, judge_app
 from rolloutlab.lab.observe import Seen
 from rolloutlab.recording.timeline import RequestSample, Timeline
 
@@ -353,14 +353,14 @@ def test_deleted():
 # -- build and push, page, recordings --------------------------------------------------------------------------
 def test_new_tag_pushed():
     """A new tag passes; built but not pushed, nothing new, or no registry, each fail with their own message."""
-    assert judge.new_tag_pushed(before=["latest"], now=["latest", "1.1.0"], built=[]).ok
-    result = judge.new_tag_pushed(before=["latest"], now=["latest"], built=["latest", "1.1.0"])
+    assert judge_app.new_tag_pushed(before=["latest"], now=["latest", "1.1.0"], built=[]).ok
+    result = judge_app.new_tag_pushed(before=["latest"], now=["latest"], built=["latest", "1.1.0"])
     assert not result.ok
     assert "1.1.0 built, but it is not in the registry" in result.message
-    result = judge.new_tag_pushed(before=["latest"], now=["latest"], built=["latest"])
+    result = judge_app.new_tag_pushed(before=["latest"], now=["latest"], built=["latest"])
     assert not result.ok
     assert "no new tag" in result.message
-    result = judge.new_tag_pushed(before=["latest"], now=None, built=[])
+    result = judge_app.new_tag_pushed(before=["latest"], now=None, built=[])
     assert not result.ok
     assert "does not answer" in result.message
 
@@ -368,9 +368,9 @@ def test_new_tag_pushed():
 def test_page():
     """The page must show the version and its message; nothing answering is said as such."""
     url = "http://127.0.0.1:30000"
-    assert judge.page("version 1.0.0\n!!! Hola !!!", url=url, text="!!! Hola !!!", version="1.0.0").ok
-    assert "does not show" in judge.page("version latest", url=url, text="!!! Hola !!!", version="1.0.0").message
-    assert "nothing answers" in judge.page(None, url=url, text="x", version="1.0.0").message
+    assert judge_app.page("version 1.0.0\n!!! Hola !!!", url=url, text="!!! Hola !!!", version="1.0.0").ok
+    assert "does not show" in judge_app.page("version latest", url=url, text="!!! Hola !!!", version="1.0.0").message
+    assert "nothing answers" in judge_app.page(None, url=url, text="x", version="1.0.0").message
 
 
 def _timeline(peak: int, least: int, requests: list[RequestSample] | None = None) -> Timeline:
@@ -389,20 +389,20 @@ def _timeline(peak: int, least: int, requests: list[RequestSample] | None = None
 
 def test_prediction():
     """The prediction is graded against the recording; missing numbers or recording are named."""
-    assert judge.prediction(_timeline(7, 4), most_pods=7, fewest_available=4).ok
-    result = judge.prediction(_timeline(7, 4), most_pods=6, fewest_available=4)
+    assert judge_app.prediction(_timeline(7, 4), most_pods=7, fewest_available=4).ok
+    result = judge_app.prediction(_timeline(7, 4), most_pods=6, fewest_available=4)
     assert not result.ok
     assert "you predicted at most 6" in result.message
     assert "rounds up" in result.message
-    assert "write your prediction" in judge.prediction(_timeline(7, 4), most_pods=None, fewest_available=4).message
-    assert "nothing recorded" in judge.prediction(None, most_pods=7, fewest_available=4).message
+    assert "write your prediction" in judge_app.prediction(_timeline(7, 4), most_pods=None, fewest_available=4).message
+    assert "nothing recorded" in judge_app.prediction(None, most_pods=7, fewest_available=4).message
 
 
 def test_recorded_bounds():
     """Bounds as the prose says pass; others are named; no recording says so."""
-    assert judge.recorded_bounds(_timeline(5, 3), peak=5, min_available=3).ok
-    assert "shows at most 6" in judge.recorded_bounds(_timeline(6, 3), peak=5, min_available=3).message
-    assert "nothing recorded" in judge.recorded_bounds(None, peak=5, min_available=3).message
+    assert judge_app.recorded_bounds(_timeline(5, 3), peak=5, min_available=3).ok
+    assert "shows at most 6" in judge_app.recorded_bounds(_timeline(6, 3), peak=5, min_available=3).message
+    assert "nothing recorded" in judge_app.recorded_bounds(None, peak=5, min_available=3).message
 
 
 def test_kept_serving():
@@ -411,16 +411,16 @@ def test_kept_serving():
     ok = [RequestSample(t=0.1, version="1.0.0", pod="first-app-a"), RequestSample(t=0.15, version="1.0.0",
                                                                                  pod="first-app-b")]  # fmt: skip
     bad = RequestSample(t=0.2, version=None, error="ConnectionError")
-    assert judge.kept_serving(_timeline(5, 3, ok), via="nodeport").ok
-    assert not judge.kept_serving(_timeline(5, 3, [*ok, bad]), via="nodeport").ok
-    forwarded = judge.kept_serving(_timeline(5, 3, ok), via="port-forward")
+    assert judge_app.kept_serving(_timeline(5, 3, ok), via="nodeport").ok
+    assert not judge_app.kept_serving(_timeline(5, 3, [*ok, bad]), via="nodeport").ok
+    forwarded = judge_app.kept_serving(_timeline(5, 3, ok), via="port-forward")
     assert not forwarded.ok
     assert "reaches one pod and not the Service" in forwarded.message
-    unnamed = judge.kept_serving(_timeline(5, 3, [RequestSample(t=0.1, version="1.0.0")]), via="nodeport")
+    unnamed = judge_app.kept_serving(_timeline(5, 3, [RequestSample(t=0.1, version="1.0.0")]), via="nodeport")
     assert not unnamed.ok
     assert "no answer named the pod" in unnamed.message
-    assert "no request was sent" in judge.kept_serving(_timeline(5, 3), via="nodeport").message
-    assert "0 answered" in judge.kept_serving(_timeline(5, 3, [bad]), via="nodeport").message
+    assert "no request was sent" in judge_app.kept_serving(_timeline(5, 3), via="nodeport").message
+    assert "0 answered" in judge_app.kept_serving(_timeline(5, 3, [bad]), via="nodeport").message
 
 
 def test_node_addresses_prefers_ready_workers():
@@ -443,12 +443,12 @@ def test_kept_serving_needs_answers_from_more_than_one_pod():
     """Through the NodePort, answers that all name one pod say nothing of the Service: the check fails; answers
     from two pods pass and are counted."""
     one = [RequestSample(t=i / 10, version="1.0.0", pod="first-app-a") for i in range(20)]
-    alone = judge.kept_serving(_timeline(5, 3, one), via="nodeport")
+    alone = judge_app.kept_serving(_timeline(5, 3, one), via="nodeport")
     assert not alone.ok
     assert "every answer came from one pod, first-app-a" in alone.message
     two = [*one, RequestSample(t=3.0, version="1.0.0", pod="first-app-b")]
-    assert judge.kept_serving(_timeline(5, 3, two), via="nodeport").ok
-    assert judge.kept_serving(_timeline(5, 3, two), via="nodeport").message.endswith("; answered by 2 pods")
+    assert judge_app.kept_serving(_timeline(5, 3, two), via="nodeport").ok
+    assert judge_app.kept_serving(_timeline(5, 3, two), via="nodeport").message.endswith("; answered by 2 pods")
 
 
 def test_restarted():
@@ -457,10 +457,10 @@ def test_restarted():
     def pod(restarts: int, ready: bool) -> dict:
         return {"status": {"containerStatuses": [{"restartCount": restarts, "ready": ready}]}}
 
-    assert judge.restarted(pod(1, True), pod="p", restarts_before=0).ok
-    assert "no pod 'p'" in judge.restarted(None, pod="p", restarts_before=0).message
-    assert "as before" in judge.restarted(pod(0, True), pod="p", restarts_before=0).message
-    assert "not Ready yet" in judge.restarted(pod(1, False), pod="p", restarts_before=0).message
+    assert judge_app.restarted(pod(1, True), pod="p", restarts_before=0).ok
+    assert "no pod 'p'" in judge_app.restarted(None, pod="p", restarts_before=0).message
+    assert "as before" in judge_app.restarted(pod(0, True), pod="p", restarts_before=0).message
+    assert "not Ready yet" in judge_app.restarted(pod(1, False), pod="p", restarts_before=0).message
 
 
 def test_same_history_is_exact_for_the_step_whose_lesson_it_is():

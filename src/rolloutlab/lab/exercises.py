@@ -19,7 +19,7 @@ from typing import Any
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
-from rolloutlab.lab import checks, judge, state
+from rolloutlab.lab import checks, judge, judge_app, state
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Read, Reading, probe, reads
@@ -128,18 +128,18 @@ def _rolled_to_own(r: Reading) -> Check:
         return Check(_("rollout"), False, _("no version of yours chosen yet: run the lab's first cells "
                                             "(lab.start())."))  # fmt: skip
     # The page is judged when it was read: `class status` judges from the cluster alone, and cannot ask the app.
-    page = [lambda: judge.page(r.page, url=where.url, text=r.line or "", version=tag)] if where else []
+    page = [lambda: judge_app.page(r.page, url=where.url, text=r.line or "", version=tag)] if where else []
     return both(
         lambda: judge.rolled_out(seen(r), tag=tag),
         lambda: judge.pods_on_current(seen(r), in_prose=2),
         *page,
-        lambda: judge.recorded_bounds(timeline(r, SET_IMAGE), peak=5, min_available=3),
-        lambda: judge.kept_serving(timeline(r, SET_IMAGE), via=where.via if where else ""),
+        lambda: judge_app.recorded_bounds(timeline(r, SET_IMAGE), peak=5, min_available=3),
+        lambda: judge_app.kept_serving(timeline(r, SET_IMAGE), via=where.via if where else ""),
     )
 
 
 def _kept_serving(r: Reading, name: str) -> Check:
-    return judge.kept_serving(timeline(r, name), via=r.app.via if r.app else "")
+    return judge_app.kept_serving(timeline(r, name), via=r.app.via if r.app else "")
 
 
 def _edited_back(r: Reading) -> Check:
@@ -163,8 +163,8 @@ def _pushed(r: Reading) -> Check:
         return Check(_("new tag"), False, _("no new tag chosen yet: run the lab's first cells (lab.start())."))
     before, built = state.tags(r.state.get(state.TAGS_AT_START)), [t for t in r.built if t == new]
     result = both(
-        lambda: judge.new_tag_pushed(before=before, now=r.tags, built=built),
-        lambda: judge.own_line(tag=new, line=r.line),
+        lambda: judge_app.new_tag_pushed(before=before, now=r.tags, built=built),
+        lambda: judge_app.own_line(tag=new, line=r.line),
     )
     if not result.ok and r.line is None and built and not (r.probe.get("username") and r.probe.get("accepted")):
         return Check(_("push"), False, _("Docker has {tag} built, but `docker push` answers `unauthorized`: Docker "
@@ -178,7 +178,7 @@ def _restarted(r: Reading) -> Check:
     if not pod:
         return Check(_("restart"), False, _("no pod has crashed yet: call /error first (the cell above)."))
     # The lab's pods are fresh (lab.start() redeploys): none had restarted before /error.
-    return judge.restarted(r.pod, pod=pod, restarts_before=0)
+    return judge_app.restarted(r.pod, pod=pod, restarts_before=0)
 
 
 def _fixed_forward(r: Reading) -> Check:
@@ -189,7 +189,7 @@ def _fixed_forward(r: Reading) -> Check:
 
 
 def _strategies(r: Reading) -> Check:
-    return both(*[lambda n=n, b=b: judge.recorded_bounds(timeline(r, f"05-{n}"), peak=b[0], min_available=b[1])
+    return both(*[lambda n=n, b=b: judge_app.recorded_bounds(timeline(r, f"05-{n}"), peak=b[0], min_available=b[1])
                   for n, b in STRATEGY_BOUNDS.items()])  # fmt: skip
 
 
@@ -274,7 +274,7 @@ _STEPS = [
          "rounded down: 1 pod may be missing."),
          "most_pods = 7\nfewest_available = 4",
          reads(seen=False, timelines=(FAILED_ROLLOUT,)),
-         lambda r, a: judge.prediction(timeline(r, FAILED_ROLLOUT), most_pods=a.get("most_pods"),
+         lambda r, a: judge_app.prediction(timeline(r, FAILED_ROLLOUT), most_pods=a.get("most_pods"),
                                        fewest_available=a.get("fewest_available")),
          answers=("most_pods", "fewest_available"),
          mistakes=(Mistake("wrong-answer", "most_pods = 6\nfewest_available = 4"), CHECK_TWICE)),
@@ -316,7 +316,7 @@ _STEPS = [
          reads(timelines=(TO_REVISION_1,), app=True),
          lambda r, a: both(
              lambda: judge.undone_to(seen(r), tag="latest", runs=H_FIVE),
-             lambda: judge.recorded_bounds(timeline(r, TO_REVISION_1), peak=7, min_available=4),
+             lambda: judge_app.recorded_bounds(timeline(r, TO_REVISION_1), peak=7, min_available=4),
              lambda: _kept_serving(r, TO_REVISION_1)),
          # Revision 2 is gone (its template is revision 4 now): kubectl refuses, and nothing changes.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=2"),

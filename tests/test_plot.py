@@ -145,5 +145,6 @@ def test_a_live_frame_that_fails_ends_the_redraws_quietly_and_the_last_frame_is_
         threading.Event().wait(0.05)
     view.stop()
     assert raised == []
+    assert str(view.error) == "the display went away"
     assert calls["n"] == 2
     assert frames[0][:4] == b"\x89PNG"

@@ -8,14 +8,16 @@ from rolloutlab.recording.timeline import RequestSample, Timeline
 
 
 def test_summary_counts_answers_versions_and_errors():
-    """Answered and failed requests are counted, versions and errors each with their number."""
+    """Answered and failed requests are counted, versions and errors each with their number, errors in words."""
     answers = [RequestSample(0.1, "1.0.0"), RequestSample(0.2, "1.0.0"), RequestSample(0.3, "latest"),
-               RequestSample(0.4, None, "ConnectionError")]  # fmt: skip
+               RequestSample(0.4, None, "refused"), RequestSample(0.5, None, "ConnectionError"),
+               RequestSample(0.6, None, "HTTP 503")]  # fmt: skip
     summary = traffic.summarize(answers)
-    assert (summary.answered, summary.failed) == (3, 1)
+    assert (summary.answered, summary.failed) == (3, 3)
     assert summary.versions == {"1.0.0": 2, "latest": 1}
-    assert str(summary) == ("4 requests: 3 answered, 1 failed; versions: 1.0.0 (2), latest (1); "
-                            "errors: ConnectionError (1)")  # fmt: skip
+    # In words: a code, an older recording's exception name, an HTTP status as is.
+    assert str(summary) == ("6 requests: 3 answered, 3 failed; versions: 1.0.0 (2), latest (1); errors: connection "
+                            "refused: nothing listens there (1), the connection failed (1), HTTP 503 (1)")  # fmt: skip
 
 
 def test_an_answer_names_the_pod_its_page_names():

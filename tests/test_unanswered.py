@@ -19,9 +19,9 @@ def test_a_port_nobody_listens_on_is_a_refused_connection():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # free, and nobody listens once the socket is closed
-    assert unanswered.reason(_error(f"http://127.0.0.1:{port}/", timeout=5)) == (
-        "connection refused: nothing listens there"
-    )
+    error = _error(f"http://127.0.0.1:{port}/", timeout=5)
+    assert unanswered.kind(error) == "refused"
+    assert unanswered.reason(error) == "connection refused: nothing listens there"
 
 
 def test_a_server_that_accepts_and_never_answers_is_no_answer_in_time():

@@ -20,6 +20,7 @@ class LiveView:
         self.every = every
         self.show = show or _notebook_display()
         self.frames = 0
+        self.error: Exception | None = None  # what ended the live redraws early, if anything did
         self._timeline: Timeline | None = None
         self._dirty = threading.Event()
         self._stop = threading.Event()
@@ -44,7 +45,8 @@ class LiveView:
                 self._dirty.clear()
                 try:
                     self._draw()
-                except Exception:
+                except Exception as exc:
+                    self.error = exc
                     # A frame that cannot be drawn ends the live redraws, not the recording; a traceback from this
                     # thread would land in the student's cell. The last frame, drawn by `stop` in the caller's
                     # thread, shows the error if it lasts.

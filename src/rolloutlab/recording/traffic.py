@@ -137,7 +137,7 @@ def fetch(url: str, *, origin: float, timeout: float = 2.0) -> RequestSample:
     try:
         response = requests.get(url, timeout=timeout)
     except requests.RequestException as exc:
-        return RequestSample(t=t, version=None, error=type(exc).__name__)
+        return RequestSample(t=t, version=None, error=unanswered.kind(exc))
     if response.status_code != 200:
         return RequestSample(t=t, version=None, error=f"HTTP {response.status_code}")
     served = SERVED_BY.search(response.text)
@@ -229,7 +229,8 @@ class Summary:
         if self.pods:
             text += ngettext("; answered by {count} pod", "; answered by {count} pods", len(self.pods))
         if self.errors:
-            text += _("; errors: {errors}", errors=", ".join(f"{e} ({n})" for e, n in self.errors.items()))
+            text += _("; errors: {errors}", errors=", ".join(f"{unanswered.describe(e)} ({n})"
+                                                         for e, n in self.errors.items()))  # fmt: skip
         return text
 
 

@@ -73,14 +73,13 @@ def rebuild_images(*, settings: LabSettings) -> list[str]:
     """Build the lesson's versions from today's app and push them over what the registry holds: images built by
     an older rolloutlab do not name their pod, and `ensure_images` leaves a tag that exists alone."""
     for tag, message in VERSIONS.items():
-        images.build(settings=settings, tag=tag, message=message)
-        images.push(settings=settings, tag=tag, force=True, say=lambda _: None)
+        push_version(settings=settings, tag=tag, message=message, force=True)
     return list(VERSIONS)
 
 
-def push_version(*, settings: LabSettings, tag: str, message: str) -> None:
+def push_version(*, settings: LabSettings, tag: str, message: str, force: bool = False) -> None:
     images.build(settings=settings, tag=tag, message=message)
-    images.push(settings=settings, tag=tag, say=lambda _: None)
+    images.push(settings=settings, tag=tag, force=force, say=lambda _: None)
 
 
 RESERVED_FOR = 3600.0  # seconds a tag handed out stays reserved, pushed or not

@@ -123,3 +123,23 @@ def test_sigterm_drains_then_exits_cleanly():
     assert proc.returncode == 0
     assert 1.5 <= took < 5, f"the app took {took:.1f} s to stop after SIGTERM"
     assert "stopped cleanly" in log
+
+
+def test_a_students_own_line_reads_back_as_typed():
+    """The app escapes the line on its page (`c'est` is sent as `c&#x27;est`); the page is read as a browser shows
+    it, so a line with quotes, accents and `& < >` is found exactly as the student typed it."""
+    from rolloutlab.lab import judge_app
+    from rolloutlab.recording import traffic
+
+    line = """Bonjour, c'est la version de Léa: "5 < 6" & <b>gras</b>"""
+    server = load_app().make_server(host="127.0.0.1", port=0, version="1.1.7", message=line, exit_process=print)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        body = traffic.page_text(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert line in body
+    assert judge_app.page(body, url=url, text=line, version="1.1.7").ok
+    assert not judge_app.page(body, url=url, text="another line", version="1.1.7").ok

@@ -1,8 +1,12 @@
 """Requests to the app, counted: the summary the labs print, and the loop's own bounds."""
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from rolloutlab.errors import LabError
 from rolloutlab.recording import traffic
 from rolloutlab.recording.timeline import RequestSample, Timeline
 
@@ -121,3 +125,12 @@ def test_a_page_that_answers_a_moment_late_is_read_and_one_that_never_does_is_no
     started = time.monotonic()
     assert reading._page(traffic.AppUrl(url=f"http://127.0.0.1:{port}", via="nodeport")) is None
     assert time.monotonic() - started >= reading.PAGE_SECONDS
+
+
+def test_a_crash_call_with_nothing_listening_is_one_line():
+    """`lab.crash_app()` where no pod answers says so in a LabError, never as requests' ConnectionError."""
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens on it now
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(LabError, match=r"nothing answers at .*connection refused"):
+        traffic.call_error(f"http://127.0.0.1:{port}")

@@ -44,7 +44,8 @@ def page(body: str | None, *, url: str, text: str, version: str) -> Check:
     what = _("page")
     if body is None:
         return Check(what, False, _("nothing answers at {url}: are the pods Ready (`kubectl get pods`)?", url=url))
-    if version not in body or text not in body:
+    # As a reader sees it: a browser folds runs of white space, and the page is already decoded (`page_text`).
+    if version not in body or " ".join(text.split()) not in " ".join(body.split()):
         return Check(what, False, _("the page at {url} does not show version {version} with {text!r}; it says: "
                                     "{said}. Has the rollout finished?", url=url, version=version, text=text,
                                     said=" / ".join(body.splitlines()[:3])))  # fmt: skip

@@ -11,6 +11,7 @@ reaches one pod chosen when it starts, not the Service: the serving check then s
 from __future__ import annotations
 
 import atexit
+import html
 import json
 import re
 import socket
@@ -182,22 +183,27 @@ class RequestLoop:
             self._stop.wait(self.interval)
 
 
-def page_text(url: str) -> str:
-    """The app's page as text lines (its HTML tags dropped), as a student reads it in a browser."""
+def _get(url: str) -> requests.Response:
+    """One GET for a student's cell: no answer is one line saying why, never requests' traceback."""
     try:
-        response = requests.get(url, timeout=5)
+        return requests.get(url, timeout=5)
     except requests.RequestException as exc:
         raise LabError(
             _("nothing answers at {url} ({reason})", url=url, reason=unanswered.reason(exc)),
             fix=_("check that the pods are Ready (`kubectl get pods`)"),
         ) from exc
-    text = re.sub(r"<[^>]+>", "", response.text)
+
+
+def page_text(url: str) -> str:
+    """The app's page as a student reads it in a browser: text lines, tags dropped and entities decoded (the app
+    escapes the line a student wrote, so `c'est` arrives as `c&#x27;est`)."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", _get(url).text))
     return "\n".join(line.strip() for line in text.splitlines() if line.strip() and line.strip() != "first-app")
 
 
 def call_error(url: str) -> str:
     """GET /error: the app answers 500 naming its pod, then exits. Returns that pod's name."""
-    response = requests.get(f"{url}/error", timeout=5)
+    response = _get(f"{url}/error")
     found = re.search(r"\(pod ([\w.-]+)\)", response.text)
     if not found:
         raise LabError(

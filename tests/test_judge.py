@@ -158,6 +158,18 @@ def test_failed_rollout_before_the_deadline_says_it_will_be_marked():
     assert "not marked failed yet" in result.message
 
 
+def test_failed_rollout_of_a_recreate_deployment_is_a_line_not_a_keyerror():
+    """A student who switched the Deployment to `strategy: Recreate` is told so by the check (it had no
+    rollingUpdate bounds to read, and raised KeyError into the cell)."""
+    state = seen("stuck-on-2.0.0")
+    deployment = copy.deepcopy(state.deployment)
+    deployment["spec"]["strategy"] = {"type": "Recreate"}
+    result = judge.failed_rollout(dataclasses.replace(state, deployment=deployment), tag="2.0.0", pods_total=7,
+                                  failing=3, serving=4)  # fmt: skip
+    assert not result.ok
+    assert "strategy is Recreate" in result.message
+
+
 def test_failed_rollout_without_the_service_says_so():
     """No ready endpoint (the Service missing): the check asks whether it is applied."""
     result = judge.failed_rollout(seen("stuck-on-2.0.0", slices=[]), tag="2.0.0", pods_total=7, failing=3,
@@ -347,6 +359,8 @@ def test_deleted():
     result = judge.deleted(seen("rolled-to-1.0.0", deployment=None), service_left=False)
     assert not result.ok
     assert "still terminating" in result.message
+    assert result.pending
+    assert result.pending_for >= 30
     assert judge.deleted(seen("nothing-deployed"), service_left=False).ok
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rolloutlab import kubectl, process
-from rolloutlab.lab import checks, exercises, reading, state, student
+from rolloutlab.errors import LabError
+from rolloutlab.lab import checks, demos, exercises, helpers, reading, state, student
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading
@@ -77,7 +78,7 @@ def test_a_judge_passes_on_what_its_step_leaves():
 def test_lesson_state_is_not_held_by_the_lab():
     """The Lab keeps no lesson state of its own: the tags and the crashed pod are read from the namespace."""
     lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert set(vars(lab)) == {"number", "settings", "artifacts", "context", "recordings", "_app"}
+    assert set(vars(lab)) == {"number", "settings", "artifacts", "context", "recordings"}
     assert isinstance(inspect.getattr_static(student.Lab, "fix_tag"), property)
 
 
@@ -85,7 +86,8 @@ def test_a_rollout_still_running_is_read_again_but_not_in_a_proof(monkeypatch):
     """A pending failure ("the rollout is still running") is read again until it passes; a proof (wait=0) and any
     other failure are judged once."""
     looks = []
-    verdicts = iter([Check("rollout", False, "still running", pending=True)] * 2 + [Check("rollout", True, "done")])
+    still = Check("rollout", False, "still running", pending=True, pending_for=5.0)
+    verdicts = iter([still] * 2 + [Check("rollout", True, "done")])
 
     def judging(r, a):
         looks.append(1)
@@ -93,7 +95,6 @@ def test_a_rollout_still_running_is_read_again_but_not_in_a_proof(monkeypatch):
 
     step = dataclasses.replace(exercises.STEPS["02.1"], read=lambda ctx: Reading(), judge=judging)
     monkeypatch.setitem(exercises.STEPS, "02.1", step)
-    monkeypatch.setattr(checks, "PENDING_SECONDS", 5.0)
     lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
     assert not lab.judge("02.1", answers={}, wait=0).ok
     assert len(looks) == 1
@@ -103,6 +104,25 @@ def test_a_rollout_still_running_is_read_again_but_not_in_a_proof(monkeypatch):
     monkeypatch.setitem(exercises.STEPS, "02.1", step)
     assert not lab.judge("02.1", answers={}).ok
     assert len(looks) == 4
+
+
+def test_a_pending_failure_is_read_again_for_as_long_as_it_declares(monkeypatch):
+    """A check that fails as pending ("1 pod is still terminating") names how long to read again: the lab (so
+    validate) waits that long for it, not a bound of its own."""
+    waits: list[float] = []
+    real_soon = checks.soon
+
+    def soon(check, *, seconds=30.0):
+        waits.append(seconds)
+        return real_soon(check, seconds=0)
+
+    terminating = Check("clean up", False, "1 pod is still terminating", pending=True, pending_for=60.0)
+    step = dataclasses.replace(exercises.STEPS["05.5"], read=lambda ctx: Reading(), judge=lambda r, a: terminating)
+    monkeypatch.setitem(exercises.STEPS, "05.5", step)
+    monkeypatch.setattr(checks, "soon", soon)
+    lab = student.Lab("05", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    assert not lab.judge("05.5", answers={}).ok
+    assert waits == [step.wait, 60.0]
 
 
 def test_a_step_reads_only_what_it_asks_for(monkeypatch):
@@ -155,3 +175,38 @@ def test_no_login_is_no_mistake_where_the_registry_asks_for_none():
     assert step.mistake_for("fr").kind == "no-login"
     assert step.mistake_for("fr", login_asked=False).kind == "push-first"
     assert step.mistake_for("en", login_asked=False).kind == "push-first"
+
+
+def test_a_check_that_breaks_on_an_unforeseen_state_is_one_line_naming_a_bug(monkeypatch):
+    """A judge that raises something other than a LabError gives a failing check saying it is a bug, never a
+    traceback in the student's cell."""
+    step = dataclasses.replace(exercises.STEPS["02.1"], read=lambda ctx: Reading(), judge=lambda r, a: {}["strategy"])
+    monkeypatch.setitem(exercises.STEPS, "02.1", step)
+    lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    result = lab.judge("02.1", answers={}, wait=0)
+    assert not result.ok
+    assert "report this bug" in result.message
+    assert "KeyError: 'strategy'" in result.message
+
+
+def test_waiting_for_a_rollout_gives_up_when_its_status_stands_still(monkeypatch):
+    """A Deployment whose status never moves (no controller marks it, for example the controller manager is down)
+    ends the wait with one line past its progress deadline, instead of waiting forever."""
+    stuck = {
+        "metadata": {"generation": 2},
+        "spec": {"replicas": 4, "progressDeadlineSeconds": 1},
+        "status": {"observedGeneration": 2, "updatedReplicas": 1, "availableReplicas": 3, "replicas": 5},
+    }
+    monkeypatch.setattr(helpers, "deployment", lambda name="first-app": stuck)
+    monkeypatch.setattr(helpers, "STALLED_MARGIN", 0.0)
+    with pytest.raises(LabError, match="has not moved for 1 s"):
+        helpers.wait_rolled_out()
+
+
+def test_the_reuse_demonstration_tag_is_the_namespaces_own():
+    """Two labs at once never build over each other's demonstration tag: it is named for the namespace, and handed
+    on so that validate deletes it with the lab's other tags."""
+    first = demos.reuse_tag(student.LabSettings.from_env({"LAB_NAMESPACE": "rl-en-01"}))
+    second = demos.reuse_tag(student.LabSettings.from_env({"LAB_NAMESPACE": "rl-fr-01"}))
+    assert first != second
+    assert state.pushed_tags({state.REUSE_TAG: first}) == [first]

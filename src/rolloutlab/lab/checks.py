@@ -30,6 +30,8 @@ class Check:
     # A failure the cluster ends by itself a moment later: `rollout status` may return while the Deployment's
     # status still counts a pod being replaced. The lab's check reads again for a few seconds before saying it.
     pending: bool = False
+    # How long the check keeps reading while pending: each pending failure says how long it can last.
+    pending_for: float = PENDING_SECONDS
 
     def __str__(self) -> str:
         return _("{status} {name}: {message}", status=_("OK") if self.ok else _("FAIL"), name=self.name,

@@ -172,7 +172,12 @@ def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, servi
     assert seen.deployment is not None
     spec = seen.deployment["spec"]
     replicas = spec["replicas"]
-    rolling = spec["strategy"]["rollingUpdate"]
+    strategy = spec.get("strategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return Check(what, False, _("the Deployment's strategy is {kind}, not the lesson's RollingUpdate: put back "
+                                    "`strategy: {{type: RollingUpdate}}` (`kubectl edit deployment/first-app`), then "
+                                    "run the lab's start again", kind=strategy.get("type")))  # fmt: skip
+    rolling = strategy.get("rollingUpdate") or {"maxSurge": "25%", "maxUnavailable": "25%"}
     surge = resolve_bound(rolling["maxSurge"], replicas=replicas, round_up=True)
     unavailable = resolve_bound(rolling["maxUnavailable"], replicas=replicas, round_up=False)
     pods = [p for p in seen.pods if not p["metadata"].get("deletionTimestamp")]
@@ -363,6 +368,10 @@ def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
     return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone, found=found))
 
 
+# A deleted pod is gone within its grace period (30 s, the preStop pause included), plus the kubelet's own delay.
+TERMINATING_SECONDS = 60.0
+
+
 def deleted(seen: Seen, *, service_left: bool) -> Check:
     what = _("clean up")
     deployment_left = seen.deployment is not None
@@ -375,5 +384,5 @@ def deleted(seen: Seen, *, service_left: bool) -> Check:
     if running:
         return Check(what, False, ngettext("{count} pod is still terminating: check again in a few seconds.",
                                            "{count} pods are still terminating: check again in a few seconds.",
-                                           len(running)))  # fmt: skip
+                                           len(running)), pending=True, pending_for=TERMINATING_SECONDS)  # fmt: skip
     return Check(what, True, _("the Deployment, its ReplicaSets, its pods and the Service are gone"))

@@ -94,7 +94,6 @@ class Lab:
         self.artifacts = artifacts
         self.context = context
         self.recordings: dict[str, Recording] = {}
-        self._app: traffic.AppUrl | None = None
 
     # -- what the solutions and the prose name -------------------------------------------------------------------
     def image(self, tag: str) -> str:
@@ -109,9 +108,9 @@ class Lab:
 
     @property
     def app(self) -> traffic.AppUrl:
-        if self._app is None:
-            self._app = traffic.app_url()
-        return self._app
+        """Where the app answers now, read from its Service each time: `lab.start()` and `lab.solve` make the
+        Service again, and it gets another NodePort."""
+        return traffic.app_url()
 
     @property
     def login(self) -> credentials.Login:
@@ -180,9 +179,13 @@ class Lab:
         try:
             result = checks.soon(once, seconds=found.wait if wait is None else wait)
             if result.pending and wait != 0:
-                result = checks.soon(once, seconds=checks.PENDING_SECONDS)
+                result = checks.soon(once, seconds=result.pending_for)
         except LabError as exc:
             result = Check(_("error"), False, str(exc))
+        except Exception as exc:  # a check that breaks on a state nobody foresaw still answers in one line
+            result = Check(_("error"), False, _("this check could not judge what it read ({error}): report this bug, "
+                                                "with the output of `kubectl get deployment first-app -o yaml`",
+                                                error=f"{type(exc).__name__}: {exc}"))  # fmt: skip
         return Check(f"{step} {result.name}", result.ok, result.message)
 
     def check(self, step: str, *, wait: float | None = None) -> None:
@@ -234,9 +237,11 @@ class Lab:
         shell = _ipython()
         found = self._step(step)
         shell.run_cell(found.solution, store_history=False)
-        if self.judge(step, answers=_answers(found)).ok:
+        first = self.judge(step, answers=_answers(found))
+        if first.ok:
             print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
+        print(first)
         print(_("{step} was not enough on its own: starting lab {number} afresh and running its steps", step=step,
                 number=self.number))  # fmt: skip
         self.start()

@@ -86,16 +86,25 @@ def compare_strategies(*, stop: Callable[[str], Timeline], artifacts: Path) -> N
 
 
 def show_reuse_refused(*, settings: LabSettings) -> None:
-    """Push a demo tag, then other content under the same tag: the helper refuses, and says why."""
-    images.build(settings=settings, tag="reuse-demo", message="first content")
-    images.push(settings=settings, tag="reuse-demo", force=True, say=lambda _: None)
-    images.build(settings=settings, tag="reuse-demo", message="changed content, same tag")
+    """Push a demo tag, then other content under the same tag: the helper refuses, and says why. The tag is this
+    namespace's own: two labs at once (validate runs several, a class shares one registry) would otherwise build
+    over each other's local tag between a build and its push."""
+    tag = reuse_tag(settings)
+    state.remember(reuse_tag=tag)  # so that validate deletes it with the lab's other tags
+    images.build(settings=settings, tag=tag, message="first content")
+    images.push(settings=settings, tag=tag, force=True, say=lambda _: None)
+    images.build(settings=settings, tag=tag, message="changed content, same tag")
     try:
-        images.push(settings=settings, tag="reuse-demo", say=lambda _: None)
+        images.push(settings=settings, tag=tag, say=lambda _: None)
     except LabError as refused:
         print(_("refused: {why}", why=refused))
         return
     raise LabError(_("other content under an existing tag was pushed without a word"), fix=_("report this bug"))
+
+
+def reuse_tag(settings: LabSettings) -> str:
+    """The demonstration's tag, named for the lab's namespace (a tag has at most 128 characters)."""
+    return f"reuse-demo-{settings.namespace}"[:128]
 
 
 def show_replicasets(name: str = DEPLOYMENT) -> None:

@@ -7,9 +7,11 @@ lab's private kubeconfig, as the notebook's `!kubectl` is.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +61,27 @@ def reset() -> None:
     raise LabError(_("old pods of first-app are still terminating after 2 minutes"), fix=_("run the cell again"))
 
 
+@contextlib.contextmanager
+def machine_lock(name: str) -> Iterator[None]:
+    """Held by one lab at a time on this machine (validate runs several at once): a file lock, let go when the
+    holder ends, even killed."""
+    path = Paths.from_env().reserved_tags.with_name(f"{name}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_images(*, settings: LabSettings) -> list[str]:
-    """Build and push the lesson's versions that the registry does not have yet; returns the tags pushed."""
+    """Build and push the lesson's versions that the registry does not have yet; returns the tags pushed. One lab at
+    a time: two labs pushing the same image at once made kind's registry refuse one ("digest invalid, manifest blob
+    unknown"), and each overwrote the other's local tag; the second now finds the tag pushed."""
     pushed = []
-    for tag, message in VERSIONS.items():
-        if not images.tag_exists(settings=settings, tag=tag):
-            push_version(settings=settings, tag=tag, message=message)
-            pushed.append(tag)
+    with machine_lock("lesson-images"):
+        for tag, message in VERSIONS.items():
+            if not images.tag_exists(settings=settings, tag=tag):
+                push_version(settings=settings, tag=tag, message=message)
+                pushed.append(tag)
     return pushed
 
 
@@ -92,9 +108,7 @@ def next_free_tag(*, settings: LabSettings, series: str, first: int = 0) -> str:
     never get the same one: each tag handed out on this machine is reserved for an hour, under a file lock."""
     have = set(images.tags(settings=settings)) | set(images.local_tags(settings=settings))
     store = Paths.from_env().reserved_tags
-    store.parent.mkdir(parents=True, exist_ok=True)
-    with open(store.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with machine_lock(store.stem):
         try:
             reserved = json.loads(store.read_text())
         except (OSError, ValueError):
@@ -134,9 +148,16 @@ def rollout_status(found: dict[str, Any]) -> str:
     return "done"
 
 
+# Beyond its progress deadline, the Deployment controller marks a rollout failed; when the status has not moved for
+# that long plus this margin, nothing is marking it at all (the controller manager is down).
+STALLED_MARGIN = 60.0
+
+
 def wait_rolled_out(name: str = DEPLOYMENT) -> None:
     """Wait as `kubectl rollout status` does (same end, same failure at the progress deadline), drawing the new
-    pods as they become available."""
+    pods as they become available; give up when the Deployment's status stands still past its deadline."""
+    last: tuple[Any, ...] = ()
+    moved = time.monotonic()
     with progress.task(_("rollout of {name}", name=name), total=None) as bar:
         while True:
             found = deployment(name)
@@ -155,6 +176,17 @@ def wait_rolled_out(name: str = DEPLOYMENT) -> None:
                                      name=name))  # fmt: skip
             if state == "done":
                 return
+            now = (status.get("observedGeneration"), status.get("updatedReplicas"), status.get("readyReplicas"),
+                   status.get("availableReplicas"), status.get("replicas"), status.get("conditions"))  # fmt: skip
+            if now != last:
+                last, moved = now, time.monotonic()
+            stalled = float((found.get("spec") or {}).get("progressDeadlineSeconds") or 600) + STALLED_MARGIN
+            if time.monotonic() - moved > stalled:
+                raise LabError(_("the rollout of {name} has not moved for {seconds:.0f} s, and nothing marked it "
+                                 "failed: is the cluster's controller manager running?", name=name,
+                                 seconds=stalled),
+                               fix=_("check the cluster (`kubectl get nodes`, `kubectl get events`), then run the cell "
+                                     "again"))  # fmt: skip
             time.sleep(1)
 
 

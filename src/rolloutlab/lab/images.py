@@ -178,8 +178,9 @@ def push(
 
 def _transient(error: str) -> bool:
     """A registry's own failure (HTTP 5xx), which a second push usually gets past: the distribution registry
-    answers 500 while another push of the same layer is being written (seen with labs pushing side by side)."""
-    return re.search(r"HTTP status: 5\d\d|\b50[0234]\b", error) is not None
+    answers 500 while another push of the same layer is being written (seen with labs pushing side by side), and
+    kind's "digest invalid" or "blob unknown" when a manifest names a layer another push is still writing."""
+    return re.search(r"HTTP status: 5\d\d|\b50[0234]\b|digest invalid|blob unknown", error, re.I) is not None
 
 
 def _push_fix(error: str, *, settings: LabSettings) -> str:

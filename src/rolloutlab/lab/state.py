@@ -20,6 +20,7 @@ NEW_TAG = "new-tag"  # lab 01: the tag the student builds and pushes
 TAGS_AT_START = "tags-at-start"  # lab 01: the registry's tags before the student pushed, comma-separated
 CRASHED_POD = "crashed-pod"  # lab 02: the pod that answered /error
 FIX_TAG = "fix-tag"  # lab 04: the tag that fixes the stuck rollout forward
+REUSE_TAG = "reuse-tag"  # lab 01: the tag its demonstration pushes twice, of this namespace alone
 LAB = "lab"  # the lab the student started last: where `class status` looks for their progress
 
 
@@ -41,7 +42,7 @@ def read_in(namespace: str, *, kubeconfig: str | None, context: str | None) -> d
 
 def pushed_tags(values: dict[str, str]) -> list[str]:
     """The tags a lab chose and pushed (its own version, its fix), which nobody else's lab uses."""
-    return sorted({values[key] for key in (NEW_TAG, FIX_TAG) if values.get(key)})
+    return sorted({values[key] for key in (NEW_TAG, FIX_TAG, REUSE_TAG) if values.get(key)})
 
 
 def remember(**values: str) -> None:

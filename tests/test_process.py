@@ -71,3 +71,13 @@ def test_no_module_starts_a_program_but_the_runner():
             if named and node.value.id in ("subprocess", "os") and node.attr in starters:
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value.id}.{node.attr}")
     assert found == []
+
+
+def test_a_spawned_program_past_its_deadline_is_stopped_and_said_in_one_line():
+    """`process.wait` on a program that outlives its timeout stops it and raises ProcessError ("timeout"), as `run`
+    does, never subprocess's TimeoutExpired."""
+    proc = process.spawn(["sleep", "30"])
+    with pytest.raises(process.ProcessError, match="did not answer within 0 s") as raised:
+        process.wait(proc, timeout=0.2)
+    assert raised.value.reason == "timeout"
+    assert proc.poll() is not None

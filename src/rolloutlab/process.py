@@ -72,6 +72,17 @@ def _missing(command: Sequence[str], *, fix: str | None) -> ProcessError:
     )
 
 
+def _timed_out(command: Sequence[str], *, output: str, seconds: float, fix: str | None) -> ProcessError:
+    return ProcessError(
+        command=command,
+        returncode=None,
+        output=output,
+        problem=_("`{command}` did not answer within {seconds:.0f} s", command=shown(command), seconds=seconds),
+        fix=fix or _("check what it waits for, then try again"),
+        reason="timeout",
+    )
+
+
 def failed(result: Result, *, fix: str | None = None) -> ProcessError:
     """The error for a command that ended with a non-zero exit."""
     return ProcessError(
@@ -110,14 +121,7 @@ def run(
     except FileNotFoundError as exc:
         raise _missing(argv, fix=missing_fix) from exc
     except subprocess.TimeoutExpired as exc:
-        raise ProcessError(
-            command=argv,
-            returncode=None,
-            output=str(exc.output or ""),
-            problem=_("`{command}` did not answer within {seconds:.0f} s", command=shown(argv), seconds=timeout),
-            fix=fix or _("check what it waits for, then try again"),
-            reason="timeout",
-        ) from exc
+        raise _timed_out(argv, output=str(exc.output or ""), seconds=timeout, fix=fix) from exc
     result = Result(command=argv, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
     if check and not result.ok:
         raise failed(result, fix=fix)
@@ -142,6 +146,16 @@ def spawn(
                                 env=dict(env) if env is not None else None)  # fmt: skip
     except FileNotFoundError as exc:
         raise _missing(argv, fix=missing_fix) from exc
+
+
+def wait(proc: subprocess.Popen[str], *, timeout: float, fix: str | None = None) -> int:
+    """Wait for a spawned program to end and return its exit code; past `timeout` seconds it is stopped and the
+    wait raises ProcessError ("timeout"), like `run`."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        stop(proc)
+        raise _timed_out([str(a) for a in proc.args], output="", seconds=timeout, fix=fix) from exc  # type: ignore[union-attr]
 
 
 def first_line(proc: subprocess.Popen[str], *, timeout: float) -> str:

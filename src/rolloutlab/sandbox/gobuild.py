@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 
 MIN_GO = (1, 24)
+BUILD_SECONDS = 3600.0  # one component's compile, at most (the slowest takes minutes on 2 cores)
 # Marks a finished build: a folder without it is a build that was interrupted and is redone.
 DONE_MARK = ".complete"
 
@@ -287,10 +289,16 @@ class Builder:
         with progress.task(_("compiling {label}", label=label), total=total or None) as bar, log_path.open("w") as log:
             proc = process.spawn([self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=process.PIPE)
             assert proc.stderr is not None
-            for line in proc.stderr:
-                log.write(line)
-                bar.advance()
-            code = proc.wait(timeout=3600)  # its output has ended: the build is over
+            # A build that hangs is stopped at the deadline, which ends its output and so this loop.
+            watchdog = threading.Timer(BUILD_SECONDS, proc.kill)
+            watchdog.start()
+            try:
+                for line in proc.stderr:
+                    log.write(line)
+                    bar.advance()
+                code = process.wait(proc, timeout=60, fix=_("read {log_path}", log_path=log_path))
+            finally:
+                watchdog.cancel()
         if code != 0:
             tail = log_path.read_text().strip().splitlines()[-5:]
             raise LabError(

@@ -8,7 +8,7 @@ import pytest
 
 from rolloutlab.course import execution, validate
 from rolloutlab.errors import LabError
-from rolloutlab.images import registry
+from rolloutlab.images import credentials, registry
 from rolloutlab.lab import exercises
 from rolloutlab.paths import repository
 from rolloutlab.recording.timeline import Timeline
@@ -207,6 +207,10 @@ def test_lab_runs_green_on_the_sandbox(path: Path, validated):
     assert [v["recording"] for v in result.histories] == HISTORIES.get(path.stem[:2], [])
     assert all(v["ok"] for v in result.histories), result.histories
     shown = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    # A saved notebook keeps its outputs: the registry's password is never among them, nor in any cell.
+    login = credentials.sandbox_login()
+    assert login is not None
+    assert login.password not in (out / result.executed).read_text()
     word = "historique de" if lang == "fr" else "history of"
     for verdict in result.histories:
         assert f"OK {word} {verdict['recording']}" in shown

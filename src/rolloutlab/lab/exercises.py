@@ -223,9 +223,9 @@ _STEPS = [
          broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
     # -- lab 01: log in, build and push ---------------------------------------------------------------------------
     Step("01.1", True,
-         N_("`docker login <registry>` with the user and password printed by the lab's start. A notebook cell cannot "
-            "type a password at a prompt, so give both on the command line: `!echo <password> | docker login "
-            "<registry> --username <user> --password-stdin`."),
+         N_("`docker login <registry>` with the user printed by the lab's start and the password the lab holds, "
+            "`lab.login.password`. A notebook cell cannot type a password at a prompt, so give it on standard input: "
+            "`!echo {lab.login.password} | docker login <registry> --username <user> --password-stdin`."),
          LOGIN, probe("login"), lambda r, a: checks.judge_login(**r.probe), broken_env={"DOCKER_CONFIG": "{empty}"},
          mistakes=(CHECK_TWICE, STEP_TWICE)),
     Step("01.2", True,

@@ -27,7 +27,9 @@ def _build_and_push(settings: LabSettings, say: Say) -> None:
     say(_("the registry has {tags}; a new tag it does not have: {new}", tags=", ".join(before), new=new))
     say(_("base image for the build: {image}", image=base_image()))
     login = credentials.to_give(settings.registry)
-    say(_("the registry's login: user {user}, password {password}", user=login.username, password=login.password))
+    # The password is never printed: a saved notebook keeps its outputs, and a shared one would share the login.
+    say(_("the registry's login: user {user}; its password is `lab.login.password` (not printed: a saved notebook "
+          "keeps what its cells print)", user=login.username))  # fmt: skip
 
 
 def _fresh(settings: LabSettings, say: Say) -> None:

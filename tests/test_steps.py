@@ -1,7 +1,9 @@
 """Each step is one table entry: a read of the cluster, then a pure judge of what was read."""
 
 import dataclasses
+import gzip
 import inspect
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading
 from rolloutlab.recording import traffic
+from rolloutlab.recording.timeline import Timeline
 
 SEEN = Path(__file__).parent / "data" / "seen"
 # What each set-up step's probe answers when there is nothing to find.
@@ -210,3 +213,27 @@ def test_the_reuse_demonstration_tag_is_the_namespaces_own():
     second = demos.reuse_tag(student.LabSettings.from_env({"LAB_NAMESPACE": "rl-fr-01"}))
     assert first != second
     assert state.pushed_tags({state.REUSE_TAG: first}) == [first]
+
+
+def test_a_restarted_kernel_judges_the_recording_kept_in_the_namespace(monkeypatch):
+    """A new kernel has no recorder running, yet a check that judges a recording finds it: the one `lab.draw` kept
+    in the namespace before the restart."""
+    recorded = Path(__file__).parent / "data" / "recordings" / "03-failed-rollout.json.gz"
+    kept = Timeline.from_dict(json.loads(gzip.decompress(recorded.read_bytes())))
+    monkeypatch.setattr(state, "kept_recording", lambda name: kept if name == "03-failed-rollout" else None)
+    lab = student.Lab("03", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    found = reading.reads(seen=False, timelines=("03-failed-rollout", "02-set-image"))(lab._context())
+    assert found.timelines == {"03-failed-rollout": kept, "02-set-image": None}
+
+
+def test_a_recording_lost_with_its_kernel_is_told_apart_from_one_never_made(monkeypatch):
+    """`lab.draw` in a new kernel, of a recording that was still running when the old kernel stopped, says so and
+    what to run again; of one never started, says to start it."""
+    marks = {state.recording_key("03-failed-rollout"): state.RUNNING}
+    monkeypatch.setattr(state, "read", lambda: marks)
+    monkeypatch.setattr(state, "kept_recording", lambda name: None)
+    lab = student.Lab("03", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    with pytest.raises(LabError, match="still running when the notebook's kernel stopped"):
+        lab.draw("03-failed-rollout")
+    with pytest.raises(LabError, match="nothing was recorded as '04-undo'"):
+        lab.draw("04-undo")

@@ -7,7 +7,7 @@ recorded and judged again in tests, or built for many namespaces at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,28 @@ class Context:
     lab_context: str  # the context the lab set up in its private kubeconfig
     app: Callable[[], traffic.AppUrl]  # found on first use: off the sandbox it costs a port-forward
     timelines: Mapping[str, Timeline]  # the recordings of this lab's notebook, by name, still running or stopped
+
+
+class Recordings(Mapping[str, Timeline]):
+    """The lab's recordings by name: those this kernel runs or ran, else those kept in the namespace, so that a
+    restarted kernel's checks judge what was recorded before the restart."""
+
+    def __init__(self, live: Mapping[str, Timeline]) -> None:
+        self.live = live
+
+    def __getitem__(self, name: str) -> Timeline:
+        if name in self.live:
+            return self.live[name]
+        kept = state.kept_recording(name)
+        if kept is None:
+            raise KeyError(name)
+        return kept
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.live)
+
+    def __len__(self) -> int:
+        return len(self.live)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,13 @@ CRASHED_POD = "crashed-pod"  # lab 02: the pod that answered /error
 FIX_TAG = "fix-tag"  # lab 04: the tag that fixes the stuck rollout forward
 REUSE_TAG = "reuse-tag"  # lab 01: the tag its demonstration pushes twice, of this namespace alone
 LAB = "lab"  # the lab the student started last: where `class status` looks for their progress
+# "recording-<name>": RUNNING from its start until it is kept in the namespace, then KEPT. A kernel that dies in
+# between loses what the recorder saw: the mark tells that apart from a recording never made.
+RUNNING, KEPT = "running", "kept"
+
+
+def recording_key(name: str) -> str:
+    return f"recording-{name}"
 
 
 def read() -> dict[str, str]:
@@ -61,8 +68,16 @@ def tags(value: str | None) -> list[str]:
     return [t for t in (value or "").split(",") if t]
 
 
+def kept_recording(name: str) -> Timeline | None:
+    """The recording `name` as `keep_recording` left it in the namespace, or None (never kept, or unreadable)."""
+    found = observe.get("configmap", stored.name_of(name))
+    got = stored.from_configmap(found) if found else None
+    return got[1] if got else None
+
+
 def keep_recording(name: str, timeline: Timeline) -> None:
     """Keep the recording in the namespace, replacing an earlier one of that name. Server-side apply: a client-side
     one would copy the whole ConfigMap into an annotation, which has a far smaller limit."""
     kubectl.run(["apply", "--server-side", "--force-conflicts", "--field-manager=rolloutlab", "-f", "-"],
                 input_text=json.dumps(stored.to_configmap(name, timeline)), check=True, timeout=30)  # fmt: skip
+    remember(**{recording_key(name): KEPT})

@@ -165,8 +165,9 @@ class Lab:
         return [s.id for s in exercises.steps_of(self.number)]
 
     def _context(self) -> reading.Context:
+        live = {name: r.timeline for name, r in self.recordings.items()}
         return reading.Context(settings=self.settings, lab_context=self.context, app=lambda: self.app,
-                               timelines={name: r.timeline for name, r in self.recordings.items()})  # fmt: skip
+                               timelines=reading.Recordings(live))  # fmt: skip
 
     def judge(self, step: str, *, answers: Mapping[str, Any], wait: float | None = None) -> Check:
         """The step's check, without printing or stopping: read the cluster, judge what was read, and read again
@@ -259,13 +260,13 @@ class Lab:
         url = self.app.url if requests else None
         self.recordings[name] = Recording(namespace=self.settings.namespace, deployment=deployment,
                                           live=live and self.settings.live_view, url=url)  # fmt: skip
+        with contextlib.suppress(LabError):  # only a restarted kernel's message needs it
+            state.remember(**{state.recording_key(name): state.RUNNING})
 
     def stop(self, name: str) -> Timeline:
         found = self.recordings.get(name)
         if found is None:
-            raise LabError(
-                _("nothing was recorded as {name!r}", name=name), fix=_("run the cell that starts the recording first")
-            )
+            raise _not_recorded(name)
         timeline = found.stop()
         timeline.save(self.artifacts / f"{name}.json")
         try:
@@ -286,7 +287,14 @@ class Lab:
                     "refuse the command?). The recording goes on: run the step's command, then this cell again.",
                     name=name))  # fmt: skip
             return
-        timeline = self.stop(name)
+        if found is None:  # a restarted kernel: the recording made before the restart, as the namespace keeps it
+            timeline = state.kept_recording(name)
+            if timeline is None:
+                raise _not_recorded(name)
+            print(_("{name} was recorded before this kernel started: drawn from the recording kept in your namespace",
+                    name=name))  # fmt: skip
+        else:
+            timeline = self.stop(name)
         title = exercises.RECORDINGS.get(name)
         fig = plot.rollout_figure(timeline, title=_(title) if title else None)
         plot.save_and_show(fig, self.artifacts / f"{name}.png")
@@ -343,6 +351,19 @@ def broken(changes: Mapping[str, str]) -> Iterator[None]:
         finally:
             os.environ.clear()
             os.environ.update(saved)
+
+
+def _not_recorded(name: str) -> LabError:
+    """Why there is no recording `name` in this kernel: a kernel that stopped while it ran, or none made."""
+    if state.read().get(state.recording_key(name)) == state.RUNNING:
+        return LabError(
+            _("the recording {name} was still running when the notebook's kernel stopped, and what it saw stopped "
+              "with it", name=name),
+            fix=_("run the cell that starts it again, then the step's command, then this cell"),
+        )  # fmt: skip
+    return LabError(
+        _("nothing was recorded as {name!r}", name=name), fix=_("run the cell that starts the recording first")
+    )
 
 
 def unanswered(step: str, names: list[str]) -> Check:

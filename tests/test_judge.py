@@ -58,6 +58,22 @@ def test_rolled_out_passes_when_every_replica_runs_the_tag():
     assert "all 4 replicas run 1.0.0" in result.message
 
 
+def test_a_deployment_made_another_way_is_told_what_the_lesson_needs():
+    """`kubectl create deployment` passes the rollout check but has no readiness probe and no Service: 02.1 names
+    what is missing (the Service first waited for, as its EndpointSlice may come a moment late)."""
+    state = seen("deployed-latest")
+    assert judge.lesson_shaped(state).ok
+    created = copy.deepcopy(state.deployment)
+    del created["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+    result = judge.lesson_shaped(dataclasses.replace(state, deployment=created))
+    assert not result.ok
+    assert "no readiness probe" in result.message
+    result = judge.lesson_shaped(dataclasses.replace(state, slices=[]))
+    assert not result.ok
+    assert "no Service first-app" in result.message
+    assert result.pending
+
+
 def test_a_mistyped_tag_names_the_tag_and_the_registry_tags():
     """`set image` with 1.0.1: the message names the typed tag, the expected one and the tags that exist."""
     result = judge.rolled_out(seen("typed-1.0.1"), tag="1.0.0")
@@ -385,6 +401,27 @@ def test_page():
     assert judge_app.page("version 1.0.0\n!!! Hola !!!", url=url, text="!!! Hola !!!", version="1.0.0").ok
     assert "does not show" in judge_app.page("version latest", url=url, text="!!! Hola !!!", version="1.0.0").message
     assert "nothing answers" in judge_app.page(None, url=url, text="x", version="1.0.0").message
+
+
+def test_a_page_from_a_pod_on_its_way_out_is_read_again():
+    """Right after `rollout status`, kube-proxy may still send the request to an old pod (seen in the stuck-student
+    run: 'Version: latest / Served by pod: first-app-6b4b699fd-4qwsw'): that is pending, read again; a page of the
+    wrong version from one of the current pods fails at once."""
+    url = "http://127.0.0.1:30000"
+    current = frozenset({"first-app-7c9-new1", "first-app-7c9-new2"})
+    old = "Version: latest\nServed by pod: first-app-6b4-old1"
+    result = judge_app.page(old, url=url, text="", version="1.1.1", current_pods=current)
+    assert not result.ok
+    assert result.pending
+    assert "first-app-6b4-old1" in result.message
+    wrong = judge_app.page("Version: 1.1.0\nServed by pod: first-app-7c9-new1", url=url, text="", version="1.1.1",
+                           current_pods=current)  # fmt: skip
+    assert not wrong.ok
+    assert not wrong.pending
+    state = seen("rolled-to-1.0.0")
+    pods = judge.current_pods(state)
+    assert len(pods) == 4
+    assert pods == {p["metadata"]["name"] for p in state.pods if not p["metadata"].get("deletionTimestamp")}
 
 
 def _timeline(peak: int, least: int, requests: list[RequestSample] | None = None) -> Timeline:

@@ -128,7 +128,8 @@ def _rolled_to_own(r: Reading) -> Check:
         return Check(_("rollout"), False, _("no version of yours chosen yet: run the lab's first cells "
                                             "(lab.start())."))  # fmt: skip
     # The page is judged when it was read: `class status` judges from the cluster alone, and cannot ask the app.
-    page = [lambda: judge_app.page(r.page, url=where.url, text=r.line or "", version=tag)] if where else []
+    page = [lambda: judge_app.page(r.page, url=where.url, text=r.line or "", version=tag,
+                                   current_pods=judge.current_pods(seen(r)))] if where else []  # fmt: skip
     return both(
         lambda: judge.rolled_out(seen(r), tag=tag),
         lambda: judge.pods_on_current(seen(r), in_prose=2),
@@ -241,7 +242,8 @@ _STEPS = [
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
     Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
          f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
-         SEEN, lambda r, a: judge.rolled_out(seen(r), tag="latest"),
+         SEEN, lambda r, a: both(lambda: judge.rolled_out(seen(r), tag="latest"),
+                                 lambda: judge.lesson_shaped(seen(r))),
          mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl rollout status deployment/first-ap"))),
     Step("02.2", True,
          N_("`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "

@@ -14,6 +14,15 @@ REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 
 
+def current_pods(seen: Seen) -> frozenset[str]:
+    """The pods of the Deployment's current template that are not on their way out."""
+    if seen.deployment is None:
+        return frozenset()
+    image = template_image(seen.deployment)
+    return frozenset(p["metadata"]["name"] for p in seen.pods if not p["metadata"].get("deletionTimestamp")
+                     and p["spec"]["containers"][0]["image"] == image)  # fmt: skip
+
+
 def template_image(deployment: dict[str, Any]) -> str:
     return str(deployment["spec"]["template"]["spec"]["containers"][0]["image"])
 
@@ -366,6 +375,23 @@ def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
     if found != kept:
         return Check(what, False, _("the history lists {found}, expected {kept}.", found=found, kept=kept))
     return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone, found=found))
+
+
+def lesson_shaped(seen: Seen) -> Check:
+    """The Deployment is the lesson's, not one made another way (`kubectl create deployment` has no readiness probe
+    and no Service): the later steps' serving and failed-rollout checks need both."""
+    what = _("manifest")
+    assert seen.deployment is not None
+    containers = seen.deployment["spec"]["template"]["spec"].get("containers") or [{}]
+    if not containers[0].get("readinessProbe"):
+        return Check(what, False, _("first-app's pods have no readiness probe, so a Service would send requests to an "
+                                    "app still starting: make it from the lesson's manifest, `kubectl apply -f` it "
+                                    "(`lab.manifest` is its path)."))  # fmt: skip
+    if not seen.slices:
+        return Check(what, False, _("there is no Service first-app in front of the pods: `kubectl apply -f` the "
+                                    "lesson's manifest (`lab.manifest`), which makes it with the Deployment."),
+                     pending=True)  # fmt: skip
+    return Check(what, True, _("the lesson's Deployment, with its readiness probe, behind the Service first-app"))
 
 
 # A deleted pod is gone within its grace period (30 s, the preStop pause included), plus the kubelet's own delay.

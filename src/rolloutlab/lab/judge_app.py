@@ -4,6 +4,7 @@ the Deployment and its ReplicaSets."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rolloutlab.i18n import _
@@ -40,10 +41,23 @@ def own_line(*, tag: str, line: str | None) -> Check:
     return Check(what, True, _("the page of {tag} says {line!r}", tag=tag, line=line))
 
 
-def page(body: str | None, *, url: str, text: str, version: str) -> Check:
+# How long kube-proxy may still send a request to a pod on its way out after a rollout ended: it rewrites the
+# node's rules after the EndpointSlice changed, up to 6 s later on a busy machine (its own latency metric).
+OLD_POD_SECONDS = 15.0
+
+
+def page(body: str | None, *, url: str, text: str, version: str, current_pods: frozenset[str] = frozenset()) -> Check:
+    """The page shows `version` and the student's `text`. A page served by a pod that is not one of the finished
+    rollout's (`current_pods`) is pending: kube-proxy had not yet taken that pod out of the Service's rules."""
     what = _("page")
     if body is None:
         return Check(what, False, _("nothing answers at {url}: are the pods Ready (`kubectl get pods`)?", url=url))
+    served = re.search(r"Served by pod: (\S+)", body)
+    if current_pods and served and served.group(1) not in current_pods:
+        return Check(what, False, _("the page at {url} was served by {pod}, a pod of the old version on its way out: "
+                                    "the Service stops sending it requests a moment after the rollout; check again",
+                                    url=url, pod=served.group(1)), pending=True,
+                     pending_for=OLD_POD_SECONDS)  # fmt: skip
     # As a reader sees it: a browser folds runs of white space, and the page is already decoded (`page_text`).
     if version not in body or " ".join(text.split()) not in " ".join(body.split()):
         return Check(what, False, _("the page at {url} does not show version {version} with {text!r}; it says: "

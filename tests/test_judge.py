@@ -514,15 +514,48 @@ def test_restarted():
     assert "not Ready yet" in judge_app.restarted(pod(1, False), pod="p", restarts_before=0).message
 
 
-def test_same_history_is_exact_for_the_step_whose_lesson_it_is():
-    """04.4's two undos: the history must be the text's, else the check fails naming both histories."""
-    state = seen("undone-to-1.0.0")
-    assert judge.same_history(state, runs={1: "latest", 3: "2.0.0", 4: "1.0.0"}).ok
-    result = judge.same_history(state, runs={3: "2.0.0", 6: "1.0.0", 7: "latest"})
-    assert not result.ok
-    assert "lists revisions 1 (latest), 3 (2.0.0), 4 (1.0.0), this step expects 3 (2.0.0), 6 (1.0.0), 7 (latest)" in (
-        result.message
-    )
+def renumbered(name: str, numbers: dict[str, int]) -> Seen:
+    """A recorded state whose ReplicaSets carry other revision numbers, by the tag each runs: another path's history."""
+    state = seen(name)
+    replicasets = copy.deepcopy(state.replicasets)
+    for rs in replicasets:
+        rs["metadata"]["annotations"][judge.REVISION] = str(numbers[judge.image_tag(judge.template_image(rs))])
+    return dataclasses.replace(state, replicasets=replicasets)
+
+
+H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
+
+
+@pytest.mark.parametrize(
+    ("numbers", "ok", "words"),
+    [({"2.0.0": 3, "1.0.0": 6, "latest": 7}, True, "revisions 3 (2.0.0), 6 (1.0.0), 7 (latest)"),
+     # An extra undo and its fix in 04.1 shifted every number by two: the same two undos, on the student's numbers.
+     ({"2.0.0": 5, "1.0.0": 8, "latest": 9}, True, "the two undos swapped your last two revisions"),
+     # Before the step (after --to-revision=1), on both paths: the undos have not run yet.
+     ({"2.0.0": 3, "1.0.0": 4, "latest": 5}, False, "this step expects 3 (2.0.0), 6 (1.0.0), 7 (latest)"),
+     ({"2.0.0": 5, "1.0.0": 6, "latest": 7}, False, "run the two undos"),
+     # One undo only: 1.0.0 is the newest.
+     ({"2.0.0": 3, "latest": 5, "1.0.0": 6}, False, "run the two undos")],
+)  # fmt: skip
+def test_two_undos_are_judged_on_the_students_own_numbers(numbers: dict[str, int], ok: bool, words: str):
+    """04.4 judges what the two undos did (the last two revisions swapped), whatever numbers an earlier detour left;
+    the state before them, or after one, fails."""
+    result = judge.swapped(renumbered("undone-to-1.0.0", numbers), runs=H_SWAPPED)
+    assert result.ok is ok, result.message
+    assert words in result.message
+
+
+def test_a_revision_question_means_the_texts_revision_on_the_students_path():
+    """04.2 asks for "revision 3"; after an extra undo and its fix the stuck 2.0.0 is revision 5: the answer the text
+    asks for passes, and the check says which number it is on the student's cluster."""
+    state = renumbered("undone-to-1.0.0", {"latest": 1, "2.0.0": 5, "1.0.0": 6})
+    text = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
+    result = judge.revision_answer(state, revision=3, answer="2.0.0", runs=text)
+    assert result.ok, result.message
+    assert "the text's revision 3 is revision 5 on your cluster" in result.message
+    wrong = judge.revision_answer(state, revision=3, answer="1.0.0", runs=text)
+    assert not wrong.ok
+    assert "--revision=5" in wrong.message
 
 
 # -- waiting as `kubectl rollout status` does ---------------------------------------------------------------------

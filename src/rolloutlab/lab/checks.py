@@ -156,10 +156,11 @@ def judge_login(*, registry: str, username: str | None, accepted: bool | None) -
                                     "up`)?", registry=registry))  # fmt: skip
     if username is None:
         return Check(what, False, _("Docker holds no login for {registry}: run `docker login {registry}` with the user "
-                                    "and password the lab's start printed.", registry=registry))  # fmt: skip
+                                    "the lab's start printed and the password `lab.login.password`.",
+                                    registry=registry))  # fmt: skip
     if not accepted:
         return Check(what, False, _("{registry} refuses Docker's login as {user}: a wrong password? Run `docker login "
-                                    "{registry}` again with the password the lab's start printed.", registry=registry,
+                                    "{registry}` again with the password `lab.login.password`.", registry=registry,
                                     user=username))  # fmt: skip
     return Check(what, True, _("Docker is logged in to {registry} as {user}", registry=registry, user=username))
 

@@ -150,10 +150,10 @@ def _edited_back(r: Reading) -> Check:
 
 
 def _swapped(r: Reading) -> Check:
-    """Two undos: back on latest, and the history is the lesson (the last two revisions swap), judged exactly."""
+    """Two undos: back on latest, and the last two revisions swapped, on the student's own revision numbers."""
     return both(
         lambda: judge.undone_to(seen(r), tag="latest", runs=H_SWAPPED),
-        lambda: judge.same_history(seen(r), runs=H_SWAPPED),
+        lambda: judge.swapped(seen(r), runs=H_SWAPPED),
     )
 
 
@@ -309,7 +309,8 @@ _STEPS = [
                    Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"))),
     Step("04.2", True, N_("`kubectl rollout history deployment/first-app --revision=3` shows its Image line."),
          '!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
-         SEEN, lambda r, a: judge.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3")),
+         SEEN, lambda r, a: judge.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3"),
+                                                      runs=H_THREE),
          answers=("tag_of_revision_3",),
          mistakes=(Mistake("wrong-answer", 'tag_of_revision_3 = "1.0.0"'), CHECK_TWICE)),
     Step("04.3", True,

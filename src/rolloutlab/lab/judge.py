@@ -254,22 +254,6 @@ def history(seen: Seen, *, runs: dict[int, str]) -> Check:
                                        listed=listed, told=told))  # fmt: skip
 
 
-def same_history(seen: Seen, *, runs: dict[int, str]) -> Check:
-    """`kubectl rollout history` lists exactly `runs` (revision -> tag): for the one step whose lesson is the
-    history itself (two undos swap the last two revisions), where another path would not show it."""
-    wrong = placement(seen, what=_("history"))
-    if wrong:
-        return wrong
-    found = {number: image_tag(template_image(rs)) for number, rs in revisions(seen).items()}
-    told = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in runs.items())
-    if found != runs:
-        listed = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in found.items())
-        return Check(_("history"), False, _("the history lists revisions {listed}, this step expects {told}: run "
-                                            "the two undos, each followed by `rollout status` (or `lab.solve(...)` "
-                                            "the step).", listed=listed, told=told))  # fmt: skip
-    return Check(_("history"), True, _("revisions {listed}", listed=told))
-
-
 def undone_to(seen: Seen, *, tag: str, runs: dict[int, str]) -> Check:
     """An undo that ended on `tag` with the history `runs`; a wrong `--to-revision` is named."""
     wrong = placement(seen, what=_("undo"))
@@ -288,21 +272,57 @@ def undone_to(seen: Seen, *, tag: str, runs: dict[int, str]) -> Check:
     return done if not done.ok else history(seen, runs=runs)
 
 
-def revision_answer(seen: Seen, *, revision: int, answer: str | None) -> Check:
+def revision_answer(seen: Seen, *, revision: int, answer: str | None, runs: dict[int, str] | None = None) -> Check:
+    """The tag the student read for the text's revision `revision`. `runs` is the text's history at this point: on a
+    path that renumbered revisions (an extra undo and its fix), the question means the student's revision that runs
+    the text's revision's tag, and the check says which number that is on their cluster."""
     what = _("revision")
     found = revisions(seen)
-    if revision not in found:
+    theirs, note = revision, ""
+    text_tag = (runs or {}).get(revision)
+    if text_tag and (revision not in found or image_tag(template_image(found[revision])) != text_tag):
+        same = [n for n, rs in found.items() if image_tag(template_image(rs)) == text_tag]
+        if same:
+            theirs = same[-1]
+            note = _("the text's revision {revision} is revision {theirs} on your cluster (your history has {found}): ",
+                     revision=revision, theirs=theirs, found=list(found))  # fmt: skip
+    if theirs not in found:
         return Check(what, False, _("there is no revision {revision} (the history has {found}).", revision=revision,
                                     found=list(found)))  # fmt: skip
-    tag = image_tag(template_image(found[revision]))
+    tag = image_tag(template_image(found[theirs]))
     if not answer:
-        return Check(what, False, _("you have not written revision {revision}'s tag yet: `kubectl rollout history "
-                                    "deployment/first-app --revision={revision}`.", revision=revision))  # fmt: skip
+        return Check(what, False, note + _("you have not written revision {revision}'s tag yet: `kubectl rollout "
+                                           "history deployment/first-app --revision={revision}`.",
+                                           revision=theirs))  # fmt: skip
     if answer.strip() != tag:
-        return Check(what, False, _("revision {revision} does not run {answer!r}: read the Image line of `kubectl "
-                                    "rollout history deployment/first-app --revision={revision}`.", revision=revision,
-                                    answer=answer.strip()))  # fmt: skip
-    return Check(what, True, _("revision {revision} runs {tag}", revision=revision, tag=tag))
+        return Check(what, False, note + _("revision {revision} does not run {answer!r}: read the Image line of "
+                                           "`kubectl rollout history deployment/first-app --revision={revision}`.",
+                                           revision=theirs, answer=answer.strip()))  # fmt: skip
+    return Check(what, True, note + _("revision {revision} runs {tag}", revision=theirs, tag=tag))
+
+
+def swapped(seen: Seen, *, runs: dict[int, str]) -> Check:
+    """Two undos in a row swap the last two revisions: each undo gives the previous revision the next number, so the
+    text's last two (1.0.0, latest) come back as the two newest, with the number between them and the older ones
+    gone. Judged on the student's own numbers: an extra undo earlier shifts them all, and the text's `runs` are
+    then only what it shows."""
+    wrong = placement(seen, what=_("history"))
+    if wrong:
+        return wrong
+    found = {number: image_tag(template_image(rs)) for number, rs in revisions(seen).items()}
+    told = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in runs.items())
+    listed = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in found.items())
+    if found == runs:
+        return Check(_("history"), True, _("revisions {listed}", listed=told))
+    numbers, wanted = sorted(found), [runs[n] for n in sorted(runs)[-2:]]
+    if (len(numbers) >= 2 and [found[n] for n in numbers[-2:]] == wanted and numbers[-1] == numbers[-2] + 1
+            and (len(numbers) == 2 or numbers[-3] < numbers[-2] - 1)):  # fmt: skip
+        return Check(_("history"), True, _("your history lists revisions {listed} where the text shows {told}: the "
+                                           "two undos swapped your last two revisions, as in the text.",
+                                           listed=listed, told=told))  # fmt: skip
+    return Check(_("history"), False, _("the history lists revisions {listed}, this step expects {told}: run "
+                                        "the two undos, each followed by `rollout status` (or `lab.solve(...)` "
+                                        "the step).", listed=listed, told=told))  # fmt: skip
 
 
 def pods_on_current(seen: Seen, *, in_prose: int) -> Check:

@@ -150,6 +150,15 @@ def cmd_bench_labs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_soak(args: argparse.Namespace) -> int:
+    from rolloutlab.course import soak
+
+    extra = args.validate_args[1:] if args.validate_args[:1] == ["--"] else args.validate_args
+    report = soak.soak(runs=args.runs, hogs=args.hogs, out=Path(args.out), validate_args=extra)
+    print(json.dumps({k: v for k, v in report.items() if k != "rounds"}, indent=2))
+    return 0 if report["labs_passed"] == report["labs"] and not report["failed_requests"] else 1
+
+
 def cmd_bench_lab_start(args: argparse.Namespace) -> int:
     from rolloutlab.course import bench
 
@@ -430,6 +439,13 @@ def parser() -> argparse.ArgumentParser:
     bench_class.add_argument("--students", type=int, default=30)
     bench_class.add_argument("--refreshes", type=int, default=5)
     bench_class.set_defaults(func=cmd_bench_class)
+    bench_soak = bench_verbs.add_parser("soak", help=_("validate again and again beside busy loops, then the "
+                                                       "sandbox's rollout tests"))  # fmt: skip
+    bench_soak.add_argument("--out", default="build/bench/soak")
+    bench_soak.add_argument("--runs", type=int, default=5)
+    bench_soak.add_argument("--hogs", type=int, default=1, help=_("busy loops, each holding one processor"))
+    bench_soak.add_argument("validate_args", nargs=argparse.REMAINDER, help=_("arguments for each validate run"))
+    bench_soak.set_defaults(func=cmd_bench_soak)
     bench_start = bench_verbs.add_parser(
         "lab-start", help=_("warm ./scripts/lab: seconds to its URL and to JupyterLab")
     )

@@ -315,6 +315,20 @@ def test_a_stuck_student_solves_a_step_and_goes_on(tmp_path, lab_place):
     assert any(c["name"] == "02.3 rollout" and c["ok"] for c in result.checks)
 
 
+@pytest.mark.sandbox
+@pytest.mark.alone
+def test_the_same_lab_runs_twice_at_once_in_both_languages(sandbox, tmp_path):
+    """Lab 01 in English and in French at the same time (what `validate --labs 00,01` does): each builds and pushes
+    its own tags, its demonstration of a refused tag reuse included, and neither disturbs the other."""
+    both = [p for p in LABS if p.stem.startswith("01")]
+    assert {p.parent.name for p in both} == {"en", "fr"}
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    results = validate.validate(labs=both, out_dir=tmp_path, env=env, jobs=2, prove=False)
+    assert [r.ok for r in results] == [True, True], [(r.lab, r.failed_cell, r.error) for r in results]
+    shown = [(tmp_path / r.executed).read_text() for r in results]
+    assert all("refused" in text or "refusé" in text for text in shown)
+
+
 def _prose(stem: str) -> str:
     path = next(p for p in LABS if p.stem.startswith(stem))
     return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ os.environ["LAB_LANG"] = "en"
 
 from helpers import Kubectl, wait_for
 from rolloutlab.paths import Paths, repository
+from rolloutlab.process import STDOUT, Running, spawn
 from rolloutlab.sandbox.lifecycle import Sandbox
 from rolloutlab.settings import LabSettings
 
@@ -112,7 +112,7 @@ class LabRuns:
 
 @dataclass
 class BackgroundLabs:
-    process: subprocess.Popen[bytes]
+    process: Running[str]
     out: Path
     namespaces: list[str]
     klass: Path
@@ -155,8 +155,8 @@ def _labs_in_background(request: pytest.FixtureRequest, tmp_path_factory) -> Ite
     spec.write_text(json.dumps({"out": str(out), "env": env, "labs": french, "seats": seats, "jobs": 3}))
     log = out.parent / f"{out.name}.log"
     with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, str(Path(__file__).parent / "suite_labs.py"), str(spec)],
-                                   stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "CI": "true"})  # fmt: skip
+        process = spawn([sys.executable, str(Path(__file__).parent / "suite_labs.py"), str(spec)], stdout=sink,
+                        stderr=STDOUT, env={**os.environ, "CI": "true"})  # fmt: skip
     # Both lanes at the same priority: with the tests niced (+10) the labs ended 86 s before the tests beside them,
     # whose kubectl, Docker and drawing work then waited for the processor (test_plot took 29 s instead of 8).
     running = BackgroundLabs(process=process, out=out, namespaces=names, klass=klass, log=log)

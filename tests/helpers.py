@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import re
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from rolloutlab import kubectl, versions, waiting
+from rolloutlab import kubectl, process, versions, waiting
 from rolloutlab.images.registry import push_scratch_image as _push
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox import pause
 
-__all__ = ["Kubectl", "deployment_manifest", "push_scratch_image", "wait_for"]
+__all__ = ["Kubectl", "Output", "deployment_manifest", "push_scratch_image", "wait_for"]
 
 
 def push_scratch_image(*, registry: str, repository: str, tag: str) -> str:
@@ -33,7 +34,7 @@ class Kubectl:
         self.namespace = namespace
 
     def __call__(self, *args: str, input_text: str | None = None, timeout: float = 180,
-                 check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
+                 check: bool = True) -> process.Result:  # fmt: skip
         proc = kubectl.run(args, kubeconfig=self.kubeconfig, namespace=self.namespace, kubectl=self.path,
                            input_text=input_text, timeout=timeout)  # fmt: skip
         if check and proc.returncode != 0:
@@ -63,6 +64,44 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, inte
     if not value:
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
     return value
+
+
+class Output:
+    """What a spawned program writes to one pipe, read line by line in the background: a test waits for a line with
+    a deadline and reads the whole once the program closed the pipe, and the pipe never fills up and stalls it."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        assert stream is not None, "spawn the program with this pipe"
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                self.lines.append(line)
+
+    def wait_for(self, pattern: str, *, timeout: float) -> re.Match[str]:
+        """The first line matching `pattern` (a regular expression), once written; fail after `timeout` seconds."""
+
+        def found() -> re.Match[str] | None:
+            return next((m for line in list(self.lines) if (m := re.search(pattern, line))), None)
+
+        match = waiting.until(found, seconds=timeout, every=0.1)
+        if match is None:
+            said = self.text_so_far()
+            raise AssertionError(f"no line matching {pattern!r} within {timeout:.0f} s; written: {said!r}")
+        return match
+
+    def text_so_far(self) -> str:
+        return "".join(self.lines)[-2000:]
+
+    def text(self, *, timeout: float) -> str:
+        """All it wrote, once it closed the pipe (it ended); fail if it still holds it after `timeout` seconds."""
+        self._reader.join(timeout)
+        if self._reader.is_alive():
+            raise AssertionError(f"the pipe was still open after {timeout:.0f} s; written: {self.text_so_far()!r}")
+        return "".join(self.lines)
 
 
 def deployment_manifest(*, name: str, image: str, replicas: int = 4, progress_deadline: int = 600,

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from helpers import Output, wait_for
+from rolloutlab import process
+
 APP = Path(__file__).resolve().parents[1] / "app" / "app.py"
 
 
@@ -52,11 +55,7 @@ def test_error_answers_500_then_exits_with_code_1(served):
     """GET /error answers 500, then asks the process to exit with code 1."""
     base, exits = served
     assert requests.get(base + "/error", timeout=5).status_code == 500
-    import time
-
-    deadline = time.monotonic() + 5
-    while not exits and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: exits, timeout=5, what="the app to ask for its exit", interval=0.05)
     assert exits == [1]
 
 
@@ -81,45 +80,58 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _answers(url: str) -> bool:
+    try:
+        requests.get(url, timeout=1)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+def _read_by_server(*, port: int, client: int) -> bool:
+    """Whether the server's end of the connection from local port `client` to `port` exists and all that arrived on
+    it was read by the app (/proc/net/tcp: ESTABLISHED, receive queue empty)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state, queues = line.split()[1:5]
+        if local.endswith(f":{port:04X}") and remote.endswith(f":{client:04X}") and state == "01":
+            return int(queues.split(":")[1], 16) == 0
+    return False
+
+
 def test_sigterm_drains_then_exits_cleanly():
     """On SIGTERM the app keeps answering for SHUTDOWN_DELAY, finishes a request in flight, then exits 0."""
     import os
     import signal
     import socket
-    import subprocess
     import sys
     import time
 
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "SHUTDOWN_DELAY": "1.5", "APP_VERSION": "1.0.0"}
-    proc = subprocess.Popen([sys.executable, str(APP)], env=env, stderr=subprocess.PIPE, text=True)
+    proc = process.spawn([sys.executable, str(APP)], env=env, stdout=None, stderr=process.PIPE)
+    said = Output(proc.stderr)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                requests.get(base + "/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.05)
-        # A request in flight: the request line is sent, the headers' end is not yet.
+        wait_for(lambda: _answers(base + "/healthz"), timeout=10, what="the app to start", interval=0.05)
+        # A request in flight: the request line is sent and read by the app, the headers' end is not yet.
         in_flight = socket.create_connection(("127.0.0.1", port))
         in_flight.sendall(b"GET / HTTP/1.0\r\n")
-        time.sleep(0.2)
+        wait_for(lambda: _read_by_server(port=port, client=in_flight.getsockname()[1]), timeout=10,
+                 what="the app to read the request line", interval=0.05)  # fmt: skip
         terminated = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+        said.wait_for(r"^SIGTERM: still answering", timeout=10)
         assert requests.get(base + "/", timeout=2).status_code == 200, "new requests are answered while draining"
         in_flight.sendall(b"\r\n")
         answer = in_flight.recv(65536).decode()
         assert answer.startswith("HTTP/1.0 200"), answer[:80]
         in_flight.close()
-        _, log = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
         took = time.monotonic() - terminated
+        log = said.text(timeout=10)
     finally:
         proc.kill()
-        proc.communicate()
+        proc.wait(timeout=10)
     assert proc.returncode == 0
     assert 1.5 <= took < 5, f"the app took {took:.1f} s to stop after SIGTERM"
     assert "stopped cleanly" in log

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -14,17 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import chromium, wait_for
-from rolloutlab import kubectl
+from helpers import Output, chromium, wait_for
+from rolloutlab import kubectl, process
 from rolloutlab.course import classread, classroom
 
 pytestmark = pytest.mark.sandbox
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def rolloutlab(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=timeout)  # fmt: skip
+def rolloutlab(*args: str, env: dict[str, str], timeout: float = 120) -> process.Result:
+    return process.run([sys.executable, "-m", "rolloutlab", *args], env={**os.environ, **env}, timeout=timeout,
+                       check=False)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +70,9 @@ def test_status_puts_each_student_where_their_namespace_says(sandbox, lab_runs, 
 
 def test_watch_redraws_the_table_until_stopped(sandbox, two):
     """`--watch` into a pipe prints the table again every --every seconds, and a SIGTERM ends it in one line."""
-    watched = subprocess.run(["timeout", "8", sys.executable, "-m", "rolloutlab", "class", "status", "--out",
-                              str(two["out"]), "--watch", "--every", "0.5"], capture_output=True, text=True,
-                             env={**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "COLUMNS": "200"})  # fmt: skip
+    watched = process.run(["timeout", "8", sys.executable, "-m", "rolloutlab", "class", "status", "--out",
+                           str(two["out"]), "--watch", "--every", "0.5"], timeout=60, check=False,
+                          env={**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "COLUMNS": "200"})  # fmt: skip
     assert watched.returncode == 124  # stopped by `timeout`
     # Drawn, then drawn again: how many more times fit depends on the machine (the suite's lab run beside it once
     # left room for two tables in 6 s).
@@ -84,14 +83,14 @@ def test_watch_redraws_the_table_until_stopped(sandbox, two):
 def test_the_live_page_shows_the_same_in_chromium(sandbox, two):
     """`--serve` in French: the grid in Chromium has the first student's 02.4 passed and the second's all not yet."""
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_LANG": "fr"}
-    served = subprocess.Popen([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(two["out"]),
-                               "--serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, **env})  # fmt: skip
+    served = process.spawn([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(two["out"]),
+                            "--serve", "--port", "0"], stdout=process.PIPE, stderr=process.PIPE,
+                           env={**os.environ, **env})  # fmt: skip
+    errors = Output(served.stderr)
     driver = chromium(window="1800,900")
     try:
-        assert served.stdout is not None
-        url = re.search(r"http://127\.0\.0\.1:\d+/", served.stdout.readline())
-        assert url, served.stderr.read() if served.poll() is not None else "no URL printed"
+        url = re.search(r"http://127\.0\.0\.1:\d+/", process.first_line(served, timeout=120))
+        assert url, errors.text(timeout=10) if served.poll() is not None else "no URL printed"
         driver.get(url.group(0))
         title = driver.find_element("tag name", "h1").text
         assert title.startswith("classe ")
@@ -108,7 +107,7 @@ def test_the_live_page_shows_the_same_in_chromium(sandbox, two):
     finally:
         driver.quit()
         served.terminate()
-        served.communicate(timeout=30)  # closes its pipes too
+        served.wait(timeout=30)  # its pipes are closed by the threads that read them
 
 
 def test_read_rights_in_the_class_namespaces_are_enough(sandbox, two, tmp_path):

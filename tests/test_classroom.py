@@ -2,12 +2,12 @@
 
 import os
 import stat
-import subprocess
 import sys
 import uuid
 
 import pytest
 
+from rolloutlab import kubectl, process
 from rolloutlab.course import classroom
 from rolloutlab.errors import LabError
 
@@ -15,12 +15,12 @@ pytestmark = pytest.mark.sandbox
 
 
 def as_user(kubeconfig, *args):
-    return subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True)
+    return kubectl.run(args, kubeconfig=kubeconfig, timeout=60)
 
 
 def rolloutlab(*args, env):
-    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=300)  # fmt: skip
+    return process.run([sys.executable, "-m", "rolloutlab", *args], env={**os.environ, **env}, timeout=300,
+                       check=False)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -92,18 +92,20 @@ def test_existing_namespace_not_ours_changes_nothing(sandbox, tmp_path):
     """If one student's namespace already exists, nothing at all is created, and it is left alone."""
     taken = f"taken-{uuid.uuid4().hex[:5]}"
     fresh = f"fresh-{uuid.uuid4().hex[:5]}"
-    admin = ["kubectl", "--kubeconfig", str(sandbox.kubeconfig)]
-    subprocess.run([*admin, "create", "namespace", taken], check=True, capture_output=True)
+
+    def admin(*args, check=False):
+        return kubectl.run(args, kubeconfig=sandbox.kubeconfig, timeout=60, check=check)
+
+    admin("create", "namespace", taken, check=True)
     try:
         room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
         with pytest.raises(LabError, match=f"namespace {taken} already exists"):
             room.create(names=[fresh, taken], out=tmp_path)
-        assert subprocess.run([*admin, "get", "namespace", fresh], capture_output=True).returncode != 0
-        labels = subprocess.run([*admin, "get", "namespace", taken, "-o", "jsonpath={.metadata.labels}"],
-                                capture_output=True, text=True).stdout  # fmt: skip
+        assert admin("get", "namespace", fresh).returncode != 0
+        labels = admin("get", "namespace", taken, "-o", "jsonpath={.metadata.labels}").stdout
         assert classroom.LABEL not in labels
     finally:
-        subprocess.run([*admin, "delete", "namespace", taken, "--wait=false"], capture_output=True)
+        admin("delete", "namespace", taken, "--wait=false")
 
 
 def test_unknown_context_is_one_line(sandbox, tmp_path):
@@ -121,9 +123,8 @@ def test_a_class_id_that_looks_like_a_number_is_still_a_label(sandbox, tmp_path,
     room = classroom.Classroom(context=None, kubeconfig=str(sandbox.kubeconfig))
     room.create(names=[name], out=tmp_path)
     try:
-        kubectl = [sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig)]
-        label = subprocess.run([*kubectl, "get", "namespace", name, "-o", "jsonpath={.metadata.labels}"],
-                               capture_output=True, text=True, check=True)  # fmt: skip
+        label = kubectl.run(["get", "namespace", name, "-o", "jsonpath={.metadata.labels}"], kubectl=sandbox.kubectl,
+                            kubeconfig=sandbox.kubeconfig, timeout=60, check=True)  # fmt: skip
         assert '"123456e7"' in label.stdout
     finally:
         room.delete(out=tmp_path)

@@ -1,7 +1,8 @@
 """The `rolloutlab` command starts fast: a command imports what it needs when it runs, never the whole package."""
 
-import subprocess
 import sys
+
+from rolloutlab import process
 
 
 def test_the_command_loads_no_heavy_module_before_a_command_runs():
@@ -12,5 +13,5 @@ def test_the_command_loads_no_heavy_module_before_a_command_runs():
         "{'nbformat', 'jsonschema', 'kubernetes', 'nbclient', 'matplotlib'}), "
         "sorted(m for m in sys.modules if m.startswith(('rolloutlab.sandbox', 'rolloutlab.course.validate'))))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    loaded = process.run([sys.executable, "-c", code], timeout=60).stdout.strip()
     assert loaded == "[] []"

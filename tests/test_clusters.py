@@ -2,12 +2,12 @@
 
 import os
 import socket
-import subprocess
 import sys
 
 import pytest
 import yaml
 
+from rolloutlab import process
 from rolloutlab.course import clusters
 from rolloutlab.errors import LabError
 from rolloutlab.kind import cluster
@@ -49,7 +49,7 @@ def test_minikube_plan_uses_the_registry_addon():
 
 def run_cli(*args, path):
     env = {**os.environ, "PATH": path}
-    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True, env=env)
+    return process.run([sys.executable, "-m", "rolloutlab", *args], env=env, timeout=120, check=False)
 
 
 def test_dry_run_prints_the_steps():

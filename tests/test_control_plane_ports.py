@@ -4,19 +4,19 @@ kube-proxy left on one do not keep the sandbox from starting again."""
 import os
 import re
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers import wait_for
+from rolloutlab import process
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.controlplane import COMPONENTS, ControlPlane, kwokctl_config
 
 
 def _control_plane_ports(box) -> set[int]:
     pids = {(box.control.cluster_dir / "pids" / f"{name}.pid").read_text().strip() for name in COMPONENTS}
-    listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout.splitlines()
+    listening = process.run(["ss", "-ltnpH"], timeout=30).stdout.splitlines()
     ports = set()
     for line in listening:
         if set(re.findall(r"pid=(\d+)", line)) & pids:
@@ -47,13 +47,13 @@ def test_up_comes_back_although_a_dead_kube_proxy_sent_the_apiserver_port_elsewh
     os.kill(int((box.control.cluster_dir / "pids" / "kube-apiserver.pid").read_text()), signal.SIGKILL)
     wait_for(lambda: box.nodes.proxy.pid() is None and not box.control.component_running()["kube-apiserver"],
              timeout=10, what="kube-proxy and the apiserver to die")  # fmt: skip
-    subprocess.run(["iptables", "-w", *rule], check=True)
+    process.run(["iptables", "-w", *rule], timeout=60)
     try:
         status = box.up(build=False)
         assert status.up
         assert status.nodes_ready == 3
     finally:
-        subprocess.run(["iptables", "-w", *["-D" if word == "-I" else word for word in rule]], capture_output=True)
+        process.run(["iptables", "-w", *["-D" if word == "-I" else word for word in rule]], timeout=60, check=False)
 
 
 def test_a_cluster_made_with_other_flags_is_made_again(tmp_path: Path):

@@ -2,12 +2,11 @@
 
 import os
 import socket
-import subprocess
 import sys
 
 import pytest
 
-from rolloutlab import kubectl, versions
+from rolloutlab import kubectl, process, versions
 from rolloutlab.errors import LabError
 from rolloutlab.paths import Paths
 from rolloutlab.sandbox.engine import Engine
@@ -18,9 +17,7 @@ from rolloutlab.settings import LabSettings
 
 def rolloutlab(*args, home):
     env = {**os.environ, "ROLLOUTLAB_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return process.run([sys.executable, "-m", "rolloutlab", *args], env=env, timeout=120, check=False)
 
 
 @pytest.fixture
@@ -96,7 +93,7 @@ def test_env_puts_the_sandboxs_own_kubectl_first(sandbox):
     cluster's version exactly, whatever kubectl (or version dispatcher) the machine has on PATH."""
     script = 'eval "$(rolloutlab sandbox env)"; command -v kubectl; kubectl version --client -o json'
     env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
-    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    proc = process.run(["bash", "-c", script], env=env, timeout=60, check=False)
     where, _, version = proc.stdout.partition("\n")
     assert where == sandbox.kubectl
     assert f'"gitVersion": "v{versions.KUBERNETES}"' in version

@@ -5,7 +5,6 @@ import ast
 import os
 import re
 import string
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from rolloutlab import i18n
+from rolloutlab import i18n, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import exercises, judge
@@ -222,10 +221,9 @@ def test_a_lab_error_speaks_french(monkeypatch):
     assert str(error) == "aucun pod n'a encore planté. Exécutez d'abord la cellule /error."
 
 
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str]) -> process.Result:
     clean = {k: v for k, v in os.environ.items() if k not in ("LAB_LANG", "LANGUAGE", "LC_ALL", "LANG")}
-    return subprocess.run([sys.executable, "-m", "rolloutlab", *args], capture_output=True, text=True, timeout=60,
-                          env={**clean, **env}, check=False)  # fmt: skip
+    return process.run([sys.executable, "-m", "rolloutlab", *args], timeout=60, env={**clean, **env}, check=False)
 
 
 def test_the_cli_speaks_the_locale(tmp_path):

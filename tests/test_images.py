@@ -1,12 +1,12 @@
 """The image pipeline with the real Docker engine and the sandbox's registry."""
 
-import time
 import uuid
 
 import docker
 import pytest
 import requests
 
+from helpers import wait_for
 from rolloutlab.errors import LabError
 from rolloutlab.lab import images
 from rolloutlab.settings import LabSettings
@@ -37,15 +37,14 @@ def test_image_runs_and_serves_its_version(built):
     try:
         container.reload()
         port = container.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
-        deadline = time.monotonic() + 20
-        while True:
+
+        def home() -> tuple[requests.Response] | None:  # in a tuple: a Response of 4xx or 5xx is falsy itself
             try:
-                page = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
+                return (requests.get(f"http://127.0.0.1:{port}/", timeout=2),)
             except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+                return None
+
+        (page,) = wait_for(home, timeout=20, what="the container to answer", interval=0.2)
         assert page.status_code == 200
         assert tag in page.text
         assert "!!! Hola is new version !!!" in page.text

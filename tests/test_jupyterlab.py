@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from helpers import Kubectl, chromium, wait_for
+from rolloutlab import process
 from rolloutlab.course import jupyter
 
 # Counts the machine's kernels and namespaces, or drives a browser: never beside the suite's lab run.
@@ -38,15 +38,14 @@ def test_the_url_is_loopback_with_a_token(course):
     assert course.startswith("http://127.0.0.1:")
     assert len(course.split("token=")[1]) >= 24
     base = course.split("/lab/")[0]
-    deadline = time.monotonic() + 60
-    answer = None
-    while answer is None and time.monotonic() < deadline:
+
+    def answer() -> int | None:  # its status code: a Response of 403 is falsy itself
         try:
-            answer = requests.get(f"{base}/api/contents", timeout=5)
+            return requests.get(f"{base}/api/contents", timeout=5).status_code
         except requests.ConnectionError:
-            time.sleep(0.5)
-    assert answer is not None, "JupyterLab never answered"
-    assert answer.status_code == 403
+            return None
+
+    assert wait_for(answer, timeout=60, what="JupyterLab to answer", interval=0.5) == 403
 
 
 @pytest.mark.sandbox
@@ -90,12 +89,11 @@ def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
 def serve(*, repo: Path, lang: str, env: dict[str, str]) -> Iterator[str]:
     """`rolloutlab lab --no-browser --lang <lang>` on the clone `repo` (ROLLOUTLAB_REPO), on a free port; its URL."""
     port = jupyter.free_port(18900)
-    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port), "--lang",
-                             lang], cwd=repo, env={**env, "ROLLOUTLAB_REPO": str(repo)}, stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)  # fmt: skip
-    assert proc.stdout is not None
+    proc = process.spawn([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port), "--lang",
+                          lang], cwd=repo, env={**env, "ROLLOUTLAB_REPO": str(repo)}, stdout=process.PIPE,
+                         stderr=None, new_session=True)  # fmt: skip
     try:
-        line = proc.stdout.readline()
+        line = process.first_line(proc, timeout=120)
         found = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/\w+\?token=\S+)", line)
         assert found, line
         # The URL is printed before JupyterLab listens: wait for its API to answer.
@@ -105,8 +103,7 @@ def serve(*, repo: Path, lang: str, env: dict[str, str]) -> Iterator[str]:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
-        proc.stdout.close()
+        proc.wait(timeout=60)  # its stdout is closed by first_line's reader
 
 
 def answers(url: str) -> bool:
@@ -127,9 +124,9 @@ def clone(tmp_path) -> Path:
         shutil.copytree(ROOT / name, copy / name)
     for name in ("pyproject.toml", ".gitignore"):
         shutil.copy(ROOT / name, copy / name)
-    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "labs"], cwd=copy, check=True)
+    process.run(["git", "init", "-q"], cwd=copy, timeout=60)
+    process.run(["git", "add", "-A"], cwd=copy, timeout=60)
+    process.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "labs"], cwd=copy, timeout=60)
     return copy
 
 
@@ -178,11 +175,12 @@ def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_kee
             time.sleep(3)  # the kernel's language_info arrives after it is idle
             assert dirty_tabs(driver) == []
             panel.click()
+            unsaved = path.stat().st_mtime_ns  # the clone's copy keeps the repository's time
             ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
-            time.sleep(2)
+            wait_for(lambda: path.stat().st_mtime_ns != unsaved, timeout=30, what="JupyterLab to write the save")
             assert any("fr/02-deploy-and-set-image.ipynb" in t for t in open_tabs(driver))
         assert path.read_bytes() == before
-        status = subprocess.run(["git", "status", "--porcelain", "labs"], cwd=clone, capture_output=True, text=True)
+        status = process.run(["git", "status", "--porcelain", "labs"], cwd=clone, timeout=60, check=False)
         assert status.stdout == ""
         with serve(repo=clone, lang="en", env=env) as url:
             open_notebook(driver, url, "en/02-deploy-and-set-image.ipynb")

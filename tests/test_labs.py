@@ -6,6 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from rolloutlab import kubectl
 from rolloutlab.course import execution, validate
 from rolloutlab.errors import LabError
 from rolloutlab.images import credentials, registry
@@ -219,8 +220,6 @@ def test_lab_runs_green_on_the_sandbox(path: Path, validated):
 @pytest.mark.sandbox
 def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     """report.json and report.html are written, and no lab namespace is left behind."""
-    import subprocess
-
     out, results = validated
     report = json.loads((out / "report.json").read_text())
     assert report["ok"] is True
@@ -239,8 +238,7 @@ def test_validate_writes_reports_and_cleans_up(validated, sandbox):
     assert {"latest", "1.0.0"} <= set(left)
 
     def admin(*args: str) -> list[str]:
-        command = [sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), *args]
-        return subprocess.run(command, capture_output=True, text=True).stdout.split()
+        return kubectl.run(args, kubeconfig=sandbox.kubeconfig, kubectl=sandbox.kubectl, timeout=60).stdout.split()
 
     names = admin("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")
     # The English labs ran in the class students' own namespaces, which validate uses and never deletes.

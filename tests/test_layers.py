@@ -72,9 +72,10 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
 def test_a_notebook_loads_no_sandbox_module():
     """`from rolloutlab.lab import open_lab`, as every lab starts, loads no module of the sandbox (Go builds, PKI,
     nodes): a lab on kind or a class cluster needs none of it."""
-    import subprocess
     import sys
 
+    from rolloutlab import process
+
     code = "import sys; from rolloutlab.lab import open_lab; print(sorted(m for m in sys.modules if 'sandbox' in m))"
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    loaded = process.run([sys.executable, "-c", code], timeout=60).stdout.strip()
     assert loaded == "[]"

@@ -2,13 +2,13 @@
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
 
 from helpers import validate_command
+from rolloutlab import process
 from rolloutlab.course import classroom
 from rolloutlab.errors import LabError
 from rolloutlab.lab import cluster
@@ -33,7 +33,7 @@ def _env(tmp_path: Path, kubeconfig: str) -> dict[str, str]:
 def test_validate_with_no_cluster_and_no_sandbox_is_one_line(tmp_path):
     """No current context, no sandbox: exit 2 and one line naming both ways out, not kubectl's localhost:8080."""
     command = validate_command("00", out=tmp_path / "o")
-    proc = subprocess.run(command, capture_output=True, text=True, env=_env(tmp_path, ""), timeout=120)
+    proc = process.run(command, env=_env(tmp_path, ""), timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("rolloutlab: no cluster configured: KUBECONFIG=")
@@ -54,7 +54,7 @@ def test_a_kubeconfig_that_does_not_exist_is_named_and_not_replaced_by_the_sandb
     sandbox once stood in, and its labs passed as the named cluster's)."""
     missing = tmp_path / "class-cluster.yaml"
     command = [*validate_command("00", out=tmp_path / "o"), "--kubeconfig", str(missing)]
-    proc = subprocess.run(command, capture_output=True, text=True, env=_env(tmp_path, ""), timeout=120)
+    proc = process.run(command, env=_env(tmp_path, ""), timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"rolloutlab: the kubeconfig {missing} does not exist")
@@ -117,7 +117,7 @@ def test_validate_with_nothing_configured_runs_a_recording_lab_on_the_sandbox(sa
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
     env.update({"KUBECONFIG": str(tmp_path / "empty"), "LAB_REGISTRY": sandbox.registry, "CI": "true"})
     command = [*validate_command("02", out=tmp_path / "o"), "--no-proofs"]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    proc = process.run(command, env=env, timeout=600, check=False)
     assert proc.stdout.splitlines()[0] == f"no cluster configured: using the running sandbox ({sandbox.kubeconfig})"
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads((tmp_path / "o" / "report.json").read_text())

@@ -2,14 +2,13 @@
 
 import importlib.metadata
 import re
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from rolloutlab import paths
+from rolloutlab import paths, process
 from rolloutlab.errors import LabError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_python_dash_m_and_version():
     """`python -m rolloutlab --version` prints the installed version, the same as pyproject's."""
-    proc = subprocess.run([sys.executable, "-m", "rolloutlab", "--version"], capture_output=True, text=True, check=True)
+    proc = process.run([sys.executable, "-m", "rolloutlab", "--version"], timeout=60)
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert proc.stdout.strip() == f"rolloutlab {version}"
     assert importlib.metadata.version("rolloutlab") == version

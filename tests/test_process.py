@@ -1,5 +1,5 @@
 """The one process runner: every failure is one ProcessError with the command and what it said, every call has a
-deadline, and nothing else in the package starts a program."""
+deadline, and nothing else in the package starts a program; nor do the tests, which never sleep to wait either."""
 
 import ast
 import sys
@@ -76,8 +76,70 @@ def test_no_module_starts_a_program_but_the_runner():
 def test_a_spawned_program_past_its_deadline_is_stopped_and_said_in_one_line():
     """`process.wait` on a program that outlives its timeout stops it and raises ProcessError ("timeout"), as `run`
     does, never subprocess's TimeoutExpired."""
-    proc = process.spawn(["sleep", "30"])
+    proc = process.spawn(["sleep", "30"], stdout=None, stderr=None)
     with pytest.raises(process.ProcessError, match="did not answer within 0 s") as raised:
         process.wait(proc, timeout=0.2)
     assert raised.value.reason == "timeout"
     assert proc.poll() is not None
+
+
+TESTS = Path(__file__).parent
+# Where the tests may still start a program or sleep, and why; every other place uses the runner and waits for the
+# thing itself (helpers.wait_for, process.first_line, helpers.Output).
+ALLOWED = {
+    # The runner's own tests: they may set it beside the subprocess behaviour it wraps.
+    ("test_process.py", "*"),
+    # Sleeps that simulate a delay, not wait for one: a pod stuck in back-off fed every 0.1 s, and a page that
+    # comes up 1.5 s late.
+    ("test_timeline.py", "stuck"),
+    ("test_traffic.py", "late"),
+    # The kernel's language_info arrives after the kernel shows idle, and nothing on the page says when: JupyterLab
+    # is run as students run it, without exposing its app object to read the notebook's metadata.
+    ("test_jupyterlab.py", "test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_keeps_its_tabs"),
+}
+
+
+def _starts_or_sleeps(tree: ast.AST) -> list[tuple[int, str, str]]:
+    """(line, enclosing function or "", what) for every reference to subprocess's program starters, os.system or
+    os.popen, and time.sleep, by attribute or imported by name."""
+    starters = {"run", "Popen", "call", "check_call", "check_output", "getoutput", "getstatusoutput"}
+    forbidden = {("subprocess", name) for name in starters} | {("os", "system"), ("os", "popen"), ("time", "sleep")}
+    found = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = node.name
+        named = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        if named and (node.value.id, node.attr) in forbidden:
+            found.append((node.lineno, function, f"{node.value.id}.{node.attr}"))
+        if isinstance(node, ast.ImportFrom):
+            found.extend((node.lineno, function, f"from {node.module} import {alias.name}") for alias in node.names
+                         if (node.module, alias.name) in forbidden)  # fmt: skip
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(tree, "")
+    return found
+
+
+def test_no_test_starts_a_program_or_sleeps_but_through_the_runner():
+    """Outside ALLOWED, tests start programs through process or kubectl, with a deadline, and never sleep to wait."""
+    found = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for line, function, what in _starts_or_sleeps(ast.parse(path.read_text())):
+            if not {(path.name, "*"), (path.name, function)} & ALLOWED:
+                found.append(f"{path.relative_to(TESTS)}:{line} {what}")
+    assert found == []
+
+
+def test_the_scan_of_the_tests_sees_every_way_of_writing_it():
+    """The scan finds a starter or a sleep by attribute, imported by name, and inside a nested function."""
+    code = (
+        "import subprocess, time\nfrom subprocess import check_output\n"
+        "def test_x():\n    subprocess.Popen(['true'])\n    def inner():\n        time.sleep(1)\n"
+    )
+    assert _starts_or_sleeps(ast.parse(code)) == [
+        (2, "", "from subprocess import check_output"),
+        (4, "test_x", "subprocess.Popen"),
+        (6, "inner", "time.sleep"),
+    ]

@@ -1,8 +1,8 @@
 """Background processes are found again by pid file, and a pid reused by another program is not ours."""
 
-import subprocess
 import sys
 
+from rolloutlab import process
 from rolloutlab.sandbox.procs import Daemon
 
 
@@ -50,7 +50,8 @@ def test_a_program_that_cannot_be_run_is_reported_dead_with_the_shell_reason(tmp
 
 def test_start_waits_for_the_child_to_become_the_program(tmp_path):
     """A child still a shell before its exec is waited for, not taken for dead (kube-proxy's flaky restart)."""
-    late = subprocess.Popen(["/bin/sh", "-c", f"sleep 0.5; exec {sys.executable} -c 'import time; time.sleep(30)'"])
+    late = process.spawn(["/bin/sh", "-c", f"sleep 0.5; exec {sys.executable} -c 'import time; time.sleep(30)'"],
+                         stdout=None, stderr=None)  # fmt: skip
     try:
         Daemon._wait_for_exec(late.pid, program=sys.executable)
         daemon = Daemon(name="late", run_dir=tmp_path, log_dir=tmp_path)
@@ -58,4 +59,4 @@ def test_start_waits_for_the_child_to_become_the_program(tmp_path):
         assert daemon.pid() == late.pid
     finally:
         late.kill()
-        late.wait()
+        late.wait(timeout=10)

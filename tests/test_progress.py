@@ -2,10 +2,9 @@
 
 import io
 import os
-import subprocess
 import sys
 
-from rolloutlab import progress
+from rolloutlab import process, progress
 from rolloutlab.course.board import Board
 
 
@@ -31,8 +30,8 @@ def test_a_terminal_gets_a_bar_and_ci_does_not():
     runs = {}
     for ci in ("", "true"):
         env = {**os.environ, "TERM": "xterm", "CI": ci}
-        proc = subprocess.run(["script", "-qec", f"{sys.executable} -c \"{code}\"", "/dev/null"],
-                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        proc = process.run(["script", "-qec", f"{sys.executable} -c \"{code}\"", "/dev/null"], env=env, timeout=60,
+                           check=False)  # fmt: skip
         runs[ci] = proc.stdout
     assert "━" in runs[""]
     assert "3/3" in runs[""]

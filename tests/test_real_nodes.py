@@ -3,7 +3,6 @@ and the lesson's behaviour back after a kubelet died mid-rollout."""
 
 import os
 import signal
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -11,13 +10,14 @@ import pytest
 import requests
 
 from helpers import deployment_manifest, push_scratch_image, wait_for
+from rolloutlab import process
 from rolloutlab.sandbox import hostnet, nodeconfig
 
 pytestmark = pytest.mark.sandbox
 
 
 def _route_device(address: str) -> str:
-    words = subprocess.run(["ip", "route", "get", address], capture_output=True, text=True, check=True).stdout.split()
+    words = process.run(["ip", "route", "get", address], timeout=30).stdout.split()
     return words[words.index("dev") + 1]
 
 
@@ -47,10 +47,10 @@ def test_ranges_never_follow_the_default_route_even_without_kube_proxy(box):
     assert _route_device("10.96.0.77") == nodeconfig.VOID_BRIDGE
     assert _route_device("10.244.200.9") == nodeconfig.VOID_BRIDGE
     assert _route_device(box.nodes.nodes[1].address.rsplit(".", 1)[0] + ".77") == box.nodes.nodes[1].bridge
-    forward = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, text=True, check=True).stdout
+    forward = process.run(["iptables", "-S", "FORWARD"], timeout=60).stdout
     hooks = [line for line in forward.splitlines() if line.startswith("-A FORWARD")]
     assert hooks[0] == f"-A FORWARD -j {hostnet.BOUNDARY_CHAIN}"
-    chain = subprocess.run(["iptables", "-S", hostnet.BOUNDARY_CHAIN], capture_output=True, text=True).stdout
+    chain = process.run(["iptables", "-S", hostnet.BOUNDARY_CHAIN], timeout=60, check=False).stdout
     assert f"-A {hostnet.BOUNDARY_CHAIN} -s {nodeconfig.POD_RANGE} -j DROP" in chain
 
 
@@ -63,7 +63,7 @@ def _cmdline(proc: Path) -> bytes:
 
 
 def _leftovers(box) -> dict[str, object]:
-    save = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+    save = process.run(["iptables-save"], timeout=60, check=False).stdout
     shims = [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(nodeconfig.RUN_ROOT).encode()
              in _cmdline(p)]  # fmt: skip
     return {

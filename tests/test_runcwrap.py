@@ -1,8 +1,8 @@
 """The runc wrapper for machines that lack capabilities: what it finds missing, and what it removes."""
 
 import json
-import subprocess
 
+from rolloutlab import process
 from rolloutlab.sandbox import runcwrap
 
 
@@ -31,7 +31,7 @@ def test_wrapper_drops_missing_capabilities_then_runs_runc(tmp_path):
     caps = ["CAP_CHOWN", "CAP_SYS_RESOURCE", "CAP_SYS_ADMIN"]
     (bundle / "config.json").write_text(json.dumps({"process": {"capabilities": {"bounding": caps,
                                                                                   "effective": caps}}}))  # fmt: skip
-    subprocess.run([str(wrapper), "--root", "/x", "create", "--bundle", str(bundle), "c1"], check=True, timeout=30)
+    process.run([str(wrapper), "--root", "/x", "create", "--bundle", str(bundle), "c1"], timeout=30)
     config = json.loads((bundle / "config.json").read_text())
     assert config["process"]["capabilities"]["bounding"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
     assert config["process"]["capabilities"]["effective"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
@@ -45,7 +45,7 @@ def test_wrapper_trims_a_privileged_exec(tmp_path):
     fake_runc.chmod(0o755)
     wrapper = runcwrap.install(folder=tmp_path / "w", runc=str(fake_runc), status="CapBnd:\t000001fffeffffff\n")
     assert wrapper is not None
-    process = tmp_path / "process.json"
-    process.write_text(json.dumps({"capabilities": {"bounding": ["CAP_SYS_RESOURCE", "CAP_KILL"]}}))
-    subprocess.run([str(wrapper), "exec", "--process", str(process), "--detach", "c1"], check=True, timeout=30)
-    assert json.loads(process.read_text())["capabilities"]["bounding"] == ["CAP_KILL"]
+    process_json = tmp_path / "process.json"
+    process_json.write_text(json.dumps({"capabilities": {"bounding": ["CAP_SYS_RESOURCE", "CAP_KILL"]}}))
+    process.run([str(wrapper), "exec", "--process", str(process_json), "--detach", "c1"], timeout=30)
+    assert json.loads(process_json.read_text())["capabilities"]["bounding"] == ["CAP_KILL"]

@@ -1,8 +1,8 @@
 """A half-started sandbox is reported as such, and `sandbox up` brings back what was killed."""
 
+import functools
 import os
 import signal
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -10,14 +10,20 @@ from pathlib import Path
 import pytest
 
 from helpers import push_scratch_image, wait_for
+from rolloutlab import kubectl, process
 from rolloutlab.images.registry import list_tags
 
 pytestmark = pytest.mark.sandbox
 
 
-def status_cli() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rolloutlab", "sandbox", "status"],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+def status_cli() -> process.Result:
+    return process.run([sys.executable, "-m", "rolloutlab", "sandbox", "status"], timeout=60, check=False)
+
+
+def admin(box) -> functools.partial[process.Result]:
+    """kubectl.run as the sandbox's admin, with the sandbox's own kubectl, 60 s at most a call."""
+    return functools.partial(kubectl.run, kubeconfig=box.paths.kubeconfig, kubectl=box.binaries(build=False).kubectl,
+                             timeout=60)  # fmt: skip
 
 
 def test_killed_node_processes_are_reported_and_restarted(box):
@@ -46,14 +52,13 @@ def test_killed_controller_manager_is_restarted_by_up(box):
     assert status.components["kube-controller-manager"]
     # Working again, not only running: a new namespace gets its default ServiceAccount from the controllers.
     namespace = f"t-kcm-{uuid.uuid4().hex[:6]}"
-    kubectl = [box.binaries(build=False).kubectl, "--kubeconfig", str(box.paths.kubeconfig)]
-    subprocess.run([*kubectl, "create", "namespace", namespace], check=True, capture_output=True)
+    run = admin(box)
+    run(["create", "namespace", namespace], check=True)
     try:
-        wait_for(lambda: subprocess.run([*kubectl, "-n", namespace, "get", "serviceaccount", "default"],
-                                        capture_output=True).returncode == 0,
+        wait_for(lambda: run(["-n", namespace, "get", "serviceaccount", "default"]).ok,
                  timeout=90, what="the restarted controller manager to create the default ServiceAccount")  # fmt: skip
     finally:
-        subprocess.run([*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True)
+        run(["delete", "namespace", namespace, "--wait=false"])
 
 
 def test_images_survive_a_registry_restart(box):
@@ -90,16 +95,15 @@ def _default_serviceaccount_seconds(box) -> float:
     import time
 
     namespace = f"t-ready-{uuid.uuid4().hex[:6]}"
-    kubectl = [box.binaries(build=False).kubectl, "--kubeconfig", str(box.paths.kubeconfig)]
-    subprocess.run([*kubectl, "create", "namespace", namespace], check=True, capture_output=True)
+    run = admin(box)
+    run(["create", "namespace", namespace], check=True)
     started = time.monotonic()
     try:
-        wait_for(lambda: subprocess.run([*kubectl, "-n", namespace, "get", "serviceaccount", "default"],
-                                        capture_output=True).returncode == 0,
+        wait_for(lambda: run(["-n", namespace, "get", "serviceaccount", "default"]).ok,
                  timeout=60, what="the default ServiceAccount")  # fmt: skip
         return time.monotonic() - started
     finally:
-        subprocess.run([*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True)
+        run(["delete", "namespace", namespace, "--wait=false"])
 
 
 def test_restarted_sandbox_works_at_once(box):
@@ -113,12 +117,12 @@ def test_down_delete_gives_a_fresh_cluster_and_keeps_images(box):
     """`down --delete` forgets the cluster (its namespaces go) but the registry keeps its images."""
     repository = f"rolloutlab-tests/fresh-{uuid.uuid4().hex[:6]}"
     push_scratch_image(registry=box.registry.address, repository=repository, tag="1.0.0")
-    kubectl = [box.binaries(build=False).kubectl, "--kubeconfig", str(box.paths.kubeconfig)]
-    subprocess.run([*kubectl, "create", "namespace", "t-forgotten"], check=True, capture_output=True)
+    run = admin(box)
+    run(["create", "namespace", "t-forgotten"], check=True)
     box.down(delete=True)
     assert not box.paths.kubeconfig.exists()
     box.up(build=False)
-    gone = subprocess.run([*kubectl, "get", "namespace", "t-forgotten"], capture_output=True, text=True)
+    gone = run(["get", "namespace", "t-forgotten"])
     assert gone.returncode != 0
     assert "NotFound" in gone.stderr
     assert list_tags(registry=box.registry.address, repository=repository) == ["1.0.0"]
@@ -128,17 +132,15 @@ def test_down_delete_gives_a_fresh_cluster_and_keeps_images(box):
 def test_a_killed_component_left_as_a_zombie_is_started_again(box):
     """A dead component whose pid is still a zombie: status says stopped, and `up` starts it (kwokctl alone would
     count the zombie as running)."""
-    import time
-
     pid_file = box.control.cluster_dir / "pids" / "kube-scheduler.pid"
     os.kill(int(pid_file.read_text()), signal.SIGKILL)
-    zombie = subprocess.Popen(["true"])  # not waited for: it stays a zombie while the test holds it
-    time.sleep(0.5)
-    assert Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1].startswith("Z")
+    zombie = process.spawn(["true"], stdout=None, stderr=None)  # not waited for: a zombie while the test holds it
+    stat = Path(f"/proc/{zombie.pid}/stat")
+    wait_for(lambda: stat.read_text().split(") ")[1].startswith("Z"), timeout=10, what="`true` to end as a zombie")
     pid_file.write_text(str(zombie.pid))
     try:
         assert not box.control.component_running()["kube-scheduler"]
         status = box.up(build=False)
         assert status.components["kube-scheduler"]
     finally:
-        zombie.wait()
+        zombie.wait(timeout=10)

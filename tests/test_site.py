@@ -4,14 +4,13 @@ import functools
 import http.server
 import re
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
 import requests
 
-from helpers import chromium
+from helpers import chromium, wait_for
 from rolloutlab.course import site
 from rolloutlab.paths import repository
 
@@ -194,10 +193,8 @@ def test_a_lab_that_failed_a_check_renders_its_lines_without_a_warning(tmp_path)
 def test_code_is_highlighted_with_copy_buttons_and_nothing_is_fetched_elsewhere(served, browser):
     """Material renders the lab's code highlighted with copy buttons, and every resource comes from the site."""
     browser.get(urljoin(served, "labs/02-deploy-and-set-image/"))
-    wait = time.monotonic() + 15
-    while browser.execute_script("return document.querySelectorAll('.md-code__button').length") == 0:
-        assert time.monotonic() < wait, "no copy buttons appeared"
-        time.sleep(0.3)
+    wait_for(lambda: browser.execute_script("return document.querySelectorAll('.md-code__button').length"),
+             timeout=15, what="copy buttons to appear", interval=0.3)  # fmt: skip
     highlighted = browser.execute_script("return document.querySelectorAll('.highlight code span.kn, .highlight "
                                          "code span.s2, .highlight code span.nn').length")  # fmt: skip
     assert highlighted >= 3, "Python keywords, module names and strings are highlighted"
@@ -226,13 +223,14 @@ def test_search_works_from_the_local_index(served, browser, lang, word):
     box.click()
     box.send_keys(word)
     found: list[str] = []
-    wait = time.monotonic() + 15
-    while not found and time.monotonic() < wait:
-        time.sleep(0.3)
-        found = browser.execute_script(
+
+    def results() -> bool:
+        found[:] = browser.execute_script(
             "return Array.from(document.querySelectorAll('.md-search-result__item a')).map(a => a.pathname)"
         )
-    assert f"/{ROOT[lang]}labs/04-rollback/" in found
+        return f"/{ROOT[lang]}labs/04-rollback/" in found
+
+    wait_for(results, timeout=15, what=f"the rollback lab among the search results for {word!r}", interval=0.3)
 
 
 REPORT = {"en": ("Validation report", "PASS", "FAIL at cell"), "fr": ("Rapport de validation", "RÉUSSI", "ÉCHEC")}

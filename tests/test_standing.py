@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
+from rolloutlab import process
 from rolloutlab.course import classview
 from rolloutlab.course.classread import ClassReading, Found
 from rolloutlab.course.classroom import LABEL, ClassRecord
@@ -115,9 +115,9 @@ def test_an_empty_namespace_at_lab_05_start_is_not_lab_05_done():
     assert done.message == "lab 05 done"
 
 
-def run_status(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rolloutlab", "class", "status", *args], capture_output=True,
-                          text=True, env={**os.environ, **env}, timeout=120)  # fmt: skip
+def run_status(*args: str, env: dict[str, str]) -> process.Result:
+    return process.run([sys.executable, "-m", "rolloutlab", "class", "status", *args], env={**os.environ, **env},
+                       timeout=120, check=False)  # fmt: skip
 
 
 def test_status_without_a_class_record_is_one_line(tmp_path):

@@ -5,16 +5,15 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from helpers import validate_command, wait_for
+from helpers import Output, validate_command, wait_for
+from rolloutlab import kubectl, process
 from rolloutlab.course import jupyter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +49,8 @@ def _kubeconfig_namespace(home: Path) -> str | None:
 
 def _namespaces(sandbox, prefix: str) -> dict[str, bool]:
     """Namespaces named `prefix`…, each with whether it is still active (not being deleted)."""
-    out = subprocess.run([sandbox.kubectl, "--kubeconfig", str(sandbox.kubeconfig), "get", "namespaces", "-o", "json"],
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out = kubectl.run(["get", "namespaces", "-o", "json"], kubeconfig=sandbox.kubeconfig, kubectl=sandbox.kubectl,
+                      timeout=60, check=True).stdout  # fmt: skip
     return {i["metadata"]["name"]: "deletionTimestamp" not in i["metadata"] for i in json.loads(out)["items"]
             if i["metadata"]["name"].startswith(prefix)}  # fmt: skip
 
@@ -64,15 +63,16 @@ def test_validate_stopped_mid_lab_leaves_nothing(sandbox, tmp_path, stop):
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry, "CI": "true",
            "ROLLOUTLAB_HOME": str(home)}  # fmt: skip
     command = validate_command("03", out=tmp_path / "o")
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    assert "03-failed-rollout: started" in proc.stdout.readline()
+    proc = process.spawn(command, env=env, stdout=process.PIPE, stderr=process.PIPE)
+    errors = Output(proc.stderr)
+    assert "03-failed-rollout: started" in process.first_line(proc, timeout=120)
     wait_for(lambda: _kernels(home), timeout=60, what="the lab's kernel")
     # The lab's own namespace, as its private kubeconfig says once it is written: another lab 03 may run beside.
     namespace = wait_for(lambda: _kubeconfig_namespace(home), timeout=60, what="the lab to open")
     assert _namespaces(sandbox, namespace) == {namespace: True}
     proc.send_signal(stop)
-    _, err = proc.communicate(timeout=120)
+    proc.wait(timeout=120)
+    err = errors.text(timeout=30)
     assert proc.returncode == 128 + stop.value
     assert err.strip().splitlines() == [
         f"rolloutlab: stopped by {stop.name}; what it had started was stopped and removed"
@@ -88,10 +88,10 @@ def test_rolloutlab_lab_stopped_by_sigterm_stops_its_kernels(sandbox, tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "ROLLOUTLAB_HOME": str(home)}
     port = jupyter.free_port(18988)
-    proc = subprocess.Popen([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert proc.stdout is not None
-    url = re.search(r"(http://127\.0\.0\.1:\d+)/lab/tree/en\?token=(\S+)", proc.stdout.readline())
+    proc = process.spawn([sys.executable, "-m", "rolloutlab", "lab", "--no-browser", "--port", str(port)], cwd=ROOT,
+                         env=env, stdout=process.PIPE, stderr=process.PIPE)  # fmt: skip
+    errors = Output(proc.stderr)
+    url = re.search(r"(http://127\.0\.0\.1:\d+)/lab/tree/en\?token=(\S+)", process.first_line(proc, timeout=120))
     assert url
     base, token = url.group(1), url.group(2)
 
@@ -106,10 +106,8 @@ def test_rolloutlab_lab_stopped_by_sigterm_stops_its_kernels(sandbox, tmp_path):
     wait_for(started, timeout=60, what="JupyterLab to start a kernel")
     wait_for(lambda: _kernels(home), timeout=60, what="the kernel process")
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=90)
+    proc.wait(timeout=90)
+    err = errors.text(timeout=30)
     assert proc.returncode == 143
     assert err.strip().splitlines()[-1] == "rolloutlab: stopped by SIGTERM; what it had started was stopped and removed"
-    deadline = time.monotonic() + 10
-    while _kernels(home) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _kernels(home) == set()
+    wait_for(lambda: _kernels(home) == set(), timeout=10, what="the kernels to be gone", interval=0.2)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
-from rolloutlab import versions
+from rolloutlab import kubectl, versions
 from rolloutlab.recording import traffic
 from rolloutlab.recording.timeline import Timeline
 
@@ -17,8 +16,7 @@ LABS = Path(os.environ.get("ROLLOUTLAB_KIND_LABS", "build/kind/labs"))
 
 
 def kubectl_json(*args: str) -> dict:
-    out = subprocess.run(["kubectl", "--context", CONTEXT, *args, "-o", "json"], capture_output=True, text=True,
-                         check=True, timeout=60).stdout  # fmt: skip
+    out = kubectl.run([*args, "-o", "json"], context=CONTEXT, timeout=60, check=True).stdout
     return json.loads(out)
 
 

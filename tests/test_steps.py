@@ -237,3 +237,12 @@ def test_a_recording_lost_with_its_kernel_is_told_apart_from_one_never_made(monk
         lab.draw("03-failed-rollout")
     with pytest.raises(LabError, match="nothing was recorded as '04-undo'"):
         lab.draw("04-undo")
+
+
+def test_the_crashed_pod_before_any_crash_is_a_line_and_a_name_kubectl_reports(monkeypatch, capsys):
+    """`!kubectl get pod {lab.crashed_pod}` before the /error cell: one line says to run it first, and kubectl is
+    given a name it reports as not found, never the braces as typed."""
+    monkeypatch.setattr(state, "read", lambda: {})
+    lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    assert lab.crashed_pod == student.Lab.NO_CRASH
+    assert "no pod has crashed yet" in capsys.readouterr().out

@@ -127,9 +127,17 @@ class Lab:
         """Lab 04's tag that fixes the stuck rollout forward, chosen by its start."""
         return state.read().get(state.FIX_TAG, "")
 
+    # What `{lab.crashed_pod}` gives a `!kubectl` line before any pod crashed. IPython fills a `!` line's braces in
+    # silently, and on an error leaves them as typed: kubectl then named `{lab.crashed_pod}` itself.
+    NO_CRASH = "no-pod-crashed-yet"
+
     @property
     def crashed_pod(self) -> str:
-        return demos.crashed_pod()
+        try:
+            return demos.crashed_pod()
+        except LabError as exc:
+            print(_("rolloutlab: {error}", error=exc))
+            return self.NO_CRASH
 
     def start(self) -> None:
         """Bring the namespace to the state this lab starts from, whatever was there."""
@@ -369,8 +377,8 @@ def _not_recorded(name: str) -> LabError:
 def unanswered(step: str, names: list[str]) -> Check:
     """The check's line when the student's answer cell was not run: what to write, before any cluster is read."""
     return Check(_("{step} answer", step=step), False,
-                 _("your answer is not there yet: write `{name} = ...` in the cell above this one and run it, then run "
-                   "this check again.", name=names[0]))  # fmt: skip
+                 _("your answer is not there yet: write `{name} = ...` in this step's answer cell (under the step's "
+                   "text, before this check) and run it, then run this check again.", name=names[0]))  # fmt: skip
 
 
 def _ipython() -> Any:

@@ -36,7 +36,7 @@ class Kubectl:
     def __call__(self, *args: str, input_text: str | None = None, timeout: float = 180,
                  check: bool = True) -> process.Result:  # fmt: skip
         proc = kubectl.run(args, kubeconfig=self.kubeconfig, namespace=self.namespace, kubectl=self.path,
-                           input_text=input_text, timeout=timeout)  # fmt: skip
+                           input_text=input_text, timeout=timeout, check=False)  # fmt: skip
         if check and proc.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
         return proc

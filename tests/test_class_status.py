@@ -163,15 +163,19 @@ def test_class_delete_removes_the_stored_recordings(sandbox, tmp_path):
     from test_history import recorded
 
     configmap = json.dumps(stored.to_configmap("02-set-image", recorded("02-set-image")))
-    kept = kubectl.run(["apply", "--server-side", "-f", "-"], input_text=configmap, kubeconfig=own, namespace=name)
+    kept = kubectl.run(
+        ["apply", "--server-side", "-f", "-"], input_text=configmap, kubeconfig=own, namespace=name, check=False
+    )
     assert kept.returncode == 0, kept.stderr
-    listed = kubectl.run(["get", "configmaps", "-l", stored.LABEL, "-o", "name"], kubeconfig=own, namespace=name)
+    listed = kubectl.run(
+        ["get", "configmaps", "-l", stored.LABEL, "-o", "name"], kubeconfig=own, namespace=name, check=False
+    )
     assert listed.stdout.split() == ["configmap/rolloutlab-rec-02-set-image"]
     room.delete(out=tmp_path)
 
     def gone() -> bool:
         left = kubectl.run(["get", "configmaps", "-l", stored.LABEL, "-o", "name"], kubeconfig=sandbox.kubeconfig,
-                           namespace=name)  # fmt: skip
+                           namespace=name, check=False)  # fmt: skip
         return left.returncode == 0 and not left.stdout.strip()
 
     wait_for(gone, timeout=120, what=f"the recordings of {name} to go with its namespace")

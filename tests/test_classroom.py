@@ -15,7 +15,7 @@ pytestmark = pytest.mark.sandbox
 
 
 def as_user(kubeconfig, *args):
-    return kubectl.run(args, kubeconfig=kubeconfig, timeout=60)
+    return kubectl.run(args, kubeconfig=kubeconfig, timeout=60, check=False)
 
 
 def rolloutlab(*args, env):

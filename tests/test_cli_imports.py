@@ -13,5 +13,5 @@ def test_the_command_loads_no_heavy_module_before_a_command_runs():
         "{'nbformat', 'jsonschema', 'kubernetes', 'nbclient', 'matplotlib'}), "
         "sorted(m for m in sys.modules if m.startswith(('rolloutlab.sandbox', 'rolloutlab.course.validate'))))"
     )
-    loaded = process.run([sys.executable, "-c", code], timeout=60).stdout.strip()
+    loaded = process.run([sys.executable, "-c", code], timeout=60, check=True).stdout.strip()
     assert loaded == "[] []"

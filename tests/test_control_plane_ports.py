@@ -16,7 +16,7 @@ from rolloutlab.sandbox.controlplane import COMPONENTS, ControlPlane, kwokctl_co
 
 def _control_plane_ports(box) -> set[int]:
     pids = {(box.control.cluster_dir / "pids" / f"{name}.pid").read_text().strip() for name in COMPONENTS}
-    listening = process.run(["ss", "-ltnpH"], timeout=30).stdout.splitlines()
+    listening = process.run(["ss", "-ltnpH"], timeout=30, check=True).stdout.splitlines()
     ports = set()
     for line in listening:
         if set(re.findall(r"pid=(\d+)", line)) & pids:
@@ -47,7 +47,7 @@ def test_up_comes_back_although_a_dead_kube_proxy_sent_the_apiserver_port_elsewh
     os.kill(int((box.control.cluster_dir / "pids" / "kube-apiserver.pid").read_text()), signal.SIGKILL)
     wait_for(lambda: box.nodes.proxy.pid() is None and not box.control.component_running()["kube-apiserver"],
              timeout=10, what="kube-proxy and the apiserver to die")  # fmt: skip
-    process.run(["iptables", "-w", *rule], timeout=60)
+    process.run(["iptables", "-w", *rule], timeout=60, check=True)
     try:
         status = box.up(build=False)
         assert status.up

@@ -38,11 +38,11 @@ def error_paths(tmp_path: Path) -> dict[str, str]:
     nowhere = LabSettings.from_env({"LAB_REGISTRY": "127.0.0.1:9"})
     lab = student.Lab("02", settings=nowhere, artifacts=tmp_path, context="lab")
     return {
-        "a program missing": said(lambda: process.run(["absent-program"], timeout=5)),
+        "a program missing": said(lambda: process.run(["absent-program"], timeout=5, check=True)),
         # Silent, so that the message is ours alone: what a program says is its own words, in its own language.
-        "a program failing": said(lambda: process.run(["sh", "-c", "exit 3"], timeout=5)),
-        "a program late": said(lambda: process.run(["sleep", "5"], timeout=0.2)),
-        "kubectl missing": said(lambda: kubectl.run(["get", "pods"], kubectl="/no/kubectl", timeout=5)),
+        "a program failing": said(lambda: process.run(["sh", "-c", "exit 3"], timeout=5, check=True)),
+        "a program late": said(lambda: process.run(["sleep", "5"], timeout=0.2, check=True)),
+        "kubectl missing": said(lambda: kubectl.run(["get", "pods"], kubectl="/no/kubectl", timeout=5, check=False)),
         "a host command missing": said(lambda: hostnet.run(["absent-ip-tool", "link"])),
         "the registry down": said(lambda: images.tags(settings=nowhere)),
         "no labs folder": said(lambda: validate.find_labs(labs_dir=tmp_path / "none", chosen=None)),

@@ -124,9 +124,11 @@ def clone(tmp_path) -> Path:
         shutil.copytree(ROOT / name, copy / name)
     for name in ("pyproject.toml", ".gitignore"):
         shutil.copy(ROOT / name, copy / name)
-    process.run(["git", "init", "-q"], cwd=copy, timeout=60)
-    process.run(["git", "add", "-A"], cwd=copy, timeout=60)
-    process.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "labs"], cwd=copy, timeout=60)
+    process.run(["git", "init", "-q"], cwd=copy, timeout=60, check=True)
+    process.run(["git", "add", "-A"], cwd=copy, timeout=60, check=True)
+    process.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "labs"], cwd=copy, timeout=60, check=True
+    )
     return copy
 
 

@@ -77,5 +77,5 @@ def test_a_notebook_loads_no_sandbox_module():
     from rolloutlab import process
 
     code = "import sys; from rolloutlab.lab import open_lab; print(sorted(m for m in sys.modules if 'sandbox' in m))"
-    loaded = process.run([sys.executable, "-c", code], timeout=60).stdout.strip()
+    loaded = process.run([sys.executable, "-c", code], timeout=60, check=True).stdout.strip()
     assert loaded == "[]"

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_python_dash_m_and_version():
     """`python -m rolloutlab --version` prints the installed version, the same as pyproject's."""
-    proc = process.run([sys.executable, "-m", "rolloutlab", "--version"], timeout=60)
+    proc = process.run([sys.executable, "-m", "rolloutlab", "--version"], timeout=60, check=True)
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert proc.stdout.strip() == f"rolloutlab {version}"
     assert importlib.metadata.version("rolloutlab") == version

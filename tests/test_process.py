@@ -18,7 +18,7 @@ def test_a_failing_command_is_one_line_with_the_command_and_its_last_words():
     """A non-zero exit raises with the command as typed and its last line; without `check` it is returned."""
     command = [sys.executable, "-c", "import sys; print('first'); sys.exit('no such tag: 1.0')"]
     with pytest.raises(process.ProcessError) as failed:
-        process.run(command, timeout=30)
+        process.run(command, timeout=30, check=True)
     assert failed.value.reason == "failed"
     assert failed.value.returncode == 1
     assert str(failed.value).startswith(f"`{process.shown(command)}` failed: no such tag: 1.0. ")
@@ -31,7 +31,7 @@ def test_a_command_that_hangs_is_stopped_at_its_deadline(monkeypatch):
     monkeypatch.setenv("LAB_LANG", "fr")
     started = time.monotonic()
     with pytest.raises(process.ProcessError) as late:
-        process.run(["sleep", "30"], timeout=0.5)
+        process.run(["sleep", "30"], timeout=0.5, check=True)
     assert time.monotonic() - started < 10
     assert late.value.reason == "timeout"
     assert str(late.value).startswith("`sleep 30` n'a pas répondu en 0 s")
@@ -40,7 +40,7 @@ def test_a_command_that_hangs_is_stopped_at_its_deadline(monkeypatch):
 def test_a_missing_program_says_what_to_install():
     """A program that is not there is one line naming it, with the fix given by the caller."""
     with pytest.raises(process.ProcessError) as missing:
-        process.run(["no-such-program-here"], timeout=5, missing_fix="install it")
+        process.run(["no-such-program-here"], timeout=5, missing_fix="install it", check=True)
     assert missing.value.reason == "missing"
     assert str(missing.value) == "no-such-program-here is not installed (not found on PATH). Install it."
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.sandbox
 
 
 def _route_device(address: str) -> str:
-    words = process.run(["ip", "route", "get", address], timeout=30).stdout.split()
+    words = process.run(["ip", "route", "get", address], timeout=30, check=True).stdout.split()
     return words[words.index("dev") + 1]
 
 
@@ -47,7 +47,7 @@ def test_ranges_never_follow_the_default_route_even_without_kube_proxy(box):
     assert _route_device("10.96.0.77") == nodeconfig.VOID_BRIDGE
     assert _route_device("10.244.200.9") == nodeconfig.VOID_BRIDGE
     assert _route_device(box.nodes.nodes[1].address.rsplit(".", 1)[0] + ".77") == box.nodes.nodes[1].bridge
-    forward = process.run(["iptables", "-S", "FORWARD"], timeout=60).stdout
+    forward = process.run(["iptables", "-S", "FORWARD"], timeout=60, check=True).stdout
     hooks = [line for line in forward.splitlines() if line.startswith("-A FORWARD")]
     assert hooks[0] == f"-A FORWARD -j {hostnet.BOUNDARY_CHAIN}"
     chain = process.run(["iptables", "-S", hostnet.BOUNDARY_CHAIN], timeout=60, check=False).stdout

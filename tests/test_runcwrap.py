@@ -31,7 +31,7 @@ def test_wrapper_drops_missing_capabilities_then_runs_runc(tmp_path):
     caps = ["CAP_CHOWN", "CAP_SYS_RESOURCE", "CAP_SYS_ADMIN"]
     (bundle / "config.json").write_text(json.dumps({"process": {"capabilities": {"bounding": caps,
                                                                                   "effective": caps}}}))  # fmt: skip
-    process.run([str(wrapper), "--root", "/x", "create", "--bundle", str(bundle), "c1"], timeout=30)
+    process.run([str(wrapper), "--root", "/x", "create", "--bundle", str(bundle), "c1"], timeout=30, check=True)
     config = json.loads((bundle / "config.json").read_text())
     assert config["process"]["capabilities"]["bounding"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
     assert config["process"]["capabilities"]["effective"] == ["CAP_CHOWN", "CAP_SYS_ADMIN"]
@@ -47,5 +47,5 @@ def test_wrapper_trims_a_privileged_exec(tmp_path):
     assert wrapper is not None
     process_json = tmp_path / "process.json"
     process_json.write_text(json.dumps({"capabilities": {"bounding": ["CAP_SYS_RESOURCE", "CAP_KILL"]}}))
-    process.run([str(wrapper), "exec", "--process", str(process_json), "--detach", "c1"], timeout=30)
+    process.run([str(wrapper), "exec", "--process", str(process_json), "--detach", "c1"], timeout=30, check=True)
     assert json.loads(process_json.read_text())["capabilities"]["bounding"] == ["CAP_KILL"]

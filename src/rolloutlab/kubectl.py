@@ -89,7 +89,7 @@ def run(
     kubectl: str = "kubectl",
     input_text: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
-    check: bool = False,
+    check: bool,
     fix: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> process.Result:

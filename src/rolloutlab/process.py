@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
@@ -25,12 +25,15 @@ STDOUT = subprocess.STDOUT
 Running = subprocess.Popen  # what `spawn` returns
 
 
+Reason = Literal["failed", "timeout", "missing"]
+
+
 class ProcessError(LabError):
     """A program failed, did not answer in time, or is not installed: `reason` is "failed", "timeout" or
     "missing"; `command`, `returncode` (None unless it failed) and `output` say the rest."""
 
     def __init__(
-        self, *, command: Sequence[str], returncode: int | None, output: str, problem: str, fix: str, reason: str
+        self, *, command: Sequence[str], returncode: int | None, output: str, problem: str, fix: str, reason: Reason
     ) -> None:
         self.reason = reason
         self.command = [str(part) for part in command]
@@ -103,7 +106,7 @@ def run(
     command: Sequence[str | Path],
     *,
     timeout: float,
-    check: bool = True,
+    check: bool,
     input_text: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | str | None = None,

@@ -78,7 +78,7 @@ class LabSettings:
         process exits; folders of processes that died without exiting (a killed kernel) go at the next call.
         """
         view = ["config", "view", "--minify", "--flatten", *(["--context", self.context] if self.context else [])]
-        proc = kubectl.run(view, kubeconfig=self.kubeconfig, timeout=30)
+        proc = kubectl.run(view, kubeconfig=self.kubeconfig, timeout=30, check=False)
         if proc.returncode != 0 or "clusters:" not in proc.stdout:
             said = proc.stderr.strip() or _("it is empty")
             if self.context:

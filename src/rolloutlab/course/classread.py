@@ -90,7 +90,9 @@ def read_class(record: ClassRecord, *, context: str | None, kubeconfig: str | No
     started = time.monotonic()
 
     def get(*args: str) -> process.Result:
-        return kubectl.run(["get", *args, "-o", "json"], kubeconfig=kubeconfig, context=context, timeout=TIMEOUT)
+        return kubectl.run(
+            ["get", *args, "-o", "json"], kubeconfig=kubeconfig, context=context, timeout=TIMEOUT, check=False
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         tags = pool.submit(observe.registry_tags, settings)

@@ -31,7 +31,7 @@ class Plan:
         for name, text in self.files.items():
             (workdir / name).write_text(text)
         for command in self.commands:
-            said = process.run(command, cwd=workdir, timeout=1800)
+            said = process.run(command, cwd=workdir, timeout=1800, check=True)
             print(said.stdout + said.stderr, end="")
         for note in self.notes:
             print(note)

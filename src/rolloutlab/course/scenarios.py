@@ -97,7 +97,9 @@ def run_all(
             "rollback": scenario.recorded("rollback", ("rollout", "undo", "deployment/first-app"), status),
         }
     finally:
-        kubectl_runner.run(["delete", "namespace", namespace, "--wait=false"], kubeconfig=kubeconfig, kubectl=kubectl)
+        kubectl_runner.run(
+            ["delete", "namespace", namespace, "--wait=false"], kubeconfig=kubeconfig, kubectl=kubectl, check=False
+        )
 
 
 def save_all(timelines: dict[str, Timeline], *, out_dir: Path) -> list[Path]:

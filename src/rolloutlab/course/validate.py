@@ -122,7 +122,7 @@ class Namespaces:
             return self.fixed
         name = f"{prefix}-{uuid.uuid4().hex[:6]}"
         proc = kubectl.run(["create", "namespace", name], kubeconfig=self.settings.kubeconfig,
-                           context=self.settings.context, timeout=60)  # fmt: skip
+                           context=self.settings.context, timeout=60, check=False)  # fmt: skip
         if proc.returncode != 0:
             raise LabError(
                 _("cannot create namespace {name}: {strip}", name=name, strip=proc.stderr.strip()),
@@ -136,7 +136,7 @@ class Namespaces:
         if name == self.fixed:
             return
         kubectl.run(["delete", "namespace", name, "--wait=false"], kubeconfig=self.settings.kubeconfig,
-                    context=self.settings.context, timeout=60)  # fmt: skip
+                    context=self.settings.context, timeout=60, check=False)  # fmt: skip
         with self.lock:
             self.made.discard(name)
 
@@ -255,7 +255,9 @@ def chains(labs: Sequence[Path]) -> list[list[Path]]:
 
 def environment(settings: LabSettings) -> dict[str, Any]:
     """Kubernetes and tool versions for the report."""
-    proc = kubectl.run(["version", "-o", "json"], kubeconfig=settings.kubeconfig, context=settings.context, timeout=30)
+    proc = kubectl.run(
+        ["version", "-o", "json"], kubeconfig=settings.kubeconfig, context=settings.context, timeout=30, check=False
+    )
     try:
         info = json.loads(proc.stdout)
     except ValueError:

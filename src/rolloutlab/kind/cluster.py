@@ -169,7 +169,7 @@ class KindCluster:
     def exists(self) -> bool:
         if self.kind is None:
             return False
-        found = process.run([self.kind, "get", "clusters"], timeout=60).stdout.split()
+        found = process.run([self.kind, "get", "clusters"], timeout=60, check=True).stdout.split()
         return self.settings.name in found
 
     # -- steps ----------------------------------------------------------------------------------------------
@@ -179,13 +179,13 @@ class KindCluster:
             self.say(_("registry: {name} already runs", name=REGISTRY_NAME))
             return
         if state:
-            process.run(["docker", "start", REGISTRY_NAME], timeout=60)
+            process.run(["docker", "start", REGISTRY_NAME], timeout=60, check=True)
             return
         if not baseimage.has_image(registry_image()):
             self._build_registry_image()
         port = self.settings.registry_port
         process.run(["docker", "run", "-d", "--restart=always", "-p", f"127.0.0.1:{port}:5000", "--name",
-                     REGISTRY_NAME, registry_image()], timeout=120)  # fmt: skip
+                     REGISTRY_NAME, registry_image()], timeout=120, check=True)  # fmt: skip
         self.say(_("registry: {name} on 127.0.0.1:{port}", name=REGISTRY_NAME, port=port))
 
     def create(self, *, image: str) -> None:
@@ -211,32 +211,32 @@ class KindCluster:
         folder = f"/etc/containerd/certs.d/localhost:{self.settings.registry_port}"
         for node in self.settings.nodes:
             process.run(["docker", "exec", "-i", node, "sh", "-c", f"mkdir -p {folder} && cat > {folder}/hosts.toml"],
-                        timeout=60, input_text=registry_hosts_toml())  # fmt: skip
+                        timeout=60, input_text=registry_hosts_toml(), check=True)  # fmt: skip
 
     def connect_registry(self) -> None:
         networks = process.run(["docker", "inspect", "-f", "{{json .NetworkSettings.Networks}}", REGISTRY_NAME],
-                               timeout=60).stdout  # fmt: skip
+                               timeout=60, check=True).stdout  # fmt: skip
         if "kind" not in json.loads(networks or "{}"):
-            process.run(["docker", "network", "connect", "kind", REGISTRY_NAME], timeout=60)
+            process.run(["docker", "network", "connect", "kind", REGISTRY_NAME], timeout=60, check=True)
 
     def announce_registry(self) -> None:
         process.run(["kubectl", "--context", self.settings.context, "apply", "-f", "-"], timeout=60,
-                    input_text=local_registry_configmap(port=self.settings.registry_port))  # fmt: skip
+                    input_text=local_registry_configmap(port=self.settings.registry_port), check=True)  # fmt: skip
 
     def wait_ready(self) -> float:
         started = time.monotonic()
         context = self.settings.context
         process.run(["kubectl", "--context", context, "wait", "--for=condition=Ready", "node", "--all",
                      "--timeout=300s"], timeout=330,
-                    fix=_("see `kubectl --context {context} describe nodes`", context=context))  # fmt: skip
+                    fix=_("see `kubectl --context {context} describe nodes`", context=context), check=True)  # fmt: skip
         return time.monotonic() - started
 
     def delete(self) -> None:
         if self.kind is not None and self.exists():
-            process.run([self.kind, "delete", "cluster", "--name", self.settings.name], timeout=300)
+            process.run([self.kind, "delete", "cluster", "--name", self.settings.name], timeout=300, check=True)
             self.say(_("kind cluster {name} deleted", name=self.settings.name))
         if self._registry_state():
-            process.run(["docker", "rm", "-f", REGISTRY_NAME], timeout=120)
+            process.run(["docker", "rm", "-f", REGISTRY_NAME], timeout=120, check=True)
             self.say(_("registry {name} removed", name=REGISTRY_NAME))
 
     # -- helpers ----------------------------------------------------------------------------------------------

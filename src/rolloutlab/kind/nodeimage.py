@@ -88,6 +88,7 @@ def kind_files() -> Path:
         ["go", "env", "GOMODCACHE"],
         timeout=60,
         env={**os.environ, "PATH": f"{os.environ.get('PATH', '')}:/usr/local/go/bin"},
+        check=True,
     ).stdout
     folder = Path(gomodcache.strip()) / f"sigs.k8s.io/kind@v{versions.KIND}" / "images" / "base" / "files"
     if not folder.is_dir():
@@ -185,7 +186,7 @@ class NodeImageBuilder:
         (root / "opt" / "cni" / "bin").symlink_to("/usr/lib/cni")
         # kind's unit starts /usr/local/bin/containerd (its own build); Debian's is in /usr/bin.
         (root / "usr" / "local" / "bin" / "containerd").symlink_to("/usr/bin/containerd")
-        spec = json.loads(process.run(["ctr", "oci", "spec"], timeout=60).stdout)
+        spec = json.loads(process.run(["ctr", "oci", "spec"], timeout=60, check=True).stdout)
         (root / "etc" / "containerd" / "cri-base.json").write_text(json.dumps(cri_base_spec(spec), indent=2))
 
     def _kind_files(self, root: Path) -> None:
@@ -224,14 +225,16 @@ class NodeImageBuilder:
             init.unlink()
         init.symlink_to("/lib/systemd/systemd")
         for unit in ("kubelet.service", "containerd.service", "undo-mount-hacks.service"):
-            process.run(["chroot", str(root), "systemctl", "enable", unit], timeout=120)
-        process.run(["chroot", str(root), "systemctl", "mask", "systemd-binfmt.service"], timeout=120)
+            process.run(["chroot", str(root), "systemctl", "enable", unit], timeout=120, check=True)
+        process.run(["chroot", str(root), "systemctl", "mask", "systemd-binfmt.service"], timeout=120, check=True)
 
     # -- 2. images ------------------------------------------------------------------------------------------
     def _import(self, root: Path, *, image: str, changes: tuple[str, ...]) -> None:
         self.say(_("importing {image} into Docker", image=image))
         archive = self.work / "rootfs.tar"
-        process.run(["tar", "--numeric-owner", "--xattrs", "-C", str(root), "-cf", str(archive), "."], timeout=1800)
+        process.run(
+            ["tar", "--numeric-owner", "--xattrs", "-C", str(root), "-cf", str(archive), "."], timeout=1800, check=True
+        )
         api = engine.client(timeout=1800)
         try:
             repository, tag = image.rsplit(":", 1)
@@ -295,10 +298,10 @@ class NodeImageBuilder:
                 time.sleep(0.2)
             for archive in archives:
                 process.run([*ctr, "images", "import", "--label=io.cri-containerd.pinned=pinned", "--all-platforms",
-                             "--no-unpack", "--digests", str(archive)], timeout=1800)  # fmt: skip
+                             "--no-unpack", "--digests", str(archive)], timeout=1800, check=True)  # fmt: skip
                 archive.unlink()
             for target, source in tags.items():
-                process.run([*ctr, "images", "tag", "--force", _full(source), _full(target)], timeout=60)
+                process.run([*ctr, "images", "tag", "--force", _full(source), _full(target)], timeout=60, check=True)
         finally:
             process.stop(daemon)
             log.close()

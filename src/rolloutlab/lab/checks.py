@@ -170,7 +170,7 @@ def read_kubectl() -> dict[str, Any]:
     path = shutil.which("kubectl")
     if path is None:
         return {"path": None, "client": None}
-    proc = kubectl.run(["version", "--client", "-o", "json"], kubectl=path, timeout=30)
+    proc = kubectl.run(["version", "--client", "-o", "json"], kubectl=path, timeout=30, check=False)
     try:
         client = json.loads(proc.stdout)["clientVersion"]
     except (ValueError, KeyError):
@@ -181,7 +181,7 @@ def read_kubectl() -> dict[str, Any]:
 def read_cluster(settings: LabSettings) -> dict[str, Any]:
     where = settings.context or _("the current context")
     try:
-        proc = kubectl.run(["version", "-o", "json", "--request-timeout=5s"], timeout=30)
+        proc = kubectl.run(["version", "-o", "json", "--request-timeout=5s"], timeout=30, check=False)
     except LabError as exc:
         return {"answer": None, "where": where, "error": str(exc)}
     try:
@@ -193,7 +193,7 @@ def read_cluster(settings: LabSettings) -> dict[str, Any]:
 
 def read_nodes() -> dict[str, Any]:
     try:
-        proc = kubectl.run(["get", "nodes", "-o", "json", "--request-timeout=5s"], timeout=30)
+        proc = kubectl.run(["get", "nodes", "-o", "json", "--request-timeout=5s"], timeout=30, check=False)
     except LabError as exc:
         return {"nodes": None, "error": str(exc)}
     if proc.returncode != 0:

@@ -21,7 +21,7 @@ from rolloutlab.settings import LabSettings
 
 def _answers(*, kubeconfig: str | None, context: str | None) -> tuple[bool, str]:
     proc = kubectl.run(["get", "--raw", "/readyz", "--request-timeout=5s"], kubeconfig=kubeconfig, context=context,
-                       timeout=20)  # fmt: skip
+                       timeout=20, check=False)  # fmt: skip
     last = (proc.stderr.strip().splitlines() or [""])[-1]
     return proc.returncode == 0, last
 

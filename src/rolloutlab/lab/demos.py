@@ -57,14 +57,14 @@ def roll_strategies(*, settings: LabSettings, record: Callable[[str, str], None]
     for name, (surge, unavailable) in exercises.STRATEGIES.items():
         path = helpers.strategy_manifest(settings=settings, name=name, max_surge=surge, max_unavailable=unavailable,
                                          tag="latest")  # fmt: skip
-        helpers.kubectl("apply", "-f", str(path))
+        helpers.kubectl("apply", "-f", str(path), check=True)
     for name in exercises.STRATEGIES:
         helpers.wait_rolled_out(name)
     for name in exercises.STRATEGIES:
         record(f"05-{name}", name)
     for name in exercises.STRATEGIES:
-        print(helpers.kubectl("set", "image", f"deployment/{name}", f"first-app-k8s={settings.image('1.0.0')}")
-              .stdout.strip())  # fmt: skip
+        print(helpers.kubectl("set", "image", f"deployment/{name}", f"first-app-k8s={settings.image('1.0.0')}",
+                              check=True).stdout.strip())  # fmt: skip
     for name in exercises.STRATEGIES:
         helpers.wait_rolled_out(name)
 

@@ -30,11 +30,9 @@ VERSIONS = {"latest": "", "1.0.0": "!!! Hola is new version !!!"}
 MISSING_TAG = "2.0.0"
 
 
-def kubectl(
-    *args: str, input_text: str | None = None, check: bool = True, timeout: float | None = None
-) -> process.Result:
-    """kubectl as the notebook's `!kubectl` runs it. No timeout by default: `rollout status` waits as long as the
-    Deployment's own deadline says."""
+def kubectl(*args: str, check: bool, input_text: str | None = None, timeout: float | None = None) -> process.Result:
+    """kubectl as the notebook's `!kubectl` runs it. With no `timeout`, `rollout status` waits as long as the
+    Deployment's own deadline says, up to kubectl.LONGEST."""
     return runner.run(args, input_text=input_text, check=check, timeout=timeout)
 
 
@@ -53,8 +51,10 @@ def write_manifest(*, settings: LabSettings, tag: str) -> Path:
 def reset() -> None:
     """Delete the lesson's Deployments and Service (and so their ReplicaSets and pods) to start the lab afresh."""
     kubectl("delete", "deployment,service", "-l", "rolloutlab.dev/lesson=first-app", "--ignore-not-found",
-            "--wait=true", "--timeout=120s")  # fmt: skip
-    kubectl("delete", "deployment,service", DEPLOYMENT, "--ignore-not-found", "--wait=true", "--timeout=120s")
+            "--wait=true", "--timeout=120s", check=True)  # fmt: skip
+    kubectl(
+        "delete", "deployment,service", DEPLOYMENT, "--ignore-not-found", "--wait=true", "--timeout=120s", check=True
+    )
     if waiting.until(lambda: not observe.items("pods", "-l", "rolloutlab.dev/lesson=first-app") and not pods(),
                      seconds=120, every=0.5):  # fmt: skip
         return
@@ -214,15 +214,15 @@ def catch_up(*, settings: LabSettings, through: str) -> None:
     """
     ensure_images(settings=settings)
     reset()
-    kubectl("apply", "-f", str(write_manifest(settings=settings, tag="latest")))
+    kubectl("apply", "-f", str(write_manifest(settings=settings, tag="latest")), check=True)
     wait_observed()
-    kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image('1.0.0')}")
+    kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image('1.0.0')}", check=True)
     if through == "03":
         wait_observed()
-        kubectl("scale", f"deployment/{DEPLOYMENT}", "--replicas=5")
+        kubectl("scale", f"deployment/{DEPLOYMENT}", "--replicas=5", check=True)
     wait_rolled_out()
     if through == "03":
-        kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image(MISSING_TAG)}")
+        kubectl("set", "image", f"deployment/{DEPLOYMENT}", f"{CONTAINER}={settings.image(MISSING_TAG)}", check=True)
 
 
 def pods(name: str = DEPLOYMENT) -> list[dict[str, Any]]:

@@ -44,7 +44,7 @@ class Seen:
 
 def get(*args: str) -> dict[str, Any] | None:
     """`kubectl get <args> -o json` with the lab's kubeconfig ($KUBECONFIG); None when the object is not there."""
-    proc = kubectl.run(["get", *args, "-o", "json"], timeout=READ_TIMEOUT)
+    proc = kubectl.run(["get", *args, "-o", "json"], timeout=READ_TIMEOUT, check=False)
     if proc.returncode != 0:
         if "NotFound" in proc.stderr or "not found" in proc.stderr:
             return None
@@ -80,7 +80,7 @@ def namespaces_with(name: str) -> list[str]:
     """Other namespaces holding a Deployment `name`; none known when the user may not list across namespaces (a
     student's own namespace on a class cluster)."""
     proc = kubectl.run(["get", "deployments", "--all-namespaces", "--field-selector", f"metadata.name={name}", "-o",
-                        "json"], timeout=READ_TIMEOUT)  # fmt: skip
+                        "json"], timeout=READ_TIMEOUT, check=False)  # fmt: skip
     if proc.returncode != 0:
         return []
     return sorted(d["metadata"]["namespace"] for d in json.loads(proc.stdout).get("items") or [])

@@ -49,7 +49,7 @@ _forwards: dict[str, tuple[process.Running[str], str]] = {}
 
 def _kubectl_json(*args: str) -> dict | None:
     """`kubectl get ... -o json` through the one kubectl runner; None when kubectl says no."""
-    proc = kubectl.run([*args, "-o", "json"], timeout=30)
+    proc = kubectl.run([*args, "-o", "json"], timeout=30, check=False)
     return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 

@@ -175,7 +175,9 @@ class ControlPlane:
         self.paths.kubeconfig.chmod(0o600)
 
     def served(self, bins: Binaries) -> bool:
-        proc = kubectl.run(["get", "--raw", "/readyz"], kubeconfig=self.kubeconfig, kubectl=bins.kubectl, timeout=10)
+        proc = kubectl.run(
+            ["get", "--raw", "/readyz"], kubeconfig=self.kubeconfig, kubectl=bins.kubectl, timeout=10, check=False
+        )
         return proc.returncode == 0
 
     def _wait_served(self, bins: Binaries) -> None:

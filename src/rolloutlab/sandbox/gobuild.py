@@ -135,7 +135,7 @@ def wrapper_tools_go(component: Component) -> str:
 
 
 def go_version(*, go: str) -> tuple[int, int]:
-    out = process.run([go, "env", "GOVERSION"], timeout=60).stdout
+    out = process.run([go, "env", "GOVERSION"], timeout=60, check=True).stdout
     match = re.match(r"go(\d+)\.(\d+)", out.strip())
     if not match:
         raise LabError(

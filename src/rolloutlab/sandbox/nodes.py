@@ -249,7 +249,7 @@ class RealNodes:
 
     def ready_nodes(self, *, admin_kubeconfig: Path, kubectl_path: str) -> list[str]:
         proc = kubectl.run(["get", "nodes", "-o", "json"], kubeconfig=admin_kubeconfig, kubectl=kubectl_path,
-                           timeout=15)  # fmt: skip
+                           timeout=15, check=False)  # fmt: skip
         if proc.returncode != 0:
             return []
         ready = []

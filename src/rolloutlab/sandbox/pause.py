@@ -23,7 +23,7 @@ def cached_binary(*, bin_dir: Path, kubernetes: str) -> Path:
 
 def module_dir(*, go: str, version: str) -> Path:
     """Where Go keeps the source of k8s.io/kubernetes@version (downloaded by the Kubernetes build)."""
-    out = process.run([go, "env", "GOMODCACHE"], timeout=60).stdout.strip()
+    out = process.run([go, "env", "GOMODCACHE"], timeout=60, check=True).stdout.strip()
     return Path(out) / f"k8s.io/kubernetes@{version}"
 
 

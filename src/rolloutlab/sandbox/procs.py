@@ -68,7 +68,9 @@ class Daemon:
         child_env = dict(env if env is not None else os.environ)
         child_env["ROLLOUTLAB_DAEMON_LOG"] = str(self.log_file)
         self._log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
-        proc = process.run(["/bin/sh", "-c", launch, "sh", *argv], env=child_env, timeout=30, new_session=True)
+        proc = process.run(
+            ["/bin/sh", "-c", launch, "sh", *argv], env=child_env, timeout=30, new_session=True, check=True
+        )
         pid = int(proc.stdout.strip())
         self.pid_file.write_text(f"{pid} {argv[0]}\n")
         self._wait_for_exec(pid, program=argv[0])

@@ -246,3 +246,25 @@ def test_the_crashed_pod_before_any_crash_is_a_line_and_a_name_kubectl_reports(m
     lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
     assert lab.crashed_pod == student.Lab.NO_CRASH
     assert "no pod has crashed yet" in capsys.readouterr().out
+
+
+def test_solving_a_prediction_before_its_recording_sets_it_and_goes_on(monkeypatch, capsys):
+    """`lab.solve("03.2")` before the recorded rollout that judges it: the answer is set and the student is told the
+    check comes after the cells below; the lab is not started afresh (which erased the student's progress)."""
+
+    names: dict = {}
+
+    class Shell:
+        user_ns = names
+
+        def run_cell(self, code, store_history=False):
+            exec(code, self.user_ns)  # the step's solution: two assignments
+
+    monkeypatch.setattr(checks, "notebook_shell", Shell)
+    monkeypatch.setattr(state, "kept_recording", lambda name: None)
+    lab = student.Lab("03", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    monkeypatch.setattr(lab, "start", lambda: pytest.fail("the lab was started afresh"))
+    lab.solve("03.2")
+    said = capsys.readouterr().out
+    assert "03.2 is set: its check judges the recording 03-failed-rollout" in said
+    assert names["most_pods"] == 7

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,8 +15,9 @@ from rolloutlab import i18n
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
-from rolloutlab.lab import checks, cluster, demos, exercises, helpers, observe, reading, starts, state
+from rolloutlab.lab import checks, cluster, demos, exercises, helpers, notebook, observe, reading, starts, state
 from rolloutlab.lab.checks import Check, CheckFailed
+from rolloutlab.lab.notebook import before_open_lab as before_open_lab
 from rolloutlab.paths import repository
 from rolloutlab.recording import history, traffic
 from rolloutlab.recording.record import Recording
@@ -28,7 +28,8 @@ from rolloutlab.settings import DEPLOYMENT, LabSettings
 def open_lab(number: str) -> Lab:
     """Point kubectl at the lab's cluster and namespace (a private kubeconfig; yours is not changed), and say
     where everything goes."""
-    _show_lab_errors_in_one_line()
+    notebook.show_lab_errors_in_one_line()
+    notebook.end_lines_as_a_terminal_does()
     i18n.use_lab_language(i18n.folder_language(Path.cwd()))
     i18n.require_known_lab_lang()
     settings = cluster.choose(LabSettings.from_env(), say=print)
@@ -40,48 +41,6 @@ def open_lab(number: str) -> Lab:
             "go to {artifacts}", number=number, context=lab.context, namespace=settings.namespace,
             registry=settings.registry, artifacts=artifacts))  # fmt: skip
     return lab
-
-
-def _show_lab_errors_in_one_line() -> None:
-    """In a notebook, a check that fails or a LabError shows its message, not a Python traceback. The output
-    stays an error (the cell stops, `validate` reads the exception's name)."""
-    shell = checks.notebook_shell()
-    if shell is not None:
-        shell.set_custom_exc((LabError, CheckFailed), _one_line)
-
-
-def before_open_lab() -> None:
-    """Installed by `rolloutlab lab` in each kernel's IPython start-up: a lab cell run before the lab's first cell
-    (`lab` not defined yet) says so in one line instead of a NameError traceback. `open_lab` then installs its own
-    handler in place of this one."""
-    shell = checks.notebook_shell()
-    if shell is not None:
-        shell.set_custom_exc((NameError,), _lab_not_open)
-
-
-def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> Any:
-    if getattr(value, "name", None) != "lab":
-        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # any other NameError, as IPython shows it
-    i18n.use_lab_language(i18n.folder_language(Path.cwd()))
-    number = re.match(r"(\d\d)-", _notebook_name(shell) or "")
-    first = f'lab = open_lab("{number.group(1)}")' if number else "lab = open_lab(...)"
-    text = _("the lab is not open yet: run its first cell (`{first}`), then this one again.", first=first)
-    shown = [f"\x1b[31m{text}\x1b[0m"]
-    shell._showtraceback(etype, value, shown)
-    return shown
-
-
-def _notebook_name(shell: Any) -> str | None:
-    """The notebook's file name where the kernel knows it (JupyterLab passes it to the kernel), else None."""
-    name = (getattr(shell, "user_ns", {}) or {}).get("__session__") or os.environ.get("JPY_SESSION_NAME")
-    return Path(str(name)).name if name else None
-
-
-def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
-    text = str(value) if isinstance(value, CheckFailed) else _("rolloutlab: {error}", error=value)
-    shown = [f"\x1b[31m{text}\x1b[0m"]
-    shell._showtraceback(etype, value, shown)  # IPython leaves showing a custom traceback to its handler
-    return shown
 
 
 class Lab:

@@ -1,0 +1,112 @@
+"""How a lab notebook's kernel shows things: a lab's errors in one line, a cell run before the lab is open, and the
+output of `!` commands with the line ends JupyterLab expects."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rolloutlab import i18n
+from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
+from rolloutlab.lab import checks
+from rolloutlab.lab.checks import CheckFailed
+
+
+def show_lab_errors_in_one_line() -> None:
+    """In a notebook, a check that fails or a LabError shows its message, not a Python traceback. The output
+    stays an error (the cell stops, `validate` reads the exception's name)."""
+    shell = checks.notebook_shell()
+    if shell is not None:
+        shell.set_custom_exc((LabError, CheckFailed), _one_line)
+
+
+def before_open_lab() -> None:
+    """Installed by `rolloutlab lab` in each kernel's IPython start-up: a lab cell run before the lab's first cell
+    (`lab` not defined yet) says so in one line instead of a NameError traceback. `open_lab` then installs its own
+    handler in place of this one."""
+    shell = checks.notebook_shell()
+    if shell is not None:
+        shell.set_custom_exc((NameError,), _lab_not_open)
+
+
+def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> Any:
+    if getattr(value, "name", None) != "lab":
+        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # any other NameError, as IPython shows it
+    i18n.use_lab_language(i18n.folder_language(Path.cwd()))
+    number = re.match(r"(\d\d)-", _notebook_name(shell) or "")
+    first = f'lab = open_lab("{number.group(1)}")' if number else "lab = open_lab(...)"
+    text = _("the lab is not open yet: run its first cell (`{first}`), then this one again.", first=first)
+    shown = [f"\x1b[31m{text}\x1b[0m"]
+    shell._showtraceback(etype, value, shown)
+    return shown
+
+
+def _notebook_name(shell: Any) -> str | None:
+    """The notebook's file name where the kernel knows it (JupyterLab passes it to the kernel), else None."""
+    name = (getattr(shell, "user_ns", {}) or {}).get("__session__") or os.environ.get("JPY_SESSION_NAME")
+    return Path(str(name)).name if name else None
+
+
+def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
+    text = str(value) if isinstance(value, CheckFailed) else _("rolloutlab: {error}", error=value)
+    shown = [f"\x1b[31m{text}\x1b[0m"]
+    shell._showtraceback(etype, value, shown)  # IPython leaves showing a custom traceback to its handler
+    return shown
+
+
+class TerminalLines:
+    """sys.stdout while a `!` command runs. IPython reads the command through a pty, so each line ends in "\\r\\n",
+    and it sends what it read every 50 ms as a stream message: a "\\r" ending one message and its "\\n" starting
+    the next. JupyterLab treats a lone "\\r" as a return to the start of the line, and a line was seen lost that
+    way (the last one of `rollout status`). Here lines end in "\\n", and a command whose output does not end its
+    line has one ended for it, as a terminal's prompt would (the jsonpath of step 02.2 ran into the next line)."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.held = ""
+        self.last = "\n"
+
+    def write(self, text: str) -> int:
+        text = (self.held + text).replace("\r\n", "\n")
+        self.held = "\r" if text.endswith("\r") else ""
+        text = text[: len(text) - len(self.held)]
+        if text:
+            self.last = text[-1]
+            self.out.write(text)
+        return len(text)
+
+    def end(self) -> None:
+        """After the command: its last line ended (a "\\r" held back at the very end is dropped)."""
+        if self.last != "\n":
+            self.out.write("\n")
+        self.held = ""
+        self.out.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)
+
+
+def end_lines_as_a_terminal_does() -> None:
+    """`!` commands in this notebook write whole lines ending in "\\n" (see TerminalLines)."""
+    shell = checks.notebook_shell()
+    if shell is None or getattr(shell.system, "rolloutlab", False):
+        return
+    system: Callable[[str], Any] = shell.system
+
+    def system_with_lines(cmd: str) -> Any:
+        saved = sys.stdout
+        lines = TerminalLines(saved)
+        sys.stdout = lines
+        try:
+            return system(cmd)
+        finally:
+            sys.stdout = saved
+            lines.end()
+
+    system_with_lines.rolloutlab = True  # type: ignore[attr-defined]
+    shell.system = system_with_lines

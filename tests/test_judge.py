@@ -430,6 +430,9 @@ def _timeline(peak: int, least: int, requests: list[RequestSample] | None = None
     t = Timeline(namespace="lab", deployment="first-app", started_at=0.0)
     t.replicasets.append(ReplicaSetSample(t=0.0, name="a", revision=1, image="x:1", desired=peak, current=0,
                                           ready=0, available=0))  # fmt: skip
+    # A ReplicaSet made while it recorded: the recording saw a rollout (it asks for no pod, so the peak stays).
+    t.replicasets.append(ReplicaSetSample(t=2.0, name="b", revision=2, image="x:2", desired=0, current=0, ready=0,
+                                          available=0))  # fmt: skip
     for at, available in ((0.0, 5), (1.0, least)):
         t.deployments.append(DeploymentSample(t=at, replicas=5, updated=0, ready=available, available=available,
                                               unavailable=5 - available, revision=1, image="x:1", max_surge=2,
@@ -447,6 +450,19 @@ def test_prediction():
     assert "rounds up" in result.message
     assert "write your prediction" in judge_app.prediction(_timeline(7, 4), most_pods=None, fewest_available=4).message
     assert "nothing recorded" in judge_app.prediction(None, most_pods=7, fewest_available=4).message
+
+
+def test_a_recording_that_missed_the_rollout_says_so_instead_of_none():
+    """A recording started again after a kernel restart, while the rollout was already stuck, saw no rollout from a
+    full Deployment: the prediction and the bounds say what to do, never 'the recording shows 7 and None'."""
+    late = _timeline(7, 4)
+    late.replicasets = late.replicasets[:1]
+    late.deployments = [dataclasses.replace(d, available=4) for d in late.deployments]
+    for result in (judge_app.prediction(late, most_pods=7, fewest_available=4),
+                   judge_app.recorded_bounds(late, peak=7, min_available=4)):  # fmt: skip
+        assert not result.ok
+        assert "did not see the rollout from its start" in result.message
+        assert "None" not in result.message
 
 
 def test_recorded_bounds():

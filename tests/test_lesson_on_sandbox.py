@@ -98,3 +98,23 @@ def test_one_read_picks_out_what_kubectl_selects_by_name_and_label(kube, sandbox
     slices = names("endpointslices", "-l", "kubernetes.io/service-name=first-app")
     assert [s["metadata"]["name"] for s in found.slices] == slices
     assert (len(found.replicasets), len(found.pods), len(slices)) == (1, 2, 1)
+
+
+def test_a_lab_started_afresh_forgets_its_earlier_recordings_only(kube, sandbox, monkeypatch):
+    """`lab.start()` of lab 03 drops lab 03's kept recordings and their marks (a check would judge an earlier
+    attempt's requests), and leaves lab 02's."""
+    from rolloutlab.lab import state
+    from rolloutlab.recording.timeline import RequestSample, Timeline
+
+    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
+    LabSettings.from_env({"KUBECONFIG": str(sandbox.kubeconfig), "LAB_NAMESPACE": kube.namespace}).apply_to_kubectl()
+    timeline = Timeline(namespace=kube.namespace, deployment="first-app", started_at=0.0,
+                        requests=[RequestSample(0.1, "1.0.0")])  # fmt: skip
+    for name in ("02-set-image", "03-failed-rollout"):
+        state.keep_recording(name, timeline)
+    state.remember(**{state.recording_key("03-failed-rollout"): state.RUNNING})
+    state.forget_recordings("03")
+    assert state.kept_recording("03-failed-rollout") is None
+    assert state.kept_recording("02-set-image") is not None
+    assert state.read()[state.recording_key("03-failed-rollout")] == ""
+    assert state.read()[state.recording_key("02-set-image")] == state.KEPT

@@ -33,8 +33,10 @@ def test_a_kernel_with_the_lab_open_sends_bang_output_with_plain_newlines(tmp_pa
     said: list[str] = []
     try:
         client.wait_for_ready(timeout=60)
+        # `lines` and `name` are the student's own names: a `!` line expands them from the student's code.
         code = ("from rolloutlab.lab import notebook\nnotebook.end_lines_as_a_terminal_does()\n"
-                "!printf 'one\\ntwo'\n!printf 'three\\n'")  # fmt: skip
+                "lines = 'one'\n!printf '{lines}\\ntwo'\n"
+                "def f(name):\n    !printf '{name}\\n'\nf('three')")  # fmt: skip
         client.execute_interactive(code, timeout=60, output_hook=lambda m: said.append(m["content"].get("text", ""))
                                    if m["msg_type"] == "stream" else None)  # fmt: skip
     finally:

@@ -20,9 +20,17 @@ def test_a_runs_labs_are_read_with_their_failures_and_failed_requests(tmp_path):
     assert [(lab["ok"], lab["requests"], lab["failed_requests"]) for lab in read] == [(True, 2, 1), (False, 0, 0)]
     assert read[1]["failed_checks"] == ["05.5 nettoyage"]
     assert soak.lab_verdicts(tmp_path / "never-ran") == []
-    report = soak.totals([{"run": 1, "labs": read, "tests": {"passed": 9, "failed": 1}}], hogs=1, seconds=3.2)
+    one = {"run": 1, "validate_exit": 1, "labs": read, "tests_exit": 1, "tests": {"passed": 9, "failed": 1}}
+    report = soak.totals([one], hogs=1, seconds=3.2)
     assert (report["labs"], report["labs_passed"], report["failed_requests"], report["tests_failed"]) == (2, 1, 1, 1)
     assert report["failures"][0]["lab"] == "fr/05-rolling-upgrade-strategy"
+    assert not soak.passed(report)
+    good = [{**read[0], "failed_requests": 0}]
+    clean = {"run": 1, "validate_exit": 0, "labs": good, "tests_exit": 0, "tests": {"passed": 9}}
+    assert soak.passed(soak.totals([clean], hogs=1, seconds=1.0))
+    # A validate that ended badly, or wrote no report, fails the soak whatever its labs say.
+    assert not soak.passed(soak.totals([{**clean, "validate_exit": 1}], hogs=1, seconds=1.0))
+    assert not soak.passed(soak.totals([{**clean, "labs": []}], hogs=1, seconds=1.0))
 
 
 def test_pytests_closing_line_is_read_as_numbers():

@@ -221,6 +221,7 @@ def test_a_restarted_kernel_judges_the_recording_kept_in_the_namespace(monkeypat
     recorded = Path(__file__).parent / "data" / "recordings" / "03-failed-rollout.json.gz"
     kept = Timeline.from_dict(json.loads(gzip.decompress(recorded.read_bytes())))
     monkeypatch.setattr(state, "kept_recording", lambda name: kept if name == "03-failed-rollout" else None)
+    monkeypatch.setattr(state, "read", lambda: {})
     lab = student.Lab("03", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
     found = reading.reads(seen=False, timelines=("03-failed-rollout", "02-set-image"))(lab._context())
     assert found.timelines == {"03-failed-rollout": kept, "02-set-image": None}
@@ -233,8 +234,10 @@ def test_a_recording_lost_with_its_kernel_is_told_apart_from_one_never_made(monk
     monkeypatch.setattr(state, "read", lambda: marks)
     monkeypatch.setattr(state, "kept_recording", lambda name: None)
     lab = student.Lab("03", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    with pytest.raises(LabError, match="still running when the notebook's kernel stopped"):
+    with pytest.raises(LabError, match="lost: the notebook's kernel stopped while it ran"):
         lab.draw("03-failed-rollout")
+    with pytest.raises(LabError, match="lost: the notebook's kernel stopped while it ran"):
+        reading.reads(seen=False, timelines=("03-failed-rollout",))(lab._context())
     with pytest.raises(LabError, match="nothing was recorded as '04-undo'"):
         lab.draw("04-undo")
 
@@ -262,6 +265,7 @@ def test_solving_a_prediction_before_its_recording_sets_it_and_goes_on(monkeypat
 
     monkeypatch.setattr(checks, "notebook_shell", Shell)
     monkeypatch.setattr(state, "kept_recording", lambda name: None)
+    monkeypatch.setattr(state, "read", lambda: {})
     lab = student.Lab("03", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
     monkeypatch.setattr(lab, "start", lambda: pytest.fail("the lab was started afresh"))
     lab.solve("03.2")

@@ -156,7 +156,7 @@ def cmd_bench_soak(args: argparse.Namespace) -> int:
     extra = args.validate_args[1:] if args.validate_args[:1] == ["--"] else args.validate_args
     report = soak.soak(runs=args.runs, hogs=args.hogs, out=Path(args.out), validate_args=extra)
     print(json.dumps({k: v for k, v in report.items() if k != "rounds"}, indent=2))
-    return 0 if report["labs_passed"] == report["labs"] and not report["failed_requests"] else 1
+    return 0 if soak.passed(report) else 1
 
 
 def cmd_bench_lab_start(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -63,14 +64,16 @@ def soak(*, runs: int, hogs: int, out: Path, validate_args: Sequence[str], tests
     try:
         for n in range(1, runs + 1):
             run_dir = out / f"run-{n}"
+            shutil.rmtree(run_dir, ignore_errors=True)  # an earlier soak's report must not be read as this one's
             began = time.monotonic()
-            done = process.run([sys.executable, "-m", "rolloutlab", "validate", "--out", str(run_dir),
-                                *validate_args], timeout=VALIDATE_SECONDS, check=False)  # fmt: skip
+            done = _run([sys.executable, "-m", "rolloutlab", "validate", "--out", str(run_dir), *validate_args],
+                        timeout=VALIDATE_SECONDS)  # fmt: skip
             labs = lab_verdicts(run_dir)
             validated = time.monotonic()
-            tested = process.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-                                 timeout=TESTS_SECONDS, check=False) if tests else None  # fmt: skip
+            tested = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+                          timeout=TESTS_SECONDS) if tests else None  # fmt: skip
             rounds.append({"run": n, "validate_exit": done.returncode, "validate_seconds": round(validated - began),
+                           "validate_tail": done.tail(5) if not done.ok else "",
                            "labs": labs, "tests_exit": tested.returncode if tested else None,
                            "tests": pytest_counts(tested.stdout) if tested else {},
                            "tests_tail": tested.tail(5) if tested and not tested.ok else ""})  # fmt: skip
@@ -81,6 +84,22 @@ def soak(*, runs: int, hogs: int, out: Path, validate_args: Sequence[str], tests
     report = totals(rounds, hogs=hogs, seconds=time.monotonic() - started)
     (out / "soak.json").write_text(json.dumps(report, indent=2))
     return report
+
+
+def _run(command: list[str], *, timeout: float) -> process.Result:
+    """A run that went past its time is a failed run of the soak (exit -1), not the end of it."""
+    try:
+        return process.run(command, timeout=timeout, check=False)
+    except process.ProcessError as exc:
+        return process.Result(command=command, returncode=-1, stdout=exc.output, stderr=str(exc))
+
+
+def passed(report: dict[str, Any]) -> bool:
+    """Every round's validate and tests ended well, every lab passed, no request failed."""
+    rounds = report["rounds"]
+    return (bool(rounds) and all(r["validate_exit"] == 0 and r["tests_exit"] in (0, None) for r in rounds)
+            and report["labs"] > 0 and report["labs_passed"] == report["labs"] and not report["failed_requests"]
+            and not report["tests_failed"])  # fmt: skip
 
 
 def summary_line(one: dict[str, Any]) -> str:
@@ -104,7 +123,7 @@ def totals(rounds: list[dict[str, Any]], *, hogs: int, seconds: float) -> dict[s
         "requests": sum(lab["requests"] for lab in labs),
         "failed_requests": sum(lab["failed_requests"] for lab in labs),
         "tests_passed": sum(one["tests"].get("passed", 0) for one in rounds),
-        "tests_failed": sum(one["tests"].get("failed", 0) + one["tests"].get("errors", 0) for one in rounds),
+        "tests_failed": sum(sum(one["tests"].get(k, 0) for k in ("failed", "error", "errors")) for one in rounds),
         "failures": [{"run": one["run"], **lab} for one in rounds for lab in one["labs"] if not lab["ok"]],
         "rounds": rounds,
     }

@@ -88,8 +88,9 @@ def ensure_images(*, settings: LabSettings) -> list[str]:
 def rebuild_images(*, settings: LabSettings) -> list[str]:
     """Build the lesson's versions from today's app and push them over what the registry holds: images built by
     an older rolloutlab do not name their pod, and `ensure_images` leaves a tag that exists alone."""
-    for tag, message in VERSIONS.items():
-        push_version(settings=settings, tag=tag, message=message, force=True)
+    with machine_lock("lesson-images"):
+        for tag, message in VERSIONS.items():
+            push_version(settings=settings, tag=tag, message=message, force=True)
     return list(VERSIONS)
 
 

@@ -254,8 +254,9 @@ def history(seen: Seen, *, runs: dict[int, str]) -> Check:
                                        listed=listed, told=told))  # fmt: skip
 
 
-def undone_to(seen: Seen, *, tag: str, runs: dict[int, str]) -> Check:
-    """An undo that ended on `tag` with the history `runs`; a wrong `--to-revision` is named."""
+def undone_to(seen: Seen, *, tag: str, runs: dict[int, str] | None) -> Check:
+    """An undo that ended on `tag` with the history `runs` (None: the caller judges the history); a wrong
+    `--to-revision` is named."""
     wrong = placement(seen, what=_("undo"))
     if wrong:
         return wrong
@@ -269,7 +270,7 @@ def undone_to(seen: Seen, *, tag: str, runs: dict[int, str]) -> Check:
                                          "--revision=N` shows each revision's image.", now=now, latest=latest,
                                          tag=tag))  # fmt: skip
     done = rolled_out(seen, tag=tag)
-    return done if not done.ok else history(seen, runs=runs)
+    return done if not done.ok or runs is None else history(seen, runs=runs)
 
 
 def revision_answer(seen: Seen, *, revision: int, answer: str | None, runs: dict[int, str] | None = None) -> Check:

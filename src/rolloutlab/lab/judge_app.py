@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rolloutlab.i18n import _
+from rolloutlab.i18n import N_, _
 from rolloutlab.lab.checks import Check
 from rolloutlab.recording.timeline import Timeline
 
@@ -66,6 +66,17 @@ def page(body: str | None, *, url: str, text: str, version: str, current_pods: f
     return Check(what, True, _("{url} shows version {version}: {text!r}", url=url, version=version, text=text))
 
 
+NO_ROLLOUT_SEEN = N_(
+    "the recording did not see the rollout from its start: it was started after the command, or again after a "
+    "kernel restart. Run the lab's start cell (`lab.start()`), then the cells from the recording's on."
+)
+
+
+def watched_a_rollout(timeline: Timeline) -> bool:
+    """The recording saw a rollout from a fully available Deployment on: what its bounds are read from."""
+    return timeline.rolled() and timeline.min_available() is not None
+
+
 def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: Any) -> Check:
     """The student's prediction of the bounds, graded against what was recorded."""
     what = _("prediction")
@@ -74,6 +85,8 @@ def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: A
                                     "(whole numbers)."))  # fmt: skip
     if timeline is None:
         return Check(what, False, _("nothing recorded yet: run the recorded `set image` step first."))
+    if not watched_a_rollout(timeline):
+        return Check(what, False, _(NO_ROLLOUT_SEEN))
     peak, least = timeline.peak_desired(), timeline.min_available()
     if (most_pods, fewest_available) == (peak, least):
         return Check(what, True, _("right: at most {peak} pods, never fewer than {least} available", peak=peak,
@@ -89,6 +102,8 @@ def recorded_bounds(timeline: Timeline | None, *, peak: int, min_available: int)
     what = _("recording")
     if timeline is None:
         return Check(what, False, _("nothing recorded yet: run the recorded step first."))
+    if not watched_a_rollout(timeline):
+        return Check(what, False, _(NO_ROLLOUT_SEEN))
     seen_peak, seen_min = timeline.peak_desired(), timeline.min_available()
     if (seen_peak, seen_min) != (peak, min_available):
         return Check(what, False, _("the recording shows at most {seen_peak} pods asked for and at least {seen_min} "

@@ -92,11 +92,15 @@ class TerminalLines:
 
 
 def end_lines_as_a_terminal_does() -> None:
-    """`!` commands in this notebook write whole lines ending in "\\n" (see TerminalLines)."""
+    """`!` commands in this kernel write whole lines ending in "\\n" (see TerminalLines). IPython's `system_piped`
+    expands a command's `{name}` from its caller's frame, so the wrapper goes below it, around the function it
+    calls once the command is expanded: the student's own `{name}` in a `!` line still means theirs."""
     shell = checks.notebook_shell()
-    if shell is None or getattr(shell.system, "rolloutlab", False):
+    # The module whose `system` the shell's `system_piped` calls: ipykernel's own in a notebook, IPython's elsewhere.
+    module = sys.modules.get(type(shell).system_piped.__module__) if shell is not None else None
+    system: Callable[[str], Any] | None = getattr(module, "system", None)
+    if system is None or getattr(system, "rolloutlab", False):
         return
-    system: Callable[[str], Any] = shell.system
 
     def system_with_lines(cmd: str) -> Any:
         saved = sys.stdout
@@ -109,4 +113,4 @@ def end_lines_as_a_terminal_does() -> None:
             lines.end()
 
     system_with_lines.rolloutlab = True  # type: ignore[attr-defined]
-    shell.system = system_with_lines
+    module.system = system_with_lines  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from typing import Any
 
 from rolloutlab import waiting
 from rolloutlab.errors import LabError
+from rolloutlab.i18n import _
 from rolloutlab.lab import checks, images, observe, state
 from rolloutlab.recording import traffic
 from rolloutlab.recording.timeline import Timeline
@@ -29,6 +30,16 @@ class Context:
     timelines: Mapping[str, Timeline]  # the recordings of this lab's notebook, by name, still running or stopped
 
 
+def lost_recording(name: str) -> LabError:
+    """A recording that was still running when the notebook's kernel stopped: what it saw went with the kernel, and
+    the rollout it watched has happened, so running the step's command again changes nothing."""
+    return LabError(
+        _("the recording {name} was lost: the notebook's kernel stopped while it ran, and the rollout it watched "
+          "cannot be recorded again as the cluster stands", name=name),
+        fix=_("run the lab's start cell (`lab.start()`), then the cells from the recording's on"),
+    )  # fmt: skip
+
+
 class Recordings(Mapping[str, Timeline]):
     """The lab's recordings by name: those this kernel runs or ran, else those kept in the namespace, so that a
     restarted kernel's checks judge what was recorded before the restart."""
@@ -37,12 +48,15 @@ class Recordings(Mapping[str, Timeline]):
         self.live = live
 
     def __getitem__(self, name: str) -> Timeline:
+        """The recording `name`; a KeyError when none was made, a LabError when one was lost with its kernel."""
         if name in self.live:
             return self.live[name]
         kept = state.kept_recording(name)
-        if kept is None:
-            raise KeyError(name)
-        return kept
+        if kept is not None:
+            return kept
+        if state.read().get(state.recording_key(name)) == state.RUNNING:
+            raise lost_recording(name)
+        raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.live)

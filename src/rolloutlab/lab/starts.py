@@ -81,6 +81,8 @@ def start(number: str, *, settings: LabSettings, say: Say) -> None:
         _fresh(settings, say)
     elif number in ("03", "04"):
         _caught_up(number, settings, say)
+    if number in ("02", "03", "04", "05"):
+        state.forget_recordings(number)
     _mark(number)
 
 

@@ -75,6 +75,20 @@ def kept_recording(name: str) -> Timeline | None:
     return got[1] if got else None
 
 
+def forget_recordings(lab: str) -> None:
+    """Lab `lab` starts afresh: its recordings from an earlier attempt, kept or marked running, are not this one's
+    (a check would judge yesterday's requests, a drawing show yesterday's rollout)."""
+    names = [(configmap["metadata"].get("labels") or {}).get(stored.LABEL, "")
+             for configmap in observe.items("configmaps", "-l", stored.LABEL)]  # fmt: skip
+    gone = [name for name in names if name.startswith(f"{lab}-")]
+    if gone:
+        kubectl.run(["delete", "configmap", "--ignore-not-found", *(stored.name_of(n) for n in gone)], check=True,
+                    timeout=60)  # fmt: skip
+    marks = [key for key in read() if key.startswith(recording_key(f"{lab}-"))]
+    if marks:
+        remember(**dict.fromkeys(marks, ""))
+
+
 def keep_recording(name: str, timeline: Timeline) -> None:
     """Keep the recording in the namespace, replacing an earlier one of that name. Server-side apply: a client-side
     one would copy the whole ConfigMap into an annotation, which has a far smaller limit."""

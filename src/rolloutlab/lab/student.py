@@ -209,7 +209,9 @@ class Lab:
         if first.ok:
             print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
-        later = self._recordings_not_made(found)
+        later = self._recordings_not_made(
+            found
+        )  # a lost one raises its own line: starting afresh is the student's call
         if later:  # starting afresh would not make it: the cells below do (03.2 is judged after 03.3's rollout)
             print(_("{step} is set: its check judges the recording {name}, which the cells below make. Run on; the "
                     "cell `lab.check(\"{step}\")` judges it there.", step=step, name=later[0]))  # fmt: skip
@@ -225,8 +227,10 @@ class Lab:
         self.check(step)
 
     def _recordings_not_made(self, step: exercises.Step) -> list[str]:
-        """The recordings `step`'s check reads that exist neither in this kernel nor in the namespace."""
-        names = step.read.timelines if isinstance(step.read, reading.Reads) else ()
+        """The recordings an answer step's check reads (03.2's prediction is judged on the rollout that follows it)
+        that exist neither in this kernel nor in the namespace. A step that rolls out itself has its recording
+        started above it: for those, none is listed."""
+        names = step.read.timelines if isinstance(step.read, reading.Reads) and step.answers else ()
         known = reading.Recordings({name: r.timeline for name, r in self.recordings.items()})
         return [name for name in names if known.get(name) is None]
 
@@ -262,8 +266,9 @@ class Lab:
         found = self.recordings.get(name)
         if found is not None and not found.timeline.rolled():
             print(_("nothing rolled out while {name} was recording: the pod template did not change (did kubectl "
-                    "refuse the command?). The recording goes on: run the step's command, then this cell again.",
-                    name=name))  # fmt: skip
+                    "refuse the command?). The recording goes on: run the step's command, then this cell again. If "
+                    "the rollout happened before this recording started (a restarted kernel), run the lab's start "
+                    "cell (`lab.start()`) and the cells from there.", name=name))  # fmt: skip
             return
         if found is None:  # a restarted kernel: the recording made before the restart, as the namespace keeps it
             timeline = state.kept_recording(name)
@@ -282,8 +287,8 @@ class Lab:
             plot.save_and_show(strip, self.artifacts / f"{name}-nodes.png")
 
     # -- the demonstrations (demos.py) ------------------------------------------------------------------------------
-    def crash_app(self) -> str:
-        return demos.crash_app(self.app.url)
+    def crash_app(self) -> None:
+        demos.crash_app(self.app.url)  # it prints the pod: a returned name would show as the cell's Out[n]
 
     def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
         demos.wait_for_pull_errors(seconds=seconds)
@@ -334,11 +339,7 @@ def broken(changes: Mapping[str, str]) -> Iterator[None]:
 def _not_recorded(name: str) -> LabError:
     """Why there is no recording `name` in this kernel: a kernel that stopped while it ran, or none made."""
     if state.read().get(state.recording_key(name)) == state.RUNNING:
-        return LabError(
-            _("the recording {name} was still running when the notebook's kernel stopped, and what it saw stopped "
-              "with it", name=name),
-            fix=_("run the cell that starts it again, then the step's command, then this cell"),
-        )  # fmt: skip
+        return reading.lost_recording(name)
     return LabError(
         _("nothing was recorded as {name!r}", name=name), fix=_("run the cell that starts the recording first")
     )

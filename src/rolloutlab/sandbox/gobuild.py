@@ -290,7 +290,13 @@ class Builder:
             proc = process.spawn([self.go, *args], cwd=cwd, env=self._env(), stdout=log, stderr=process.PIPE)
             assert proc.stderr is not None
             # A build that hangs is stopped at the deadline, which ends its output and so this loop.
-            watchdog = threading.Timer(BUILD_SECONDS, proc.kill)
+            stopped = threading.Event()
+
+            def stop() -> None:
+                stopped.set()
+                proc.kill()
+
+            watchdog = threading.Timer(BUILD_SECONDS, stop)
             watchdog.start()
             try:
                 for line in proc.stderr:
@@ -299,6 +305,9 @@ class Builder:
                 code = process.wait(proc, timeout=60, fix=_("read {log_path}", log_path=log_path))
             finally:
                 watchdog.cancel()
+        if stopped.is_set():
+            raise LabError(_("building {label} took over {minutes:.0f} minutes and was stopped", label=label,
+                             minutes=BUILD_SECONDS / 60), fix=_("read {log_path}", log_path=log_path))  # fmt: skip
         if code != 0:
             tail = log_path.read_text().strip().splitlines()[-5:]
             raise LabError(

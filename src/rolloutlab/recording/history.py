@@ -99,7 +99,7 @@ def describe(timeline: Timeline) -> str:
     rolls = rollouts(timeline)
     parts = [ngettext("{count} rollout", "{count} rollouts", len(rolls))]
     if rolls:
-        parts[0] += ": " + " -> ".join([rolls[0].before, *(r.after for r in rolls)])
+        parts[0] += _(": ") + " -> ".join([rolls[0].before, *(r.after for r in rolls)])
     parts += [_("scaled {before} -> {after} at {t:.0f} s", before=a, after=b, t=t) for t, a, b in scales(timeline)]
     return _("; ").join(parts)
 

@@ -270,12 +270,29 @@ def rollout_state(sandbox) -> str:
                       shown("get", "events", "--sort-by=.lastTimestamp")])  # fmt: skip
 
 
+# What a French student wrote on their page in lab 01: an apostrophe, an accent, an ampersand (the app escapes them).
+OWN_LINE = "Bonjour, c'est la version de Léa & co"
+
+
 @pytest.mark.sandbox
-def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(sandbox, clone, registry_restored):
-    """In Chromium, through JupyterLab, lab 02 in French as a student plays it: the check run with its answer cell
-    skipped says what to write in one line; `set image` to the missing tag 1.0 and its check say so; the lesson's
-    command, and the same check passes and says why the history is longer. Screenshots in build/."""
+def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(sandbox, clone, registry_restored,
+                                                                             monkeypatch):  # fmt: skip
+    """In Chromium, through JupyterLab, lab 02 in French as a student plays it, with the version they built in lab 01
+    whose line has an apostrophe: the check run with its answer cell skipped says what to write in one line; `set
+    image` to the missing tag 1.0 and its check say so; the lesson's command, and the same check passes, finds their
+    line on the page as they wrote it, and says why the history is longer. Screenshots in build/."""
     from selenium.webdriver.common.by import By
+
+    from rolloutlab.lab import helpers, state
+    from rolloutlab.settings import LabSettings
+
+    # Lab 01 as the student did it: their version pushed, its tag handed on in the namespace the lab opens.
+    monkeypatch.setenv("KUBECONFIG", str(sandbox.kubeconfig))
+    settings = LabSettings.from_env({"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry})
+    settings.apply_to_kubectl()
+    tag = helpers.next_free_tag(settings=settings, series="1.1")
+    helpers.push_version(settings=settings, tag=tag, message=OWN_LINE)
+    state.remember(new_tag=tag)
 
     # As a student opens it: no LAB_LANG (the suite sets one for itself), so the lab speaks its folder's language.
     env = {k: v for k, v in os.environ.items() if k != "LAB_LANG"}
@@ -289,9 +306,10 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
             panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
             cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
             run_cell(driver, cells[1], wait_for="lab 02")
-            started = run_cell(driver, cells[3], wait_for="la ligne du cours", seconds=180)
-            own = re.search(r"\b1\.1\.\d+\b", started)  # the version the start built, as the student reads it
+            started = run_cell(driver, cells[3], wait_for="votre version du lab 01", seconds=180)
+            own = re.search(r"\b1\.1\.\d+\b", started)  # their version, as the start names it
             assert own, started
+            assert own.group(0) == tag
             run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
                      again_if_cut=True)  # fmt: skip
             skipped = run_cell(driver, cells[12], wait_for="ÉCHEC")  # 02.2's check, its answer cell (11) not run
@@ -316,3 +334,4 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
     assert "le déploiement demande le tag '1.0', qui n'est pas dans le registre" in wrong
     assert "Traceback" not in wrong
     assert "Votre historique est plus long que celui du cours" in fixed
+    assert f'affiche la version {tag} : "{OWN_LINE}"' in fixed

@@ -148,7 +148,8 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
     assert said == [
         "rien n'a été déployé pendant l'enregistrement 02-set-image : le modèle de pod n'a pas changé (kubectl "
         "a-t-il refusé la commande ?). L'enregistrement continue : lancez la commande de l'étape, puis cette cellule "
-        "à nouveau."
+        "à nouveau. Si la mise à jour progressive a eu lieu avant le début de cet enregistrement (un noyau redémarré), "
+        "lancez la cellule de départ du lab (`lab.start()`) et les cellules qui suivent."
     ]
     assert "02-set-image" in lab.recordings
 

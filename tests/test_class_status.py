@@ -149,8 +149,8 @@ def test_read_rights_in_the_class_namespaces_are_enough(sandbox, two, tmp_path):
         assert len(refused.stderr.strip().splitlines()) == 1
         assert "cannot read" in refused.stderr
     finally:
-        kubectl.run(["delete", "clusterrole", name, "--ignore-not-found"], **admin)
-        kubectl.run(["delete", "serviceaccount", name, "-n", "default", "--ignore-not-found"], **admin)
+        kubectl.run(["delete", "clusterrole", name, "--ignore-not-found"], check=False, **admin)
+        kubectl.run(["delete", "serviceaccount", name, "-n", "default", "--ignore-not-found"], check=False, **admin)
 
 
 def test_class_delete_removes_the_stored_recordings(sandbox, tmp_path):

@@ -54,7 +54,7 @@ class Recordings(Mapping[str, Timeline]):
         kept = state.kept_recording(name)
         if kept is not None:
             return kept
-        if state.read().get(state.recording_key(name)) == state.RUNNING:
+        if state.lost(name):
             raise lost_recording(name)
         raise KeyError(name)
 

@@ -68,6 +68,11 @@ def tags(value: str | None) -> list[str]:
     return [t for t in (value or "").split(",") if t]
 
 
+def lost(name: str) -> bool:
+    """Whether recording `name` was still running when its kernel stopped: marked running, never kept."""
+    return read().get(recording_key(name)) == RUNNING
+
+
 def kept_recording(name: str) -> Timeline | None:
     """The recording `name` as `keep_recording` left it in the namespace, or None (never kept, or unreadable)."""
     found = observe.get("configmap", stored.name_of(name))

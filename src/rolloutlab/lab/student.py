@@ -132,9 +132,12 @@ class Lab:
         return [s.id for s in exercises.steps_of(self.number)]
 
     def _context(self) -> reading.Context:
-        live = {name: r.timeline for name, r in self.recordings.items()}
         return reading.Context(settings=self.settings, lab_context=self.context, app=lambda: self.app,
-                               timelines=reading.Recordings(live))  # fmt: skip
+                               timelines=self._recordings())  # fmt: skip
+
+    def _recordings(self) -> reading.Recordings:
+        """This kernel's recordings, else those kept in the namespace (after a kernel restart)."""
+        return reading.Recordings({name: r.timeline for name, r in self.recordings.items()})
 
     def judge(self, step: str, *, answers: Mapping[str, Any], wait: float | None = None) -> Check:
         """The step's check, without printing or stopping: read the cluster, judge what was read, and read again
@@ -209,9 +212,8 @@ class Lab:
         if first.ok:
             print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
-        later = self._recordings_not_made(
-            found
-        )  # a lost one raises its own line: starting afresh is the student's call
+        # A lost recording raises its own line here: starting afresh is the student's call.
+        later = self._recordings_not_made(found)
         if later:  # starting afresh would not make it: the cells below do (03.2 is judged after 03.3's rollout)
             print(_("{step} is set: its check judges the recording {name}, which the cells below make. Run on; the "
                     "cell `lab.check(\"{step}\")` judges it there.", step=step, name=later[0]))  # fmt: skip
@@ -231,7 +233,7 @@ class Lab:
         that exist neither in this kernel nor in the namespace. A step that rolls out itself has its recording
         started above it: for those, none is listed."""
         names = step.read.timelines if isinstance(step.read, reading.Reads) and step.answers else ()
-        known = reading.Recordings({name: r.timeline for name, r in self.recordings.items()})
+        known = self._recordings()
         return [name for name in names if known.get(name) is None]
 
     # -- recordings and pictures ----------------------------------------------------------------------------------
@@ -271,9 +273,10 @@ class Lab:
                     "cell (`lab.start()`) and the cells from there.", name=name))  # fmt: skip
             return
         if found is None:  # a restarted kernel: the recording made before the restart, as the namespace keeps it
-            timeline = state.kept_recording(name)
-            if timeline is None:
-                raise _not_recorded(name)
+            try:
+                timeline = self._recordings()[name]  # a recording lost with its kernel raises its own line
+            except KeyError:
+                raise _not_recorded(name) from None
             print(_("{name} was recorded before this kernel started: drawn from the recording kept in your namespace",
                     name=name))  # fmt: skip
         else:
@@ -338,7 +341,7 @@ def broken(changes: Mapping[str, str]) -> Iterator[None]:
 
 def _not_recorded(name: str) -> LabError:
     """Why there is no recording `name` in this kernel: a kernel that stopped while it ran, or none made."""
-    if state.read().get(state.recording_key(name)) == state.RUNNING:
+    if state.lost(name):
         return reading.lost_recording(name)
     return LabError(
         _("nothing was recorded as {name!r}", name=name), fix=_("run the cell that starts the recording first")

@@ -47,14 +47,18 @@ class Engine:
     def up(self) -> EngineState:
         """Make sure an engine answers, starting dockerd ourselves only where we may (root, installed)."""
         state = self.state()
+        runc = shutil.which("runc")
+        status = Path("/proc/self/status").read_text()
         if state.running:
+            # Our running dockerd names the runc wrapper by path: a run folder emptied under it (seen between two
+            # suite runs) made every `docker run` fail with "fork/exec .../runc-rolloutlab: no such file".
+            if state.started_by_us and runc:
+                runcwrap.install(folder=self.run_dir, runc=runc, status=status)
             return state
         dockerd = shutil.which("dockerd")
         if dockerd is None or os.geteuid() != 0:
             raise LabError(state.problem or _("no Docker engine runs"), fix=_("see `rolloutlab sandbox status`"))
         argv = [dockerd, "--host", "unix:///var/run/docker.sock"]
-        runc = shutil.which("runc")
-        status = Path("/proc/self/status").read_text()
         wrapper = runcwrap.install(folder=self.run_dir, runc=runc, status=status) if runc else None
         if wrapper is not None:
             argv += [f"--add-runtime={runcwrap.RUNTIME}={wrapper}", f"--default-runtime={runcwrap.RUNTIME}"]

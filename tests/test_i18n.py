@@ -264,7 +264,8 @@ def test_a_lab_refuses_an_unknown_lab_lang_as_the_cli_does(monkeypatch, tmp_path
         ("fr", ["validate", "--lang", "de"], "rolloutlab validate : argument --lang : choix invalide : 'de' (choix "
          "possibles : 'en', 'fr', 'all'). Voir `rolloutlab validate --help`."),
         ("en", ["sandbx"], "rolloutlab: argument COMMAND: invalid choice: 'sandbx' (choose from 'sandbox', 'lab', "
-         "'validate', 'images', 'class', 'cluster', 'site', 'record-samples', 'bench'). See `rolloutlab --help`."),
+         "'validate', 'images', 'class', 'cluster', 'site', 'environment', 'record-samples', 'bench'). See "
+         "`rolloutlab --help`."),
         ("fr", ["validate"], "rolloutlab validate : ces arguments sont obligatoires : --out. Voir "
          "`rolloutlab validate --help`."),
         ("fr", ["validate", "--out", "x", "--jobs", "deux"], "rolloutlab validate : argument --jobs : valeur int "

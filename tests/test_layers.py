@@ -56,6 +56,7 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "__init__",
         "__main__",
         "cli",
+        "environment",
         "errors",
         "i18n",
         "paths",

@@ -86,6 +86,7 @@ GUIDES = {
         "setup/existing/": "An existing cluster",
         "glossary/": "Glossary",
         "instructor/": "Instructor guide",
+        "environment/": "Environment variables",
         "benchmarks/": "Benchmarks",
     },
     "fr": {
@@ -97,6 +98,7 @@ GUIDES = {
         "setup/existing/": "Un cluster existant",
         "glossary/": "Glossaire",
         "instructor/": "Guide du formateur",
+        "environment/": "Variables d'environnement",
         "benchmarks/": "Mesures",
     },
 }

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from rolloutlab import i18n
+from rolloutlab import environment, i18n
 from rolloutlab.course import jupyter  # light: its heavy imports wait for the functions that need them
 from rolloutlab.errors import LabError, Stopped
 from rolloutlab.i18n import N_, _
@@ -66,7 +66,7 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     built = None
-    if not (os.environ.get("LAB_CONTEXT") or os.environ.get("LAB_KUBECONFIG")):
+    if not (environment.is_set(environment.LAB_CONTEXT) or environment.is_set(environment.LAB_KUBECONFIG)):
         with contextlib.suppress(LabError):
             built = Path(_sandbox().binaries(build=False).kubectl)
     kubectl_path = jupyter.which_kubectl(built=built)
@@ -260,6 +260,17 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_environment(args: argparse.Namespace) -> int:
+    if not args.write_docs:
+        print(environment.page(args.lang or i18n.language()), end="")
+        return 0
+    for lang in i18n.LANGUAGES:
+        page = repository().docs_in(lang) / environment.PAGE
+        page.write_text(environment.page(lang))
+        print(page)
+    return 0
+
+
 def _version() -> str:
     try:
         return importlib.metadata.version("rolloutlab")
@@ -414,6 +425,13 @@ def parser() -> argparse.ArgumentParser:
     site_cmd.add_argument("--serve", action="store_true", help=_("then serve it on 127.0.0.1 until Ctrl-C"))
     site_cmd.add_argument("--port", type=int, default=8000, help=_("the port for --serve"))
     site_cmd.set_defaults(func=cmd_site)
+
+    variables = groups.add_parser("environment", help=_("the environment variables rolloutlab reads, as a page"))
+    variables.add_argument(
+        "--lang", choices=i18n.LANGUAGES, help=_("the page in this language (default: LAB_LANG, else the locale)")
+    )
+    variables.add_argument("--write-docs", action="store_true", help=_("write it in each language into docs/"))
+    variables.set_defaults(func=cmd_environment)
 
     samples = groups.add_parser("record-samples", help=_("record the lesson's update, failed rollout and rollback"))
     samples.add_argument("--out", required=True, help=_("folder for update.json, failed.json, rollback.json"))

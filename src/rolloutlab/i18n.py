@@ -16,11 +16,12 @@ import contextvars
 import functools
 import gettext
 import io
-import os
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
+from rolloutlab import environment
+from rolloutlab.environment import LAB_LANG, LANG, LANGUAGE, LC_ALL, LC_MESSAGES
 from rolloutlab.errors import LabError
 
 LANGUAGES = ("en", "fr")
@@ -36,7 +37,7 @@ def language() -> str:
     says so to the user."""
     if _forced.get():
         return str(_forced.get())
-    chosen = os.environ.get("LAB_LANG", "").strip().lower()
+    chosen = environment.get(LAB_LANG).strip().lower()
     if chosen in LANGUAGES:
         return chosen
     if _lab_language:
@@ -45,8 +46,8 @@ def language() -> str:
 
 
 def locale_language() -> str:
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
+    for variable in (LANGUAGE, LC_ALL, LC_MESSAGES, LANG):
+        value = environment.get(variable)
         if value:
             # LANGUAGE may list several ("fr_FR:en"); the first one that names a language decides.
             first = value.split(":")[0].split("_")[0].split(".")[0].lower()
@@ -72,7 +73,7 @@ def use_lab_language(lang: str | None) -> None:
 
 def require_known_lab_lang() -> None:
     """A LAB_LANG the labs do not speak is the user's typo, said once (CLI and labs alike), not silently ignored."""
-    value = os.environ.get("LAB_LANG", "").strip()
+    value = environment.get(LAB_LANG).strip()
     if value and value.lower() not in LANGUAGES:
         raise LabError(
             _("LAB_LANG={value} is not a language of the labs", value=value),

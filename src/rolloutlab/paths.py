@@ -4,10 +4,11 @@ builds and runs, all under one folder of the user's cache. No other module works
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rolloutlab import environment
+from rolloutlab.environment import ROLLOUTLAB_HOME, ROLLOUTLAB_REPO, XDG_CACHE_HOME
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 
@@ -62,7 +63,7 @@ def _is_repository(folder: Path) -> bool:
 def repository() -> Repository:
     """The clone the package runs from: `$ROLLOUTLAB_REPO`, else the one holding this package (an editable
     install), else the working folder or one of its parents (a wheel installed next to a clone)."""
-    chosen = os.environ.get("ROLLOUTLAB_REPO")
+    chosen = environment.get(ROLLOUTLAB_REPO)
     if chosen:
         folder = Path(chosen).expanduser().resolve()
         if not _is_repository(folder):
@@ -92,10 +93,10 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
-        home = os.environ.get("ROLLOUTLAB_HOME")
+        home = environment.get(ROLLOUTLAB_HOME)
         if home:
             return cls(cache=Path(home).expanduser())
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        xdg = environment.get(XDG_CACHE_HOME) or str(Path.home() / ".cache")
         return cls(cache=Path(xdg) / "rolloutlab")
 
     @property

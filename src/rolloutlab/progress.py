@@ -3,7 +3,6 @@ output is a file or a CI log (which keeps every line, so a bar's redraws would f
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -21,6 +20,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from rolloutlab import environment
+from rolloutlab.environment import CI, TERM
+
 # How often a plain line repeats while nothing else is said.
 PLAIN_EVERY = 30.0
 
@@ -28,7 +30,7 @@ PLAIN_EVERY = 30.0
 def interactive(stream: TextIO | None = None) -> bool:
     """Whether to draw: a terminal, and not CI (some CI runners allocate a TTY that nobody watches)."""
     stream = stream or sys.stderr
-    return stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+    return stream.isatty() and not environment.is_set(CI) and environment.get(TERM) != "dumb"
 
 
 def _notebook_display() -> Any:

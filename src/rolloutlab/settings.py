@@ -2,7 +2,8 @@
 
 This is the one place the lesson's names live: the Deployment `first-app`, its container `first-app-k8s`,
 the image repository `first-app-k8s` and the local registry `localhost:5001` (kind's local-registry recipe
-uses the same address, so the labs run unchanged there).
+uses the same address, so the labs run unchanged there); those a variable changes are the defaults declared in
+`rolloutlab.environment`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolloutlab import kubectl
+from rolloutlab import environment, kubectl
+from rolloutlab.environment import (
+    KUBECONFIG,
+    LAB_CONTEXT,
+    LAB_KUBECONFIG,
+    LAB_LIVE_VIEW,
+    LAB_NAMESPACE,
+    LAB_REGISTRY,
+    LAB_REPOSITORY,
+)
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
 
 DEPLOYMENT = "first-app"
 CONTAINER = "first-app-k8s"
-REPOSITORY = "first-app-k8s"
-DEFAULT_REGISTRY = "localhost:5001"
-DEFAULT_NAMESPACE = "default"
+REPOSITORY = LAB_REPOSITORY.default
+DEFAULT_REGISTRY = LAB_REGISTRY.default
+DEFAULT_NAMESPACE = LAB_NAMESPACE.default
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,7 @@ class LabSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LabSettings:
-        env = os.environ if env is None else env
-        registry = env.get("LAB_REGISTRY", DEFAULT_REGISTRY).strip().rstrip("/") or DEFAULT_REGISTRY
+        registry = environment.get(LAB_REGISTRY, env=env).strip().rstrip("/") or DEFAULT_REGISTRY
         if "://" in registry:
             raise LabError(
                 _("LAB_REGISTRY={registry!r} holds a URL", registry=registry),
@@ -49,11 +58,11 @@ class LabSettings:
             )
         return cls(
             registry=registry,
-            namespace=env.get("LAB_NAMESPACE", DEFAULT_NAMESPACE).strip() or DEFAULT_NAMESPACE,
-            context=env.get("LAB_CONTEXT") or None,
-            kubeconfig=env.get("LAB_KUBECONFIG") or env.get("KUBECONFIG") or None,
-            repository=env.get("LAB_REPOSITORY", REPOSITORY).strip() or REPOSITORY,
-            live_view=env.get("LAB_LIVE_VIEW", "on").strip().lower() not in ("off", "0", "no", "false"),
+            namespace=environment.get(LAB_NAMESPACE, env=env).strip() or DEFAULT_NAMESPACE,
+            context=environment.get(LAB_CONTEXT, env=env) or None,
+            kubeconfig=environment.get(LAB_KUBECONFIG, env=env) or environment.get(KUBECONFIG, env=env) or None,
+            repository=environment.get(LAB_REPOSITORY, env=env).strip() or REPOSITORY,
+            live_view=environment.get(LAB_LIVE_VIEW, env=env).strip().lower() not in ("off", "0", "no", "false"),
         )
 
     @property
@@ -98,7 +107,7 @@ class LabSettings:
             out.write(proc.stdout)
         kubectl.run(["config", "set-context", "--current", f"--namespace={self.namespace}"], kubeconfig=path,
                     timeout=30, check=True)  # fmt: skip
-        os.environ["KUBECONFIG"] = str(path)
+        os.environ[KUBECONFIG.name] = str(path)
         return str(path)
 
 

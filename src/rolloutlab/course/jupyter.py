@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rolloutlab import process
+from rolloutlab import environment, process
+from rolloutlab.environment import PATH
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
@@ -133,7 +134,7 @@ def launch(
         print(_("port {port} is in use: using {chosen}", port=FIRST_PORT, chosen=chosen))
     quiet_news()
     token = secrets.token_urlsafe(24)
-    server_env = {**env, "PATH": kernel_path(kubectl_path=kubectl_path, path=env.get("PATH", "")),
+    server_env = {**env, PATH.name: kernel_path(kubectl_path=kubectl_path, path=environment.get(PATH, env=env)),
                   "IPYTHONDIR": str(ipython_dir())}  # fmt: skip
     url = f"http://127.0.0.1:{chosen}/lab/tree/{lang}?token={token}"
     print(_("the course: {url}", url=url), flush=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rolloutlab import environment
+from rolloutlab.environment import DOCKER_CONFIG, LAB_REGISTRY, LAB_REGISTRY_PASSWORD, LAB_REGISTRY_USER
 from rolloutlab.paths import Paths
 
 USER = "student"  # the sandbox registry's one user
@@ -36,14 +37,15 @@ def is_local(address: str) -> bool:
 
 def _given(address: str) -> Login | None:
     """The login in LAB_REGISTRY_USER and LAB_REGISTRY_PASSWORD, for LAB_REGISTRY (or any registry without it)."""
-    user, password = os.environ.get("LAB_REGISTRY_USER"), os.environ.get("LAB_REGISTRY_PASSWORD")
-    if user and password and os.environ.get("LAB_REGISTRY", address) == address:
+    user, password = environment.get(LAB_REGISTRY_USER), environment.get(LAB_REGISTRY_PASSWORD)
+    chosen = environment.get(LAB_REGISTRY) if environment.is_set(LAB_REGISTRY) else address
+    if user and password and chosen == address:
         return Login(user, password)
     return None
 
 
 def docker_config_dir() -> Path:
-    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    return Path(environment.get(DOCKER_CONFIG) or Path.home() / ".docker")
 
 
 def docker_login(address: str) -> Login | None:

@@ -3,12 +3,13 @@ line saying none answers. Starting one (dockerd, as root) is the sandbox's job."
 
 from __future__ import annotations
 
-import os
 import socket
 
 import docker
 from docker.errors import DockerException
 
+from rolloutlab import environment
+from rolloutlab.environment import DOCKER_HOST
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 
@@ -16,7 +17,7 @@ from rolloutlab.i18n import _
 def _socket_answers() -> bool:
     """Whether a local engine socket accepts connections. Checked before the SDK is asked, because a docker
     client that fails while connecting leaves its socket open."""
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    host = environment.get(DOCKER_HOST)
     if not host.startswith("unix://"):
         return True  # tcp:// or ssh://: let the SDK find out
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolloutlab import process, versions
+from rolloutlab import environment, process, versions
+from rolloutlab.environment import PATH
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import baseimage, engine
@@ -87,7 +88,7 @@ def kind_files() -> Path:
     gomodcache = process.run(
         ["go", "env", "GOMODCACHE"],
         timeout=60,
-        env={**os.environ, "PATH": f"{os.environ.get('PATH', '')}:/usr/local/go/bin"},
+        env={**os.environ, PATH.name: f"{environment.get(PATH)}:/usr/local/go/bin"},
         check=True,
     ).stdout
     folder = Path(gomodcache.strip()) / f"sigs.k8s.io/kind@v{versions.KIND}" / "images" / "base" / "files"

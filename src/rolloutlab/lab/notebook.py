@@ -3,14 +3,14 @@ output of `!` commands with the line ends JupyterLab expects."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rolloutlab import i18n
+from rolloutlab import environment, i18n
+from rolloutlab.environment import JPY_SESSION_NAME
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.lab import checks
@@ -48,7 +48,7 @@ def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_off
 
 def _notebook_name(shell: Any) -> str | None:
     """The notebook's file name where the kernel knows it (JupyterLab passes it to the kernel), else None."""
-    name = (getattr(shell, "user_ns", {}) or {}).get("__session__") or os.environ.get("JPY_SESSION_NAME")
+    name = (getattr(shell, "user_ns", {}) or {}).get("__session__") or environment.get(JPY_SESSION_NAME)
     return Path(str(name)).name if name else None
 
 

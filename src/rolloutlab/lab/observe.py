@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from rolloutlab import kubectl
+from rolloutlab import environment, kubectl
+from rolloutlab.environment import KUBECONFIG
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.settings import DEPLOYMENT, LabSettings
@@ -64,7 +65,7 @@ def current_context(*, kubeconfig: str | None = None) -> str:
 
     Read from the files as kubectl merges them (the first file that sets it wins), not by running kubectl: every
     check asks, and a kubectl process costs a tenth of a second of processor."""
-    listed = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+    listed = kubeconfig or environment.get(KUBECONFIG) or str(Path.home() / ".kube" / "config")
     for name in listed.split(os.pathsep):
         try:
             loaded = yaml.safe_load(Path(name).read_text()) if name else None

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from rolloutlab import i18n
+from rolloutlab import environment, i18n
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
@@ -34,7 +34,7 @@ def open_lab(number: str) -> Lab:
     i18n.require_known_lab_lang()
     settings = cluster.choose(LabSettings.from_env(), say=print)
     settings.apply_to_kubectl()
-    artifacts = Path(os.environ.get("LAB_ARTIFACTS") or repository().build / "labs" / "artifacts")
+    artifacts = Path(environment.get(environment.LAB_ARTIFACTS) or repository().build / "labs" / "artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
     lab = Lab(number, settings=settings, artifacts=artifacts, context=observe.current_context())
     print(_("lab {number}: context {context}, namespace {namespace}, registry {registry}; pictures and recordings "

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from kubernetes import client, config
 
-from rolloutlab import waiting
+from rolloutlab import environment, waiting
+from rolloutlab.environment import KUBECONFIG
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.recording.follow import LISTED, follow
@@ -46,7 +47,7 @@ def api_client(*, kubeconfig: str | None = None, context: str | None = None) -> 
     try:
         # $KUBECONFIG read now: the client's own default was read when it was imported, before `open_lab` pointed
         # $KUBECONFIG at the lab's private copy (with `validate --kubeconfig` that default is another cluster).
-        chosen = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None
+        chosen = kubeconfig or environment.get(KUBECONFIG).split(os.pathsep)[0] or None
         return config.new_client_from_config(config_file=chosen, context=context)
     except config.ConfigException as exc:
         raise LabError(

@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolloutlab import process, progress, versions
+from rolloutlab import environment, process, progress, versions
+from rolloutlab.environment import PATH
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths
@@ -147,7 +148,7 @@ def go_version(*, go: str) -> tuple[int, int]:
 def find_go(*, search_path: str | None = None) -> str:
     """The `go` to build with: on PATH (or `search_path`), else where the official tarball puts it."""
     if search_path is None:
-        search_path = os.pathsep.join((os.environ.get("PATH", ""), "/usr/local/go/bin"))
+        search_path = os.pathsep.join((environment.get(PATH), "/usr/local/go/bin"))
     go = shutil.which("go", path=search_path)
     if go is None:
         raise LabError(

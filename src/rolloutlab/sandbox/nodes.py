@@ -15,7 +15,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolloutlab import kubectl, process, waiting
+from rolloutlab import environment, kubectl, process, waiting
+from rolloutlab.environment import PATH
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
@@ -48,7 +49,7 @@ class NodeBinaries:
 
 
 def missing_packages() -> list[str]:
-    search = os.pathsep.join((os.environ.get("PATH", ""), SYSTEM_PATH))
+    search = os.pathsep.join((environment.get(PATH), SYSTEM_PATH))
     missing = []
     for command, package in NODE_PACKAGES:
         found = Path(command).exists() if command.startswith("/") else shutil.which(command, path=search)
@@ -141,7 +142,7 @@ class RealNodes:
         sandbox_image = pause.push(binary=bins.pause, registry_address=self.registry)
         hostnet.keep_ranges_local()
         hostnet.ensure_boundary()
-        env = {**os.environ, "PATH": os.pathsep.join((os.environ.get("PATH", ""), SYSTEM_PATH))}
+        env = {**os.environ, PATH.name: os.pathsep.join((environment.get(PATH), SYSTEM_PATH))}
         for node in self.nodes:
             self._write_files(node, sandbox_image=sandbox_image, pki=pki, server=server)
             hostnet.ensure_bridge(node.bridge, address=node.address)

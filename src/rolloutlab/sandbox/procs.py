@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from rolloutlab import process, waiting
+from rolloutlab.environment import ROLLOUTLAB_DAEMON_LOG
 
 
 def port_open(*, port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
@@ -64,9 +65,9 @@ class Daemon:
         and never lingers as our zombie."""
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        launch = 'exec "$@" </dev/null >>"$ROLLOUTLAB_DAEMON_LOG" 2>&1 & echo $!'
+        launch = f'exec "$@" </dev/null >>"${ROLLOUTLAB_DAEMON_LOG.name}" 2>&1 & echo $!'
         child_env = dict(env if env is not None else os.environ)
-        child_env["ROLLOUTLAB_DAEMON_LOG"] = str(self.log_file)
+        child_env[ROLLOUTLAB_DAEMON_LOG.name] = str(self.log_file)
         self._log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         proc = process.run(
             ["/bin/sh", "-c", launch, "sh", *argv], env=child_env, timeout=30, new_session=True, check=True

@@ -157,7 +157,7 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
 def test_figure_titles_come_from_the_catalogue(monkeypatch):
     """Each drawn recording has its title in the catalogue, translated (the notebook no longer writes it)."""
     monkeypatch.setenv("LAB_LANG", "fr")
-    assert i18n._(exercises.RECORDINGS["02-set-image"]) == "kubectl set image : latest -> votre version"
+    assert i18n._(exercises.RECORDINGS["02-set-image"].title) == "kubectl set image : latest -> votre version"
 
 
 def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rolloutlab.lab import exercises
 from rolloutlab.recording import history
 from rolloutlab.recording.timeline import DeploymentSample, ReplicaSetSample, RequestSample, Timeline
 
@@ -54,7 +55,7 @@ def built(
 )
 def test_the_labs_recordings_pass_with_what_they_show(name, said):
     """Each lab recording of a solved run passes, and its verdict says how it ended in the lesson's terms."""
-    verdict = history.judge(name, recorded(name))
+    verdict = history.judge(name, recorded(name), expected=exercises.expected(name))
     assert verdict.ok, verdict
     assert said in verdict.message
     assert "within the bounds at every instant" in verdict.message
@@ -65,7 +66,7 @@ def test_a_history_over_max_surge_fails_and_says_when():
     timeline = recorded("05-surge-1-unavail-0")
     extra = dataclasses.replace(timeline.replicasets[-1], t=timeline.end - 0.5, name="intruder", desired=2)
     timeline.replicasets.append(extra)
-    verdict = history.judge("05-surge-1-unavail-0", timeline)
+    verdict = history.judge("05-surge-1-unavail-0", timeline, expected=exercises.expected("05-surge-1-unavail-0"))
     assert not verdict.ok
     assert "pods were asked for; the bound is 5 (replicas + maxSurge)" in verdict.message
 
@@ -75,7 +76,7 @@ def test_availability_below_the_bound_fails():
     timeline = built([(0, 4, "latest", 1, 4), (1, 4, "1.0.0", 2, 2), (5, 4, "1.0.0", 2, 4)],
                      [(0, "old", "latest", 4, 1), (1, "new", "1.0.0", 1, 2), (2, "old", "latest", 3, 1),
                       (3, "new", "1.0.0", 2, 2), (4, "old", "latest", 2, 1)])  # fmt: skip
-    verdict = history.judge("02-set-image", timeline)
+    verdict = history.judge("02-set-image", timeline, expected=exercises.expected("02-set-image"))
     assert not verdict.ok
     assert "2 replicas were available; the bound is 3" in verdict.message
 
@@ -87,7 +88,7 @@ def test_a_scale_in_the_middle_is_described_not_failed():
                       (2, "new", "1.0.0", 2, 2), (2.2, "old", "latest", 2, 1), (2.4, "new", "1.0.0", 3, 2),
                       (2.6, "old", "latest", 1, 1), (2.8, "new", "1.0.0", 4, 2), (2.9, "old", "latest", 0, 1),
                       (3, "new", "1.0.0", 6, 2)])  # fmt: skip
-    verdict = history.judge("02-set-image", timeline)
+    verdict = history.judge("02-set-image", timeline, expected=exercises.expected("02-set-image"))
     assert verdict.ok, verdict
     assert "scaled 4 -> 6 at 3 s" in verdict.message
 
@@ -99,14 +100,14 @@ def test_two_rollouts_are_told_and_judged_by_the_last():
                       (1.2, "typo", "1.0", 2, 2), (4, "typo", "1.0", 0, 2), (4, "own", "1.1.7", 2, 3),
                       (5, "old", "latest", 2, 1), (5.5, "own", "1.1.7", 3, 3), (6, "old", "latest", 1, 1),
                       (6.5, "own", "1.1.7", 4, 3), (7, "old", "latest", 0, 1)])  # fmt: skip
-    verdict = history.judge("02-set-image", timeline)
+    verdict = history.judge("02-set-image", timeline, expected=exercises.expected("02-set-image"))
     assert verdict.ok, verdict
     assert "2 rollouts: latest -> 1.0 -> 1.1.7" in verdict.message
 
 
 def test_an_undo_to_the_wrong_revision_fails():
     """Judged as lab 04's first undo, a rollback to revision 1 is not the previous revision's ReplicaSet."""
-    verdict = history.judge("04-undo", recorded("04-to-revision-1"))
+    verdict = history.judge("04-undo", recorded("04-to-revision-1"), expected=exercises.expected("04-undo"))
     assert not verdict.ok
     assert "the rollback landed on the ReplicaSet of revision 1, not on the ReplicaSet of revision 3" in verdict.message
 
@@ -115,7 +116,7 @@ def test_a_failed_request_during_the_stuck_rollout_fails_lab_03():
     """Lab 03 keeps serving from the old pods: one failed request fails its history."""
     timeline = recorded("03-failed-rollout")
     timeline.requests.append(RequestSample(t=timeline.end - 1, version=None, error="connection refused"))
-    verdict = history.judge("03-failed-rollout", timeline)
+    verdict = history.judge("03-failed-rollout", timeline, expected=exercises.expected("03-failed-rollout"))
     assert not verdict.ok
     assert "1 request failed while the old pods" in verdict.message
 
@@ -126,13 +127,13 @@ def test_a_strategy_that_starts_the_wrong_way_fails():
                      [(0, "old", "latest", 4, 1), (1, "new", "1.0.0", 1, 2), (2, "old", "latest", 3, 1),
                       (3, "new", "1.0.0", 4, 2), (4, "old", "latest", 0, 1)], surge=1, unavailable=1)  # fmt: skip
     timeline.deployments[:] = [dataclasses.replace(d, max_surge=0) for d in timeline.deployments]
-    verdict = history.judge("05-surge-0-unavail-1", timeline)
+    verdict = history.judge("05-surge-0-unavail-1", timeline, expected=exercises.expected("05-surge-0-unavail-1"))
     assert not verdict.ok
 
 
 def test_nothing_rolled_is_said():
     """A recording in which the template never changed fails with what it shows."""
     timeline = built([(0, 4, "latest", 1, 4), (5, 4, "latest", 1, 4)], [(0, "old", "latest", 4, 1)])
-    verdict = history.judge("02-set-image", timeline)
+    verdict = history.judge("02-set-image", timeline, expected=exercises.expected("02-set-image"))
     assert not verdict.ok
     assert "nothing rolled out while it recorded (0 rollouts)" in verdict.message

@@ -452,6 +452,17 @@ def test_prediction():
     assert "nothing recorded" in judge_app.prediction(None, most_pods=7, fewest_available=4).message
 
 
+def test_a_prediction_written_as_text_is_graded_as_numbers():
+    """ "7" and " 4 " are the counts 7 and 4, graded as such; words are told to be whole numbers, not graded wrong
+    with a message that shows the same numbers as the recording's."""
+    assert judge_app.prediction(_timeline(7, 4), most_pods="7", fewest_available=" 4 ").ok
+    assert judge_app.prediction(_timeline(7, 4), most_pods=7.0, fewest_available=4).ok
+    words = judge_app.prediction(_timeline(7, 4), most_pods="seven", fewest_available=4)
+    assert not words.ok
+    assert "whole number" in words.message
+    assert not judge_app.prediction(_timeline(7, 4), most_pods=True, fewest_available=4).ok
+
+
 def test_a_recording_that_missed_the_rollout_says_so_instead_of_none():
     """A recording started again after a kernel restart, while the rollout was already stuck, saw no rollout from a
     full Deployment: the prediction and the bounds say what to do, never 'the recording shows 7 and None'."""

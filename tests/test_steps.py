@@ -14,6 +14,7 @@ from rolloutlab.lab import checks, demos, exercises, helpers, reading, state, st
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading
+from rolloutlab.lab.step import Step
 from rolloutlab.recording import traffic
 from rolloutlab.recording.timeline import Timeline
 
@@ -44,7 +45,7 @@ def no_cluster(monkeypatch):
     monkeypatch.setattr(traffic, "page_text", refuse)
 
 
-def before(step: exercises.Step) -> Reading:
+def before(step: Step) -> Reading:
     """A namespace where the step has not been done: nothing deployed, or, for the clean-up, all still there."""
     if step.id == "05.5":
         return Reading(seen=Seen.load(SEEN / "deployed-latest.json"), service_left=True)
@@ -146,6 +147,7 @@ def test_recording_names_are_written_once():
     for path in validate.find_lab_sets(languages=("en", "fr"), chosen=None):
         for cell in nbformat.read(path, as_version=4).cells:
             used |= {line.split('"')[1] for line in cell.source.splitlines() if line.startswith("lab.record(")}
+    used |= {f"05-{name}" for name in exercises.STRATEGIES}  # recorded by lab.roll_strategies()
     assert used == set(exercises.RECORDINGS)
 
 
@@ -272,3 +274,18 @@ def test_solving_a_prediction_before_its_recording_sets_it_and_goes_on(monkeypat
     said = capsys.readouterr().out
     assert "03.2 is set: its check judges the recording 03-failed-rollout" in said
     assert names["most_pods"] == 7
+
+
+def test_every_exercise_has_another_way_and_both_languages_play_them_all():
+    """Each exercise lists another way to its state (of a kind the report can name); validate's English and French
+    runs together play every way of every lab, and each run plays at least one per lab that has any."""
+    from rolloutlab.lab.step import WAYS
+
+    for step in exercises.STEPS.values():
+        assert step.ways or not step.exercise, step.id
+        assert all(w.kind in WAYS and w.code for w in step.ways), step.id
+    for lab in sorted({s.lab for s in exercises.STEPS.values()}):
+        listed = {(s.id, w.kind) for s in exercises.steps_of(lab) for w in s.ways}
+        played = [{(s, w.kind) for s, w in exercises.ways_played(lab, lang).items()} for lang in ("en", "fr")]
+        assert played[0] | played[1] == listed, lab
+        assert all(p for p in played) or not listed, lab

@@ -88,10 +88,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.students:
         seats = validate.seats_of(Path(args.students), labs=labs)
-        results = validate.validate(labs=[], out_dir=out, env=env, jobs=args.jobs, seats=seats, prove=args.prove)
+        results = validate.validate(labs=[], out_dir=out, env=env, jobs=args.jobs, seats=seats, prove=args.prove,
+                                    restart_kernels=args.restart_kernels)  # fmt: skip
     else:
         results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace,
-                                    prove=args.prove)  # fmt: skip
+                                    prove=args.prove, restart_kernels=args.restart_kernels)  # fmt: skip
     for result in results:
         where = "" if result.ok else _(" at cell {cell}: {error}", cell=result.failed_cell, error=result.error)
         print(_("{result} {lab} ({seconds:.0f} s){where}", result=_("PASS") if result.ok else _("FAIL"),
@@ -375,6 +376,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--no-proofs", dest="prove", action="store_false",
                        help=_("run each lab straight through with its solutions, in about half the time: no check "
                               "is first run where it must fail, no student mistake is played"))  # fmt: skip
+    check.add_argument("--restart-kernels", action="store_true",
+                       help=_("restart each lab's kernel before each check that no recording runs through, and "
+                              "after each drawn recording, then open the lab again as a student would"))  # fmt: skip
     check.set_defaults(func=cmd_validate)
 
     images = groups.add_parser("images", help=_("images of the lesson's app"))

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
+from nbclient.util import ensure_async
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import registry
 from rolloutlab.lab import checks, exercises
+from rolloutlab.lab.step import Mistake
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Detour:
     (when it changed or tried to change something) and pass after the solution."""
 
     step: str
-    mistake: str  # a kind of exercises.MISTAKES
+    mistake: str  # a kind of step.MISTAKES
     said: str  # the check's line after the mistake, "" when the mistake has no code (a check run twice)
     said_ok: bool = False  # the check passed after the mistake: it cannot see it
     passed: bool | None = None  # the check after the solution; None until it ran
@@ -46,6 +49,17 @@ class Detour:
     @property
     def ok(self) -> bool:
         return bool(self.passed) and not self.said_ok
+
+
+@dataclass
+class Taken:
+    """Another way to a step's state, played in place of its solution: the step's check must pass after it, and so
+    must every later check of the lab (the lab's own verdict, which `validate` adds)."""
+
+    step: str
+    way: str  # a kind of step.WAYS
+    passed: bool | None = None  # the step's check after the way; None until it ran
+    message: str = ""
 
 
 def step_of(cell: nbformat.NotebookNode) -> str | None:
@@ -83,14 +97,21 @@ def kill_running_kernels() -> None:
 @dataclass
 class Played:
     """What a lab run plays beyond the stored cells, and what it saw: the student's own `answers` by step (their
-    steps get no detour), the lab's language (which picks each step's mistake), the proofs and the detours."""
+    steps get no detour), the lab's language (which picks each step's mistake and the other ways played), the
+    proofs, the detours and the ways taken."""
 
+    lab: str  # "03"
     answers: Mapping[str, str]
     lang: str | None
     proofs: list[Proof]
     detours: list[Detour]
+    taken: list[Taken]
     login_asked: bool = True  # the lab's registry asks for a login (kind's does not: no-login is no mistake there)
     prove: bool = True  # False: each step's solution straight away, no proof, no detour
+    # Restart the kernel before each check no recording is running through, and after each drawn recording, then
+    # open the lab again as a student would (and run the step's answer cell again): the lab must go on.
+    restart_kernels: bool = False
+    restarts: list[int] = field(default_factory=list)  # the cells before which the kernel was restarted
 
 
 def login_asked(registry_address: str) -> bool:
@@ -135,14 +156,26 @@ async def _execute_cells(
     on_cell: Callable[[int, int], None],
 ) -> None:
     """Every cell in order. At a step: the stored cell (an exercise as the student finds it), the proof that its
-    check fails, a detour (one of the step's mistakes, which the check must catch), then the solution; at the
-    step's check cell, the detour's verdict."""
+    check fails, a detour (one of the step's mistakes, which the check must catch), then the solution or another
+    way to the same state; at the step's check cell, the detour's verdict and the way's."""
     detours: dict[str, Detour] = {}
+    ways = exercises.ways_played(played.lab, played.lang)
+    taken: dict[str, Taken] = {}
+    recording: set[str] = set()  # the recordings running now: a restart would lose them
+    drawn = False  # a recording was drawn (stored in the namespace) since the last restart
     for index, cell in enumerate(cells):
         if stopping.is_set():
             raise DeadKernelError("validate was stopped")
         on_cell(index + 1, len(cells))
         step_id, checked = step_of(cell), check_of(cell)
+        if played.restart_kernels and not recording and (checked or drawn):
+            await _restart(client, nb, cells=cells, checked=checked)
+            played.restarts.append(index)
+            drawn = False
+        recording |= set(RECORD.findall(cell.source))
+        for name in DRAW.findall(cell.source):
+            recording.discard(name)
+            drawn = True
         if step_id and cell.cell_type == "code":
             step = exercises.STEPS[step_id]
             if step_id in played.answers:
@@ -157,6 +190,10 @@ async def _execute_cells(
                 detours[step_id] = await _play(client, nb, step_id, mistake)
                 played.detours.append(detours[step_id])
                 cell.source = step.solution
+                if step_id in ways:
+                    cell.source = ways[step_id].code
+                    taken[step_id] = Taken(step=step_id, way=ways[step_id].kind)
+                    played.taken.append(taken[step_id])
                 if mistake.kind == "step-twice":
                     await _run(client, cell, index)
         if checked in detours and detours[checked].mistake == "check-twice":
@@ -164,10 +201,29 @@ async def _execute_cells(
         try:
             await _run(client, cell, index)
         finally:
-            if checked in detours:
-                result = _result_in(cell)
-                detours[checked].passed = bool(result and result["ok"])
-                detours[checked].message = result["shown"] if result else _("the check published no result")
+            result = _result_in(cell) if checked else None
+            said = result["shown"] if result else _("the check published no result")
+            for seen in (detours.get(checked or ""), taken.get(checked or "")):
+                if seen is not None:
+                    seen.passed, seen.message = bool(result and result["ok"]), said
+
+
+RECORD, DRAW = re.compile(r"""lab\.record\(["']([^"']+)"""), re.compile(r"""lab\.(?:draw|stop)\(["']([^"']+)""")
+
+
+async def _restart(client: NotebookClient, nb: nbformat.NotebookNode, *, cells: list[Any], checked: str | None) -> None:
+    """Restart the kernel as JupyterLab's menu does, then what a student runs again: the cell that opens the lab,
+    and the answer cell of the step about to be checked (its names died with the kernel)."""
+    if client.km is None or client.kc is None:
+        return
+    await ensure_async(client.km.restart_kernel(now=True))
+    # jupyter_client defines wait_for_ready on its blocking and async clients, not on their common base.
+    await ensure_async(client.kc.wait_for_ready(timeout=client.startup_timeout))  # type: ignore[attr-defined]
+    again = [c for c in cells if c.cell_type == "code" and "open_lab(" in c.source][:1]
+    if checked and exercises.STEPS[checked].answers:
+        again += [c for c in cells if step_of(c) == checked]
+    for cell in again:
+        await _probe(client, nb, cell.source)
 
 
 async def _run(client: NotebookClient, cell: nbformat.NotebookNode, index: int) -> None:
@@ -199,7 +255,7 @@ async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str
     return Proof(step=step_id, seen_failing=False, message=_("the check broke instead of failing: {said}", said=said))
 
 
-async def _play(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str, mistake: exercises.Mistake) -> Detour:
+async def _play(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str, mistake: Mistake) -> Detour:
     """Play `mistake` and read what the check says of it (nothing to read for a check or a step run twice)."""
     if not mistake.code:
         return Detour(step=step_id, mistake=mistake.kind, said="")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from rolloutlab.lab.step import WAYS
+
 
 def report_html(report: dict[str, Any]) -> str:
     e = html.escape
@@ -34,6 +36,16 @@ def report_html(report: dict[str, Any]) -> str:
         proofs += (
             f"<details><summary>a student's mistake at each step, then its fix</summary><ul>{detours}</ul></details>"
         )
+        ways = "".join(
+            f"<li class='{'ok' if w['ok'] else 'fail'}'>{e(w['step'])}: {e(WAYS.get(w['way'], w['way']))}: "
+            f"{'PASS' if w['passed'] else 'FAIL'}, every later check of the lab: "
+            f"{'PASS' if w['ok'] else 'FAIL' if w['passed'] else 'not reached'}: {e(w['message'])}</li>"
+            for w in lab.get("ways") or []
+        )
+        if ways:
+            proofs += (
+                f"<details open><summary>another way to a step's state, then on</summary><ul>{ways}</ul></details>"
+            )
         histories = "".join(
             f"<li class='{'ok' if v['ok'] else 'fail'}'>{'OK' if v['ok'] else 'FAIL'} <b>history of "
             f"{e(v['recording'])}</b>: {e(v['message'])}</li>"

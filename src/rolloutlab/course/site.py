@@ -20,7 +20,8 @@ from nbconvert import MarkdownExporter
 from rolloutlab import i18n, process
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.lab import checks, exercises
+from rolloutlab.lab import checks
+from rolloutlab.lab.step import MISTAKES, WAYS
 from rolloutlab.paths import repository
 
 
@@ -45,8 +46,12 @@ def report_page(report: dict[str, Any], *, lang: str) -> str:
             registry=env.get("registry") or "?",
         ),
         "",
-        "| " + " | ".join([_("lab"), _("result"), _("time"), _("expected"), _("checks proven"), _("detours")]) + " |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| "
+        + " | ".join(
+            [_("lab"), _("result"), _("time"), _("expected"), _("checks proven"), _("detours"), _("other ways")]
+        )
+        + " |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for lab in labs:
         name = lab["lab"].split("/", 1)[1]
@@ -57,8 +62,10 @@ def report_page(report: dict[str, Any], *, lang: str) -> str:
                                                  error=_cell(lab["error"] or ""))  # fmt: skip
         detours = lab.get("detours") or []
         fixed = sum(1 for d in detours if d["ok"])
+        ways = lab.get("ways") or []
+        went = sum(1 for w in ways if w["ok"])
         lines.append(f"| [{name}]({name}.md) | {result} | {lab['seconds']:.0f} s | {expected} | {seen}/{len(proofs)} "
-                     f"| {fixed}/{len(detours)} |")  # fmt: skip
+                     f"| {fixed}/{len(detours)} | {went}/{len(ways)} |")  # fmt: skip
     for lab in labs:
         lines += ["", f"## {lab['lab'].split('/', 1)[1]}", ""]
         for proof in lab.get("proofs") or []:
@@ -67,10 +74,17 @@ def report_page(report: dict[str, Any], *, lang: str) -> str:
         if lab.get("detours"):
             lines += ["", _("A student's mistake at each step, then the step's solution:"), ""]
         for detour in lab.get("detours") or []:
-            mistake = _(exercises.MISTAKES.get(detour["mistake"], detour["mistake"]))
+            mistake = _(MISTAKES.get(detour["mistake"], detour["mistake"]))
             verdict = _("the check passes after the fix") if detour["ok"] else "**" + _("the check is wrong") + "**"
             said = _(" (after the mistake it said: {said})", said=_cell(detour["said"])) if detour["said"] else ""
             lines.append(f"- `{detour['step']}`: {mistake}: {verdict}{said}")
+        if lab.get("ways"):
+            lines += ["", _("Another way to a step's state, in place of its solution, then on to the end of the lab:"),
+                      ""]  # fmt: skip
+        for way in lab.get("ways") or []:
+            verdict = (_("the step's check and every later one pass") if way["ok"] else
+                       "**" + _("a check fails: {said}", said=_cell(way["message"])) + "**")  # fmt: skip
+            lines.append(f"- `{way['step']}`: {_(WAYS.get(way['way'], way['way']))}: {verdict}")
     return "\n".join(lines) + "\n"
 
 

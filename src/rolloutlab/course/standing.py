@@ -21,6 +21,7 @@ from rolloutlab.lab import exercises, state
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading, Reads
+from rolloutlab.lab.step import Step
 from rolloutlab.recording import history
 from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import DEPLOYMENT
@@ -101,7 +102,7 @@ def standing(found: Found, *, record: ClassRecord, tags: list[str] | None, image
         message = failing
     else:
         message = _("{step} is checked in the student's notebook, not from the cluster", step=at)
-    verdicts = [history.judge(n, t) for n, t in sorted(recordings.items())]
+    verdicts = [history.judge(n, t, expected=exercises.expected(n)) for n, t in sorted(recordings.items())]
     return Standing(name, lab, reached, at, message, steps=statuses, messages=messages, histories=verdicts)
 
 
@@ -109,7 +110,7 @@ def _trouble(name: str, problem: str) -> Standing:
     return Standing(name, None, None, None, problem, steps=dict.fromkeys(exercises.STEPS, NOT_YET), problem=problem)
 
 
-def _judge(step: exercises.Step, base: Reading, *, recordings: dict[str, Timeline]) -> Check | None:
+def _judge(step: Step, base: Reading, *, recordings: dict[str, Timeline]) -> Check | None:
     """The step's check on what the namespace holds; None when its check reads what the cluster does not hold."""
     reads = step.read
     if not isinstance(reads, Reads) or reads.on_students_machine or step.answers:

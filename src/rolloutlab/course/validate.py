@@ -34,6 +34,7 @@ from rolloutlab.course.execution import (
     Detour,
     Played,
     Proof,
+    Taken,
     execute,
     expected_seconds,
     failure,
@@ -46,7 +47,7 @@ from rolloutlab.course.execution import (
 from rolloutlab.course.report import report_html
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
-from rolloutlab.lab import cluster, images, state
+from rolloutlab.lab import cluster, exercises, images, state
 from rolloutlab.paths import Paths, repository
 from rolloutlab.recording import history
 from rolloutlab.recording.timeline import Timeline
@@ -68,6 +69,8 @@ class LabResult:
     checks: list[dict[str, Any]] = field(default_factory=list)
     proofs: list[dict[str, Any]] = field(default_factory=list)
     detours: list[dict[str, Any]] = field(default_factory=list)
+    ways: list[dict[str, Any]] = field(default_factory=list)  # other ways to a step's state, played (step.WAYS)
+    restarts: list[int] = field(default_factory=list)  # the cells before which the kernel was restarted
     plots: list[str] = field(default_factory=list)
     timelines: list[str] = field(default_factory=list)
     histories: list[dict[str, Any]] = field(default_factory=list)  # each recording's path, graded (history.py)
@@ -155,6 +158,7 @@ def run_lab(
     on_cell: Callable[[str, int, int], None] | None = None,
     namespace: str | None = None,
     prove: bool = True,
+    restart_kernels: bool = False,
 ) -> LabResult:
     """Execute one lab in a namespace of its own (or in `namespace`, which an earlier lab of a chain used and the
     caller deletes), exercises filled with their solutions (or with `answers`, as a student would type them), each
@@ -176,8 +180,10 @@ def run_lab(
         kernel_env["LAB_LANG"] = lang  # a French lab speaks French, whatever the instructor's own LAB_LANG
     started = time.monotonic()
     failed_cell = error = None
+    restarts: list[int] = []
     proofs: list[Proof] = []
     detours: list[Detour] = []
+    taken: list[Taken] = []
     sockets = Path(tempfile.mkdtemp(prefix="rolloutlab-kernel-"))
     # Each lab's Docker logins of its own, as on a fresh machine: lab 01 logs in and out without touching another
     # lab's or the user's (the helpers push with the registry's login, not Docker's).
@@ -190,9 +196,11 @@ def run_lab(
                                 resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
         told = functools.partial(on_cell, lab_key(path)) if on_cell else ignore_progress
         address = LabSettings.from_env(kernel_env).registry
-        played = Played(answers=answers or {}, lang=lang, proofs=proofs, detours=detours,
-                        login_asked=login_asked(address), prove=prove)  # fmt: skip
+        played = Played(lab=path.stem[:2], answers=answers or {}, lang=lang, proofs=proofs, detours=detours,
+                        taken=taken, login_asked=login_asked(address), prove=prove,
+                        restart_kernels=restart_kernels)  # fmt: skip
         asyncio.run(execute(client, nb, env=kernel_env, played=played, on_cell=told))
+        restarts = played.restarts
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failed_cell, error = failure(nb, exc)
     finally:
@@ -204,7 +212,10 @@ def run_lab(
     unproved = [p.step for p in proofs if not p.seen_failing]
     if error is None and unproved:
         error = _("checks never seen failing: {steps} (a check that cannot fail is a bug)", steps=", ".join(unproved))
-    graded = [history.judge(p.stem, Timeline.load(p)) for p in sorted(artifacts.glob("*.json"))]
+    graded = [
+        history.judge(p.stem, Timeline.load(p), expected=exercises.expected(p.stem))
+        for p in sorted(artifacts.glob("*.json"))
+    ]
     off = [v for v in graded if not v.ok]
     if error is None and off:
         error = _("recorded histories not as the lesson says: {verdicts}", verdicts="; ".join(map(str, off)))
@@ -212,6 +223,10 @@ def run_lab(
     if error is None and lost:
         error = _("checks wrong after a student's detour: {steps} (a check that fails a student who fixed their "
                   "mistake is a bug)", steps=", ".join(f"{d.step} ({d.mistake})" for d in lost))  # fmt: skip
+    # A way is proven when its step's check passed after it and so did every later check of the lab; when a later
+    # one failed, that failure is what the way's line says.
+    ways = [{**asdict(t), "ok": bool(t.passed) and error is None,
+             **({"message": error} if t.passed and error else {})} for t in taken]  # fmt: skip
     return LabResult(
         lab=lab_key(path),
         ok=error is None,
@@ -224,6 +239,8 @@ def run_lab(
         checks=published_checks(nb),
         proofs=[asdict(p) for p in proofs],
         detours=[{**asdict(d), "ok": d.ok} for d in detours],
+        ways=ways,
+        restarts=restarts,
         plots=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.png")),
         timelines=sorted(str(p.relative_to(out_dir)) for p in artifacts.glob("*.json")),
         histories=[asdict(v) for v in graded],
@@ -306,6 +323,7 @@ def validate(
     namespace: str | None = None,
     seats: Sequence[Seat] = (),
     prove: bool = True,
+    restart_kernels: bool = False,
 ) -> list[LabResult]:
     """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`), and each
     seat's labs in its student's namespace with its student's kubeconfig, then write `report.json` and
@@ -339,7 +357,7 @@ def validate(
             results = []
             for path in chain:
                 result = run_lab(path, out_dir=out_dir, env=lab_env, namespaces=namespaces, on_cell=board.cell,
-                                 namespace=shared, prove=prove)  # fmt: skip
+                                 namespace=shared, prove=prove, restart_kernels=restart_kernels)  # fmt: skip
                 board.finished(result.lab, ok=result.ok, seconds=result.seconds)
                 results.append(result)
             return results

@@ -52,8 +52,12 @@ def rebuild_images(*, settings: LabSettings) -> None:
             tags=", ".join(settings.image(t) for t in tags)))  # fmt: skip
 
 
-def roll_strategies(*, settings: LabSettings, record: Callable[[str, str], None]) -> None:
-    """Deploy the three strategies at `latest`, then set all three to 1.0.0 at once, each one recorded."""
+def roll_strategies(
+    *, settings: LabSettings, record: Callable[[str, str], None], stop: Callable[[str], Timeline]
+) -> None:
+    """Deploy the three strategies at `latest`, then set all three to 1.0.0 at once, each one recorded. The
+    recordings stop (and are kept in the namespace) once all three rolled out: a kernel restarted before the next
+    cells does not lose them."""
     for name, (surge, unavailable) in exercises.STRATEGIES.items():
         path = helpers.strategy_manifest(settings=settings, name=name, max_surge=surge, max_unavailable=unavailable,
                                          tag="latest")  # fmt: skip
@@ -67,19 +71,21 @@ def roll_strategies(*, settings: LabSettings, record: Callable[[str, str], None]
                               check=True).stdout.strip())  # fmt: skip
     for name in exercises.STRATEGIES:
         helpers.wait_rolled_out(name)
+    for name in exercises.STRATEGIES:
+        stop(f"05-{name}")
 
 
-def compare_strategies(*, stop: Callable[[str], Timeline], artifacts: Path) -> None:
-    """Stop the three strategies' recordings; draw them side by side, then the slides' one step by step."""
+def compare_strategies(*, recorded: Callable[[str], Timeline], artifacts: Path) -> None:
+    """Draw the three strategies' recordings side by side, then the slides' one step by step."""
     from IPython.display import HTML, display
 
     from rolloutlab.recording import plot
 
-    timelines = [stop(f"05-{name}") for name in exercises.STRATEGIES]
+    timelines = [recorded(f"05-{name}") for name in exercises.STRATEGIES]
     fig = plot.compare(timelines, titles=list(exercises.STRATEGIES))
     plot.save_and_show(fig, artifacts / "05-strategies.png")
     for name, timeline in zip(exercises.STRATEGIES, timelines, strict=True):
-        print(history.judge(f"05-{name}", timeline))
+        print(history.judge(f"05-{name}", timeline, expected=exercises.expected(f"05-{name}")))
     strip = plot.filmstrip(timelines[0], frames=5)
     plot.save_and_show(strip, artifacts / "05-step-by-step-nodes.png")
     display(HTML(plot.animation_html(plot.animation(timelines[0], frames=30))))

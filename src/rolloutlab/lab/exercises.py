@@ -13,101 +13,18 @@ step is one entry here, its notebook cells, and a test of its judge.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
 from rolloutlab.lab import checks, judge, judge_app, state
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
-from rolloutlab.lab.reading import Read, Reading, probe, reads
+from rolloutlab.lab.reading import Reading, probe, reads
+from rolloutlab.lab.step import CHECK_TWICE, STEP_TWICE, Mistake, Recording, Step, Way, both
+from rolloutlab.recording.history import Expected
 from rolloutlab.recording.timeline import Timeline
 
-Judging = Callable[[Reading, Mapping[str, Any]], Check]
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A slip students make at a step, as notebook code. `validate` plays it before the step's solution: the check
-    must say what is wrong after it, and pass once the solution is run. Kinds with no code (a check or a step run
-    twice) are played by running the check cell, or the solution, once more."""
-
-    kind: str
-    code: str = ""
-    needs_login: bool = False  # a mistake only where the registry asks for a login (kind's asks for none)
-
-
-# The kinds, as the report names them: the student's words for what they did.
-MISTAKES: dict[str, str] = {
-    "missing-tag": N_("a tag that is not in the registry"),
-    "wrong-container": N_("the wrong container name"),
-    "wrong-namespace": N_("the wrong namespace"),
-    "wrong-revision": N_("`undo` to the wrong revision"),
-    "status-first": N_("`rollout status` before the change"),
-    "name-typo": N_("a typo in the Deployment's name"),
-    "wrong-answer": N_("a wrong answer first"),
-    "push-first": N_("`docker push` before `docker build`"),
-    "no-login": N_("`docker push` without `docker login`"),
-    "one-kind": N_("`kubectl delete deployment first-app` alone first"),
-    "check-twice": N_("the check run twice"),
-    "step-twice": N_("the step run twice"),
-}
-CHECK_TWICE = Mistake("check-twice")
-STEP_TWICE = Mistake("step-twice")
-
-
-@dataclass(frozen=True)
-class Step:
-    id: str  # "02.3": lab 02, step 3
-    exercise: bool
-    hint: str
-    solution: str
-    read: Read
-    judge: Judging
-    # For set-up checks that no step of the student's can break: the environment in which the check must fail.
-    broken_env: Mapping[str, str] = field(default_factory=dict)
-    wait: float = 0.0  # seconds the check keeps looking for what the cluster does a moment later
-    # The names the student's answer cell defines, which the check reads from the notebook: `container = "..."`.
-    answers: tuple[str, ...] = ()
-    mistakes: tuple[Mistake, ...] = (CHECK_TWICE,)
-
-    @property
-    def lab(self) -> str:
-        return self.id.split(".")[0]
-
-    def mistake_for(self, lang: str | None, *, login_asked: bool = True) -> Mistake:
-        """The mistake `validate` plays in a language's run: each language plays another one where there are
-        several, so that both runs together cover more of them. Where the registry asks for no login, skipping
-        `docker login` is no mistake, so another one is played."""
-        mistakes = [m for m in self.mistakes if login_asked or not m.needs_login] or list(self.mistakes)
-        index = 1 if lang == "fr" else 0
-        return mistakes[index % len(mistakes)]
-
-
-def both(*checks: Callable[[], Check]) -> Check:
-    """The first failing check, else one passing line with every message."""
-    done = []
-    for check in checks:
-        result = check()
-        if not result.ok:
-            return result
-        done.append(result)
-    said = done[0].message
-    for result in done[1:]:  # a message that ends its sentence is followed by the next one, not by a semicolon
-        said += (" " if said.endswith(".") else _("; ")) + result.message
-    return Check(done[0].name, True, said)
-
-
-# The recordings the labs draw, by the name the notebook gives them, with their figure's title.
+# The recordings the labs draw, by the name the notebook gives them (each declared on the step that draws it).
 SET_IMAGE, FAILED_ROLLOUT, UNDO, TO_REVISION_1 = "02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1"
-RECORDINGS: dict[str, str] = {
-    SET_IMAGE: N_("kubectl set image: latest -> your version"),
-    FAILED_ROLLOUT: N_("kubectl set image: 1.0.0 -> 2.0.0"),
-    UNDO: N_("kubectl rollout undo (2.0.0 -> 1.0.0)"),
-    TO_REVISION_1: N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
-}
 # Lab 05's three Deployments (maxSurge, maxUnavailable), each recorded as "05-<name>", and the bounds it must keep:
 # the most pods asked for, the fewest available.
 STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
@@ -210,226 +127,272 @@ H_FIVE = {3: "2.0.0", 4: "1.0.0", 5: "latest"}
 H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
 SEEN = reads()
 
+# A line of a student's own (validate's French run writes it): an apostrophe, quotes, accents, `&` and `<`, all of
+# which the page escapes and a reader sees as typed.
+OWN_WORDS = 'Bonjour, c\'est « Léa » & "co" <3'
+BUILD_OWN_WORDS = BUILD.replace(f"'APP_MESSAGE={OWN_LINE}'", '"APP_MESSAGE=' + OWN_WORDS.replace('"', '\\"') + '"')
+SET_LATEST = "!kubectl set image deployment/first-app first-app-k8s={lab.image('latest')}\n" + STATUS
+
+
+def solve(step: str) -> Way:
+    return Way("solve", f"lab.solve({step!r})")
+
+
 _STEPS = [
     # -- lab 00: set-up -----------------------------------------------------------------------------------------
-    Step("00.1", False, N_("`kubectl version --client` must print a version."), "!kubectl version --client",
-         probe("kubectl"), lambda r, a: checks.judge_kubectl(**r.probe), broken_env={"PATH": "/nonexistent"},
+    Step(id="00.1", exercise=False, hint=N_("`kubectl version --client` must print a version."),
+         solution="!kubectl version --client", read=probe("kubectl"),
+         judge=lambda r, a: checks.judge_kubectl(**r.probe), broken_env={"PATH": "/nonexistent"},
          mistakes=(STEP_TWICE,)),
-    Step("00.2", False, N_("`kubectl version` asks the cluster too."), "!kubectl version",
-         probe("cluster"), lambda r, a: checks.judge_cluster(**r.probe), broken_env={"KUBECONFIG": "{nowhere}"}),
-    Step("00.3", False, N_("`kubectl get nodes` lists them with STATUS Ready."), "!kubectl get nodes",
-         probe("nodes"), lambda r, a: checks.judge_nodes(**r.probe), broken_env={"KUBECONFIG": "{nowhere}"},
-         mistakes=(STEP_TWICE,)),
-    Step("00.4", False, N_("The registry answers on LAB_REGISTRY."), "print(lab.registry_tags())",
-         probe("registry"), lambda r, a: checks.judge_registry(**r.probe), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
-    Step("00.5", False, N_("`docker version` shows a Server part."), "!docker version",
-         probe("docker"), lambda r, a: checks.judge_docker(**r.probe),
+    Step(id="00.2", exercise=False, hint=N_("`kubectl version` asks the cluster too."), solution="!kubectl version",
+         read=probe("cluster"), judge=lambda r, a: checks.judge_cluster(**r.probe),
+         broken_env={"KUBECONFIG": "{nowhere}"}),
+    Step(id="00.3", exercise=False, hint=N_("`kubectl get nodes` lists them with STATUS Ready."),
+         solution="!kubectl get nodes", read=probe("nodes"), judge=lambda r, a: checks.judge_nodes(**r.probe),
+         broken_env={"KUBECONFIG": "{nowhere}"}, mistakes=(STEP_TWICE,)),
+    Step(id="00.4", exercise=False, hint=N_("The registry answers on LAB_REGISTRY."),
+         solution="print(lab.registry_tags())", read=probe("registry"),
+         judge=lambda r, a: checks.judge_registry(**r.probe), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
+    Step(id="00.5", exercise=False, hint=N_("`docker version` shows a Server part."), solution="!docker version",
+         read=probe("docker"), judge=lambda r, a: checks.judge_docker(**r.probe),
          broken_env={"DOCKER_HOST": "unix:///nonexistent.sock"}),
     # -- lab 01: log in, build and push ---------------------------------------------------------------------------
-    Step("01.1", True,
-         N_("`docker login <registry>` with the user printed by the lab's start and the password the lab holds, "
-            "`lab.login.password`. A notebook cell cannot type a password at a prompt, so give it on standard input: "
-            "`!echo {lab.login.password} | docker login <registry> --username <user> --password-stdin`."),
-         LOGIN, probe("login"), lambda r, a: checks.judge_login(**r.probe), broken_env={"DOCKER_CONFIG": "{empty}"},
-         mistakes=(CHECK_TWICE, STEP_TWICE)),
-    Step("01.2", True,
-         N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, then "
-         "`docker push` of the same name. The tag must be one the registry does not have yet: the lab's start "
-         "printed one."),
-         f"{LOGIN}\n{BUILD}\n{PUSH}",
-         reads(seen=False, registry=True, built=True, own_version=True, login=True), lambda r, a: _pushed(r),
+    Step(id="01.1", exercise=True,
+         hint=N_("`docker login <registry>` with the user printed by the lab's start and the password the lab holds, "
+                 "`lab.login.password`. A notebook cell cannot type a password at a prompt, so give it on standard "
+                 "input: `!echo {lab.login.password} | docker login <registry> --username <user> --password-stdin`."),
+         solution=LOGIN,
+         explanation=N_("`docker push` sends the image under the login Docker holds for that registry: the registry "
+                        "refuses a push from anyone it does not know (`unauthorized`). The login stays in Docker's "
+                        "config until `docker logout`."),
+         read=probe("login"), judge=lambda r, a: checks.judge_login(**r.probe),
+         broken_env={"DOCKER_CONFIG": "{empty}"},
+         mistakes=(CHECK_TWICE, STEP_TWICE), ways=(solve("01.1"),)),
+    Step(id="01.2", exercise=True,
+         hint=N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, "
+                 "then `docker push` of the same name. The tag must be one the registry does not have yet: the lab's "
+                 "start printed one."),
+         solution=f"{LOGIN}\n{BUILD}\n{PUSH}",
+         explanation=N_("An image is known by its name and tag: a new version under a new tag changes the pod "
+                        "template when you set it, so the Deployment rolls out. `docker push` puts it where the "
+                        "nodes pull from."),
+         read=reads(seen=False, registry=True, built=True, own_version=True, login=True), judge=lambda r, a: _pushed(r),
          # Logged out, the push is refused: the check must say why (the solution logs in again).
          mistakes=(Mistake("push-first", PUSH),
-                   Mistake("no-login", f"!docker logout {{lab.settings.registry}}\n{BUILD}\n{PUSH}",
-                           needs_login=True))),
+                   Mistake("no-login", f"!docker logout {{lab.settings.registry}}\n{BUILD}\n{PUSH}", needs_login=True)),
+         ways=(Way("own-words", f"{LOGIN}\n{BUILD_OWN_WORDS}\n{PUSH}"),)),
     # -- lab 02: deploy and set image ----------------------------------------------------------------------------
-    Step("02.1", False, N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
-         f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
-         SEEN, lambda r, a: both(lambda: judge.rolled_out(seen(r), tag="latest"),
-                                 lambda: judge.lesson_shaped(seen(r))),
-         mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl rollout status deployment/first-ap"))),
-    Step("02.2", True,
-         N_("`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints it; "
-         "it is not the Deployment's name."),
-         "!kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'\n"
-         'container = "first-app-k8s"',
-         SEEN, lambda r, a: judge.container_answer(seen(r), answer=a.get("container")),
-         answers=("container",), mistakes=(Mistake("wrong-answer", 'container = "first-app"'), CHECK_TWICE)),
-    Step("02.3", True,
-         N_("`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:<your tag>` (the tag of "
-         "your version, printed by the lab's start), then `kubectl rollout status deployment/first-app` to wait for "
-         "the end of the rollout."),
-         f"!kubectl set image deployment/first-app first-app-k8s={{lab.image(lab.new_tag)}}\n{STATUS}",
-         reads(timelines=(SET_IMAGE,), page=True, own_version=True), lambda r, a: _rolled_to_own(r),
+    Step(id="02.1", exercise=False, hint=N_("`kubectl apply -f` the manifest, then `kubectl rollout status`."),
+         solution=f"!kubectl apply -f {{lab.manifest}}\n{STATUS}",
+         read=SEEN, judge=lambda r, a: both(lambda: judge.rolled_out(seen(r), tag="latest"),
+                                            lambda: judge.lesson_shaped(seen(r))),
+         mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl rollout status deployment/first-ap")),
+         ways=(Way("create", f"!kubectl create -f {{lab.manifest}}\n{STATUS}"),)),
+    Step(id="02.2", exercise=True,
+         hint=N_("`kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'` prints "
+                 "it; it is not the Deployment's name."),
+         solution="!kubectl get deployment first-app -o jsonpath='{.spec.template.spec.containers[*].name}'\n"
+                  'container = "first-app-k8s"',
+         explanation=N_("`set image` changes one container of the pod template, named before the `=`. The jsonpath "
+                        "reads the names of the template's containers; the Deployment (first-app) and the image "
+                        "(first-app-k8s:...) have their own names."),
+         read=SEEN, judge=lambda r, a: judge.container_answer(seen(r), answer=a.get("container")),
+         answers=("container",), mistakes=(Mistake("wrong-answer", 'container = "first-app"'), CHECK_TWICE),
+         ways=(Way("another-read", "!kubectl get pods -l app=first-app -o "
+                   "jsonpath='{.items[0].spec.containers[0].name}'\ncontainer = 'first-app-k8s'"),)),
+    Step(id="02.3", exercise=True,
+         hint=N_("`kubectl set image deployment/first-app <container>=<registry>/first-app-k8s:<your tag>` (the tag "
+                 "of your version, printed by the lab's start), then `kubectl rollout status deployment/first-app` to "
+                 "wait for the end of the rollout."),
+         solution=f"!kubectl set image deployment/first-app first-app-k8s={{lab.image(lab.new_tag)}}\n{STATUS}",
+         explanation=N_("A new image in the pod template makes a new ReplicaSet; the Deployment controller scales it "
+                        "up and the old one down within maxSurge and maxUnavailable. `rollout status` waits for the "
+                        "end."),
+         read=reads(timelines=(SET_IMAGE,), page=True, own_version=True), judge=lambda r, a: _rolled_to_own(r),
+         recordings=(Recording(SET_IMAGE, N_("kubectl set image: latest -> your version"), Expected("new-version")),),
          mistakes=(Mistake("wrong-container",
                            "!kubectl set image deployment/first-app first-app={lab.image(lab.new_tag)}"),
                    Mistake("missing-tag", "!kubectl set image deployment/first-app first-app-k8s={lab.image('1.0')}"),
                    Mistake("wrong-namespace", "!kubectl set image -n first-app deployment/first-app "
                            "first-app-k8s={lab.image(lab.new_tag)}"),
-                   Mistake("status-first", STATUS))),
-    Step("02.4", False, N_("Call /error on the app's URL, then wait for RESTARTS to go up."), "lab.crash_app()",
-         reads(seen=False, crashed_pod=True), lambda r, a: _restarted(r), wait=30),
+                   Mistake("status-first", STATUS)),
+         # A JSON patch holds braces, which IPython would read as its own: the student names it in Python first.
+         ways=(Way("patch", "patch = '{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": "
+                   "\"first-app-k8s\", \"image\": \"%s\"}]}}}}' % lab.image(lab.new_tag)\n"
+                   f"!kubectl patch deployment first-app -p '{{patch}}'\n{STATUS}"),)),
+    Step(id="02.4", exercise=False, hint=N_("Call /error on the app's URL, then wait for RESTARTS to go up."),
+         solution="lab.crash_app()", read=reads(seen=False, crashed_pod=True), judge=lambda r, a: _restarted(r),
+         wait=30),
     # -- lab 03: a failed rollout --------------------------------------------------------------------------------
-    Step("03.1", False, N_("`kubectl scale deployment/first-app --replicas=5`."),
-         f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n!kubectl rollout history deployment/first-app",
-         SEEN, lambda r, a: judge.scaled(seen(r), replicas=5, history=[1, 2]),
-         mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl scale deployment/first-ap --replicas=5"))),
-    Step("03.2", True,
-         N_("maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
-         "rounded down: 1 pod may be missing."),
-         "most_pods = 7\nfewest_available = 4",
-         reads(seen=False, timelines=(FAILED_ROLLOUT,)),
-         lambda r, a: judge_app.prediction(timeline(r, FAILED_ROLLOUT), most_pods=a.get("most_pods"),
-                                       fewest_available=a.get("fewest_available")),
+    Step(id="03.1", exercise=False, hint=N_("`kubectl scale deployment/first-app --replicas=5`."),
+         solution=f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n"
+                  "!kubectl rollout history deployment/first-app",
+         read=SEEN, judge=lambda r, a: judge.scaled(seen(r), replicas=5, history=[1, 2]),
+         mistakes=(STEP_TWICE, Mistake("name-typo", "!kubectl scale deployment/first-ap --replicas=5")),
+         ways=(Way("scale-up-down", f"!kubectl scale deployment/first-app --replicas=7\n{STATUS}\n"
+                   f"!kubectl scale deployment first-app --replicas 5\n{STATUS}"),)),
+    Step(id="03.2", exercise=True,
+         hint=N_("maxSurge 25% of 5 = 1.25 pods, rounded up: 2 extra pods at most. maxUnavailable 25% of 5 = 1.25, "
+                 "rounded down: 1 pod may be missing."),
+         solution="most_pods = 7\nfewest_available = 4",
+         explanation=N_("maxSurge is rounded up and maxUnavailable down: with 5 replicas, 25% gives 2 extra pods and "
+                        "1 missing one, so at most 7 pods and at least 4 available."),
+         read=reads(seen=False, timelines=(FAILED_ROLLOUT,)),
+         judge=lambda r, a: judge_app.prediction(timeline(r, FAILED_ROLLOUT), most_pods=a.get("most_pods"),
+                                                 fewest_available=a.get("fewest_available")),
          answers=("most_pods", "fewest_available"),
-         mistakes=(Mistake("wrong-answer", "most_pods = 6\nfewest_available = 4"), CHECK_TWICE)),
-    Step("03.3", True,
-         N_("The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
-         "(it gives up when the progress deadline passes)."),
-         f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('2.0.0')}}\n{STATUS}",
-         reads(timelines=(FAILED_ROLLOUT,), app=True),
-         lambda r, a: both(
+         mistakes=(Mistake("wrong-answer", "most_pods = 6\nfewest_available = 4"), CHECK_TWICE),
+         ways=(Way("text-answer", 'most_pods = "7"\nfewest_available = " 4 "'),)),
+    Step(id="03.3", exercise=True,
+         hint=N_("The lesson's `kubectl set image` with tag 2.0.0, then `kubectl rollout status deployment/first-app` "
+                 "(it gives up when the progress deadline passes)."),
+         solution=f"!kubectl set image deployment/first-app first-app-k8s={{lab.image('2.0.0')}}\n{STATUS}",
+         explanation=N_("The new pods can never pull 2.0.0, so they never become ready: the rollout stops at the "
+                        "bounds and, after progressDeadlineSeconds, `rollout status` reports the failure. Nothing is "
+                        "rolled back."),
+         read=reads(timelines=(FAILED_ROLLOUT,), app=True),
+         judge=lambda r, a: both(
              lambda: judge.failed_rollout(seen(r), tag="2.0.0", pods_total=7, failing=3, serving=4),
              lambda: _kept_serving(r, FAILED_ROLLOUT)),
+         recordings=(Recording(FAILED_ROLLOUT, N_("kubectl set image: 1.0.0 -> 2.0.0"), Expected("stuck")),),
          mistakes=(Mistake("wrong-container", "!kubectl set image deployment/first-app first-app={lab.image('2.0.0')}"),
-                   Mistake("status-first", STATUS))),
-    Step("03.4", True,
-         N_("`kubectl get pods -l app=first-app` shows it in the STATUS column; `kubectl describe pod <name>` ends "
-         "with the events that explain it."),
-         "!kubectl get pods -l app=first-app\n"
-         "!kubectl get events --field-selector reason=Failed --sort-by=.lastTimestamp | tail -n 3\n"
-         'reason = "ImagePullBackOff"',
-         SEEN, lambda r, a: judge.waiting_reason(seen(r), answer=a.get("reason")),
-         answers=("reason",), mistakes=(Mistake("wrong-answer", 'reason = "CrashLoopBackOff"'), CHECK_TWICE)),
+                   Mistake("status-first", STATUS)),
+         ways=(Way("edit", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:2.0.0#\"' kubectl edit "
+                   f"deployment/first-app\n{STATUS}"),)),
+    Step(id="03.4", exercise=True,
+         hint=N_("`kubectl get pods -l app=first-app` shows it in the STATUS column; `kubectl describe pod <name>` "
+                 "ends with the events that explain it."),
+         solution="!kubectl get pods -l app=first-app\n"
+                  "!kubectl get events --field-selector reason=Failed --sort-by=.lastTimestamp | tail -n 3\n"
+                  'reason = "ImagePullBackOff"',
+         explanation=N_("The kubelet could not pull the image (ErrImagePull) and now waits longer and longer between "
+                        "tries (ImagePullBackOff): the STATUS alternates between the two."),
+         read=SEEN, judge=lambda r, a: judge.waiting_reason(seen(r), answer=a.get("reason")),
+         answers=("reason",), mistakes=(Mistake("wrong-answer", 'reason = "CrashLoopBackOff"'), CHECK_TWICE),
+         ways=(Way("other-answer",
+                   '!kubectl describe pods -l app=first-app | tail -n 5\nreason = "ErrImagePull"'),)),
     # -- lab 04: rollback ----------------------------------------------------------------------------------------
-    Step("04.1", True, N_("`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`."),
-         f"!kubectl rollout undo deployment/first-app\n{STATUS}",
-         reads(timelines=(UNDO,), app=True),
-         lambda r, a: both(
+    Step(id="04.1", exercise=True,
+         hint=N_("`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`."),
+         solution=f"!kubectl rollout undo deployment/first-app\n{STATUS}",
+         explanation=N_("`rollout undo` copies the previous revision's pod template (1.0.0) back into the "
+                        "Deployment, which rolls to it like to any other change; its ReplicaSet is reused and gets a "
+                        "new number."),
+         read=reads(timelines=(UNDO,), app=True),
+         judge=lambda r, a: both(
              lambda: judge.undone_to(seen(r), tag="1.0.0", runs=H_THREE), lambda: _kept_serving(r, UNDO)),
+         recordings=(Recording(UNDO, N_("kubectl rollout undo (2.0.0 -> 1.0.0)"), Expected("back-to-previous")),),
          # Revision 3 is the current one: kubectl skips the undo and says so, and the student reads the history.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=3"),
-                   Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"))),
-    Step("04.2", True,
-         N_("`kubectl rollout history deployment/first-app --revision=3` shows its Image line. If your history has "
-            "other numbers (an extra undo renumbers them), the text's revision 3 is yours that got stuck."),
-         '!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
-         SEEN, lambda r, a: judge.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3"),
-                                                      runs=H_THREE),
+                   Mistake("name-typo", "!kubectl rollout undo deployment/first-ap")),
+         # The second undo goes back to 2.0.0, the third to 1.0.0 again: revisions 4 to 6.
+         ways=(Way("extra-undo", f"!kubectl rollout undo deployment/first-app\n{STATUS}\n"
+                   "!kubectl rollout undo deployment/first-app\n!kubectl rollout undo deployment/first-app\n"
+                   f"{STATUS}"),)),
+    Step(id="04.2", exercise=True,
+         hint=N_("`kubectl rollout history deployment/first-app --revision=3` shows its Image line. If your history "
+                 "has other numbers (an extra undo renumbers them), the text's revision 3 is yours that got stuck."),
+         solution='!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
+         explanation=N_("`rollout history --revision=N` shows the pod template of revision N; its Image line names "
+                        "the tag."),
+         read=SEEN, judge=lambda r, a: judge.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3"),
+                                                           runs=H_THREE),
          answers=("tag_of_revision_3",),
-         mistakes=(Mistake("wrong-answer", 'tag_of_revision_3 = "1.0.0"'), CHECK_TWICE)),
-    Step("04.3", True,
-         N_("`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`."),
-         f"!kubectl rollout undo deployment/first-app --to-revision=1\n{STATUS}",
-         reads(timelines=(TO_REVISION_1,), app=True),
-         lambda r, a: both(
+         mistakes=(Mistake("wrong-answer", 'tag_of_revision_3 = "1.0.0"'), CHECK_TWICE), ways=(solve("04.2"),)),
+    Step(id="04.3", exercise=True,
+         hint=N_("`kubectl rollout undo deployment/first-app --to-revision=1`, then `kubectl rollout status`."),
+         solution=f"!kubectl rollout undo deployment/first-app --to-revision=1\n{STATUS}",
+         explanation=N_("`--to-revision=1` copies revision 1's template (latest) back: a rollout like the others, "
+                        "which makes revision 5 and removes 1 from the list."),
+         read=reads(timelines=(TO_REVISION_1,), app=True),
+         judge=lambda r, a: both(
              lambda: judge.undone_to(seen(r), tag="latest", runs=H_FIVE),
              lambda: judge_app.recorded_bounds(timeline(r, TO_REVISION_1), peak=7, min_available=4),
              lambda: _kept_serving(r, TO_REVISION_1)),
+         recordings=(Recording(TO_REVISION_1, N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
+                               Expected("back-to-revision", revision=1)),),
          # Revision 2 is gone (its template is revision 4 now): kubectl refuses, and nothing changes.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=2"),
-                   Mistake("status-first", STATUS))),
-    Step("04.4", False, N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
-         f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
-         f"{STATUS}\n!kubectl rollout history deployment/first-app",
-         SEEN, lambda r, a: _swapped(r),
+                   Mistake("status-first", STATUS)),
+         ways=(Way("set-image-back", SET_LATEST),)),
+    Step(id="04.4", exercise=False, hint=N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
+         solution=f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
+                  f"{STATUS}\n!kubectl rollout history deployment/first-app",
+         read=SEEN, judge=lambda r, a: _swapped(r),
          mistakes=(Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"), CHECK_TWICE)),
-    Step("04.5", False, N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
-         "!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
-         "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
-         "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
-         reads(with_state=True), lambda r, a: _fixed_forward(r)),
+    Step(id="04.5", exercise=False,
+         hint=N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
+         solution="!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
+                  "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
+                  "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
+         read=reads(with_state=True), judge=lambda r, a: _fixed_forward(r)),
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
-    Step("05.1", False, "", "lab.roll_strategies()",
-         reads(seen=False, timelines=tuple(f"05-{name}" for name in STRATEGIES)), lambda r, a: _strategies(r)),
-    Step("05.2", True,
-         N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\"`. The "
-         "Deployment already has a cause; kubectl replaces this one annotation without `--overwrite` (it makes an "
-         "exception for kubernetes.io/change-cause), any other it would refuse to."),
-         '!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola"\n'
-         "!kubectl rollout history deployment/first-app",
-         SEEN, lambda r, a: judge.change_cause(seen(r)),
+    Step(id="05.1", exercise=False, hint="", solution="lab.roll_strategies()",
+         read=reads(seen=False, timelines=tuple(f"05-{name}" for name in STRATEGIES)),
+         judge=lambda r, a: _strategies(r),
+         recordings=tuple(Recording(f"05-{name}", expected=Expected("strategy")) for name in STRATEGIES)),
+    Step(id="05.2", exercise=True,
+         hint=N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\"`. The "
+                 "Deployment already has a cause; kubectl replaces this one annotation without `--overwrite` (it "
+                 "makes an exception for kubernetes.io/change-cause), any other it would refuse to."),
+         solution='!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola"\n'
+                  "!kubectl rollout history deployment/first-app",
+         explanation=N_("The annotation kubernetes.io/change-cause is what the CHANGE-CAUSE column shows; it sits on "
+                        "the Deployment, so it must be written again for each change (kubectl replaces this "
+                        "annotation without `--overwrite`)."),
+         read=SEEN, judge=lambda r, a: judge.change_cause(seen(r)),
          # Copied from the cell above: the cause of revision 1 again, which is the very mistake the check names.
          mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
                            'kubernetes.io/change-cause="kubectl apply: latest"'),
                    Mistake("wrong-namespace", "!kubectl annotate -n first-app deployment/first-app "
-                           'kubernetes.io/change-cause="set image 1.0.0: Hola"'))),
-    Step("05.3", True,
-         N_("Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
-         "deployment/first-app`, then `kubectl rollout status`."),
-         "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
-         f"deployment/first-app\n{STATUS}",
-         SEEN, lambda r, a: _edited_back(r),
+                           'kubernetes.io/change-cause="set image 1.0.0: Hola"')),
+         ways=(Way("patch", "cause = '{\"metadata\": {\"annotations\": {\"kubernetes.io/change-cause\": "
+                   "\"set image 1.0.0: Hola\"}}}'\n!kubectl patch deployment first-app -p '{cause}'\n"
+                   "!kubectl rollout history deployment/first-app"),)),
+    Step(id="05.3", exercise=True,
+         hint=N_("Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
+                 "deployment/first-app`, then `kubectl rollout status`."),
+         solution="!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
+                  f"deployment/first-app\n{STATUS}",
+         explanation=N_("`kubectl edit` opens the Deployment in KUBE_EDITOR and applies what the editor saves: here "
+                        "sed replaces the tag, as you would in vim, and the change rolls out."),
+         read=SEEN, judge=lambda r, a: _edited_back(r),
          mistakes=(Mistake("name-typo", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' "
-                           "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS))),
-    Step("05.4", False, "", "!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
-         f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
-         SEEN, lambda r, a: judge.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
-    Step("05.5", True, N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
-         "!kubectl delete deployment,service first-app",
-         reads(service=True), lambda r, a: judge.deleted(seen(r), service_left=r.service_left), wait=30,
+                           "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS)),
+         ways=(Way("set-image-back", SET_LATEST),)),
+    Step(id="05.4", exercise=False, hint="",
+         solution="!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
+                  f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
+         read=SEEN, judge=lambda r, a: judge.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
+    Step(id="05.5", exercise=True, hint=N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
+         solution="!kubectl delete deployment,service first-app",
+         explanation=N_("Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a "
+                        "separate object, named in the same command."),
+         read=reads(service=True), judge=lambda r, a: judge.deleted(seen(r), service_left=r.service_left), wait=30,
          mistakes=(Mistake("one-kind", "!kubectl delete deployment first-app"),
-                   Mistake("name-typo", "!kubectl delete deployment,service first-ap"))),
+                   Mistake("name-typo", "!kubectl delete deployment,service first-ap")),
+         ways=(Way("two-deletes", "!kubectl delete deployment first-app\n!kubectl delete service first-app"),)),
 ]  # fmt: skip
 
 STEPS: dict[str, Step] = {s.id: s for s in _STEPS}
+RECORDINGS: dict[str, Recording] = {r.name: r for s in _STEPS for r in s.recordings}
 
 
-# What `lab.solution(step)` says after the code of an exercise: why it is the answer, in the lesson's terms.
-EXPLANATIONS: dict[str, str] = {
-    "01.1": N_(
-        "`docker push` sends the image under the login Docker holds for that registry: the registry refuses a push "
-        "from anyone it does not know (`unauthorized`). The login stays in Docker's config until `docker logout`."
-    ),
-    "01.2": N_(
-        "An image is known by its name and tag: a new version under a new tag changes the pod template "
-        "when you set it, so the Deployment rolls out. `docker push` puts it where the nodes pull from."
-    ),
-    "02.2": N_(
-        "`set image` changes one container of the pod template, named before the `=`. The jsonpath reads the "
-        "names of the template's containers; the Deployment (first-app) and the image (first-app-k8s:...) "
-        "have their own names."
-    ),
-    "02.3": N_(
-        "A new image in the pod template makes a new ReplicaSet; the Deployment controller scales it up and "
-        "the old one down within maxSurge and maxUnavailable. `rollout status` waits for the end."
-    ),
-    "03.2": N_(
-        "maxSurge is rounded up and maxUnavailable down: with 5 replicas, 25% gives 2 extra pods and 1 "
-        "missing one, so at most 7 pods and at least 4 available."
-    ),
-    "03.3": N_(
-        "The new pods can never pull 2.0.0, so they never become ready: the rollout stops at the bounds "
-        "and, after progressDeadlineSeconds, `rollout status` reports the failure. Nothing is rolled back."
-    ),
-    "03.4": N_(
-        "The kubelet could not pull the image (ErrImagePull) and now waits longer and longer between tries "
-        "(ImagePullBackOff): the STATUS alternates between the two."
-    ),
-    "04.1": N_(
-        "`rollout undo` copies the previous revision's pod template (1.0.0) back into the Deployment, "
-        "which rolls to it like to any other change; its ReplicaSet is reused and gets a new number."
-    ),
-    "04.2": N_("`rollout history --revision=N` shows the pod template of revision N; its Image line names the tag."),
-    "04.3": N_(
-        "`--to-revision=1` copies revision 1's template (latest) back: a rollout like the others, which "
-        "makes revision 5 and removes 1 from the list."
-    ),
-    "05.2": N_(
-        "The annotation kubernetes.io/change-cause is what the CHANGE-CAUSE column shows; it sits on the "
-        "Deployment, so it must be written again for each change (kubectl replaces this annotation without "
-        "`--overwrite`)."
-    ),
-    "05.3": N_(
-        "`kubectl edit` opens the Deployment in KUBE_EDITOR and applies what the editor saves: here sed "
-        "replaces the tag, as you would in vim, and the change rolls out."
-    ),
-    "05.5": N_(
-        "Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a separate "
-        "object, named in the same command."
-    ),
-}
+def expected(recording: str) -> Expected:
+    """The path a recording of the labs must take; a recording of the student's own name expects none."""
+    found = RECORDINGS.get(recording)
+    return found.expected if found else Expected()
 
 
 def steps_of(lab: str) -> list[Step]:
     return [s for s in _STEPS if s.lab == lab]
+
+
+def ways_played(lab: str, lang: str | None) -> dict[str, Way]:
+    """The other ways `validate` plays in a lab, by step: the lab's ways in table order, the English run taking
+    every other one from the first and the French run the others, so that one validate of both languages plays
+    them all. A lab with a single way plays it in both."""
+    listed = [(s.id, w) for s in steps_of(lab) for w in s.ways]
+    if len(listed) < 2:
+        return dict(listed)
+    return dict(listed[1 if lang == "fr" else 0 :: 2])

@@ -38,7 +38,7 @@ def own_line(*, tag: str, line: str | None) -> Check:
         return Check(what, False, _("{tag} was built without a line of its own, so its page shows only its version. "
                                     "Build it again with `--build-arg \"APP_MESSAGE=your line\"`, then push it "
                                     "again.", tag=tag))  # fmt: skip
-    return Check(what, True, _("the page of {tag} says {line!r}", tag=tag, line=line))
+    return Check(what, True, _('the page of {tag} says "{line}"', tag=tag, line=line))
 
 
 # How long kube-proxy may still send a request to a pod on its way out after a rollout ended: it rewrites the
@@ -87,6 +87,12 @@ def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: A
         return Check(what, False, _("nothing recorded yet: run the recorded `set image` step first."))
     if not watched_a_rollout(timeline):
         return Check(what, False, _(NO_ROLLOUT_SEEN))
+    numbers = _whole(most_pods), _whole(fewest_available)
+    if None in numbers:
+        return Check(what, False, _("write each answer as a whole number, as in `most_pods = 5`: you wrote "
+                                    "most_pods = {most!r} and fewest_available = {fewest!r}.", most=most_pods,
+                                    fewest=fewest_available))  # fmt: skip
+    most_pods, fewest_available = numbers
     peak, least = timeline.peak_desired(), timeline.min_available()
     if (most_pods, fewest_available) == (peak, least):
         return Check(what, True, _("right: at most {peak} pods, never fewer than {least} available", peak=peak,
@@ -95,6 +101,19 @@ def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: A
                                 "shows {peak} and {least}. maxSurge rounds up (25% of 5 = 1.25 -> 2), maxUnavailable "
                                 "rounds down (1.25 -> 1).", most=most_pods, fewest=fewest_available, peak=peak,
                                 least=least))  # fmt: skip
+
+
+def _whole(answer: Any) -> int | None:
+    """A count as the student wrote it: 7, 7.0, "7" or " 7 " are 7; anything else is no count."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int):
+        return answer
+    if isinstance(answer, float) and answer.is_integer():
+        return int(answer)
+    if isinstance(answer, str) and answer.strip().isdigit():
+        return int(answer.strip())
+    return None
 
 
 def recorded_bounds(timeline: Timeline | None, *, peak: int, min_available: int) -> Check:

@@ -46,14 +46,14 @@ def _own_version(settings: LabSettings, say: Say) -> None:
     tag = state.read().get(state.NEW_TAG)
     line = images.message_of(settings=settings, tag=tag) if tag else None
     if tag and line:
-        say(_("your version from lab 01: {tag}, whose page says {line!r}", tag=tag, line=line))
+        say(_('your version from lab 01: {tag}, whose page says "{line}"', tag=tag, line=line))
         return
     tag = helpers.next_free_tag(settings=settings, series="1.1")
     line = helpers.VERSIONS["1.0.0"]
     helpers.push_version(settings=settings, tag=tag, message=line)
     state.remember(new_tag=tag)
     say(_("no version of yours from lab 01 in this namespace: built and pushed {tag} for you, whose page says "
-          "{line!r} (the notes' line)", tag=tag, line=line))  # fmt: skip
+          "\"{line}\" (the notes' line)", tag=tag, line=line))  # fmt: skip
 
 
 def _caught_up(number: str, settings: LabSettings, say: Say) -> None:

@@ -18,6 +18,7 @@ from rolloutlab.images import credentials
 from rolloutlab.lab import checks, cluster, demos, exercises, helpers, notebook, observe, reading, starts, state
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.lab.notebook import before_open_lab as before_open_lab
+from rolloutlab.lab.step import Step
 from rolloutlab.paths import repository
 from rolloutlab.recording import history, traffic
 from rolloutlab.recording.record import Recording
@@ -119,7 +120,7 @@ class Lab:
             print(None)
 
     # -- steps ------------------------------------------------------------------------------------------------------
-    def _step(self, step: str) -> exercises.Step:
+    def _step(self, step: str) -> Step:
         found = exercises.STEPS.get(step)
         if found is None:
             raise LabError(
@@ -198,7 +199,7 @@ class Lab:
     def solution(self, step: str) -> None:
         """The step's code, then why it is the answer."""
         print(self._step(step).solution)
-        why = exercises.EXPLANATIONS.get(step)
+        why = self._step(step).explanation
         if why:
             print(_("why: {why}", why=_(why)))
 
@@ -228,7 +229,7 @@ class Lab:
                 break
         self.check(step)
 
-    def _recordings_not_made(self, step: exercises.Step) -> list[str]:
+    def _recordings_not_made(self, step: Step) -> list[str]:
         """The recordings an answer step's check reads (03.2's prediction is judged on the rollout that follows it)
         that exist neither in this kernel nor in the namespace. A step that rolls out itself has its recording
         started above it: for those, none is listed."""
@@ -273,18 +274,15 @@ class Lab:
                     "cell (`lab.start()`) and the cells from there.", name=name))  # fmt: skip
             return
         if found is None:  # a restarted kernel: the recording made before the restart, as the namespace keeps it
-            try:
-                timeline = self._recordings()[name]  # a recording lost with its kernel raises its own line
-            except KeyError:
-                raise _not_recorded(name) from None
+            timeline = self._recorded(name)
             print(_("{name} was recorded before this kernel started: drawn from the recording kept in your namespace",
                     name=name))  # fmt: skip
         else:
             timeline = self.stop(name)
-        title = exercises.RECORDINGS.get(name)
-        fig = plot.rollout_figure(timeline, title=_(title) if title else None)
+        known = exercises.RECORDINGS.get(name)
+        fig = plot.rollout_figure(timeline, title=_(known.title) if known and known.title else None)
         plot.save_and_show(fig, self.artifacts / f"{name}.png")
-        print(history.judge(name, timeline))
+        print(history.judge(name, timeline, expected=exercises.expected(name)))
         if nodes:
             strip = plot.filmstrip(timeline, frames=nodes)
             plot.save_and_show(strip, self.artifacts / f"{name}-nodes.png")
@@ -305,11 +303,20 @@ class Lab:
 
     def roll_strategies(self) -> None:
         demos.roll_strategies(
-            settings=self.settings, record=lambda name, d: self.record(name, deployment=d, requests=False, live=False)
+            settings=self.settings,
+            record=lambda name, d: self.record(name, deployment=d, requests=False, live=False),
+            stop=self.stop,
         )
 
     def compare_strategies(self) -> None:
-        demos.compare_strategies(stop=self.stop, artifacts=self.artifacts)
+        demos.compare_strategies(recorded=self._recorded, artifacts=self.artifacts)
+
+    def _recorded(self, name: str) -> Timeline:
+        """A recording made by this kernel or, after a restart, kept in the namespace; one line when there is none."""
+        try:
+            return self._recordings()[name]  # a recording lost with its kernel raises its own line
+        except KeyError:
+            raise _not_recorded(name) from None
 
     def show_reuse_refused(self) -> None:
         demos.show_reuse_refused(settings=self.settings)
@@ -362,7 +369,7 @@ def _ipython() -> Any:
     return shell
 
 
-def _answers(step: exercises.Step) -> dict[str, Any]:
+def _answers(step: Step) -> dict[str, Any]:
     """The step's answers as the notebook holds them now; a name not defined yet is simply absent."""
     shell = checks.notebook_shell()
     names = shell.user_ns if shell is not None else {}

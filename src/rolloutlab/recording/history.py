@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Literal
 
 from rolloutlab.i18n import _, ngettext
 from rolloutlab.recording import traffic
 from rolloutlab.recording.timeline import DeploymentSample, ReplicaSetSample, Timeline, image_tag
 
-# The lab recordings whose path has an expectation beyond the bounds, by the name the notebooks give them.
-SET_IMAGE, FAILED, UNDO, TO_REVISION_1 = "02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1"
-STRATEGY_PREFIX = "05-"
+
+@dataclass(frozen=True)
+class Expected:
+    """The path a lab expects a recording to take, beyond the bounds every recording keeps: a rollout to a new
+    version, one stuck at the bounds, a rollback to the previous revision or to a given one, or a strategy's shape.
+    The steps that draw recordings say which (`exercises.py`); a recording of the student's own expects none."""
+
+    path: Literal["any", "new-version", "stuck", "back-to-previous", "back-to-revision", "strategy"] = "any"
+    revision: int = 0  # back-to-revision: the revision whose ReplicaSet the rollback reuses
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,8 @@ def describe(timeline: Timeline) -> str:
     return _("; ").join(parts)
 
 
-def judge(name: str, timeline: Timeline) -> Verdict:
-    """The recording `name` graded: the bounds at every instant, then its lab's expected path."""
+def judge(name: str, timeline: Timeline, *, expected: Expected) -> Verdict:
+    """The recording `name` graded: the bounds at every instant, then the path its lab expects."""
     said = describe(timeline)
     broken = bounds_broken(timeline)
     if broken:
@@ -113,51 +120,51 @@ def judge(name: str, timeline: Timeline) -> Verdict:
     rolls = rollouts(timeline)
     if not rolls:
         return Verdict(name, False, _("nothing rolled out while it recorded ({said})", said=said))
-    wrong = _path(name, timeline, rolls)
+    wrong = _path(expected, timeline, rolls)
     if wrong:
         return Verdict(name, False, f"{wrong} ({said})")
     return Verdict(name, True, _("{said}; within the bounds at every instant; {path}", said=said,
-                                 path=_went(name, timeline, rolls)))  # fmt: skip
+                                 path=_went(expected, timeline, rolls)))  # fmt: skip
 
 
-def _went(name: str, timeline: Timeline, rolls: list[Rollout]) -> str:
+def _went(expected: Expected, timeline: Timeline, rolls: list[Rollout]) -> str:
     """How a recording that went the expected way ended, in the lesson's terms."""
-    if name == FAILED:
+    if expected.path == "stuck":
         sets = timeline.replicasets_at(timeline.end)
         new = sum(r.desired for n, r in sets.items() if n == rolls[-1].replicaset)
         old = sum(r.desired for n, r in sets.items() if n != rolls[-1].replicaset)
         return _("stuck at {new} new and {old} old pods, no request failed", new=new, old=old)
-    if name.startswith(STRATEGY_PREFIX):
+    if expected.path == "strategy":
         return _("at most {peak} pods asked for, never fewer than {least} available", peak=timeline.peak_desired(),
                  least=timeline.min_available())  # fmt: skip
-    roll = rolls[0] if name == UNDO else rolls[-1]
+    roll = rolls[0] if expected.path == "back-to-previous" else rolls[-1]
     if roll.reused_from is not None:
         return _("landed on revision {revision}: the ReplicaSet of revision {earlier}, reused",
                  revision=roll.revision, earlier=roll.reused_from)  # fmt: skip
     return _("landed on revision {revision}: a new ReplicaSet", revision=roll.revision)
 
 
-def _path(name: str, timeline: Timeline, rolls: list[Rollout]) -> str | None:
+def _path(expected: Expected, timeline: Timeline, rolls: list[Rollout]) -> str | None:
     """Why the recording did not go the way its lab expects; None when it did (or the lab expects nothing more)."""
     last = timeline.deployments[-1]
-    if name == SET_IMAGE:
+    if expected.path == "new-version":
         if rolls[-1].reused_from is not None:
             return _("the last rollout went back to an earlier ReplicaSet, not to a new version")
         if last.updated != last.replicas or last.available != last.replicas:
             return _("the rollout had not finished when the recording stopped")
-    elif name == FAILED:
+    elif expected.path == "stuck":
         return _stuck(timeline, rolls[-1], last)
-    elif name in (UNDO, TO_REVISION_1):
-        # An undo lands on the ReplicaSet of an earlier revision: the previous one, or revision 1.
-        roll = rolls[0] if name == UNDO else rolls[-1]
+    elif expected.path in ("back-to-previous", "back-to-revision"):
+        # An undo lands on the ReplicaSet of an earlier revision: the previous one, or the one it names.
+        roll = rolls[0] if expected.path == "back-to-previous" else rolls[-1]
         start = timeline.deployments[0].revision or 0
-        want = 1 if name == TO_REVISION_1 else max((r.revision or 0 for r in _first_seen(timeline).values()
-                                                    if (r.revision or 0) < start), default=0)  # fmt: skip
+        earlier = [r.revision or 0 for r in _first_seen(timeline).values() if (r.revision or 0) < start]
+        want = expected.revision if expected.path == "back-to-revision" else max(earlier, default=0)
         if roll.reused_from != want:
             return _("the rollback landed on {landed}, not on the ReplicaSet of revision {want}",
                      landed=_("a new ReplicaSet") if roll.reused_from is None else
                      _("the ReplicaSet of revision {n}", n=roll.reused_from), want=want)  # fmt: skip
-    elif name.startswith(STRATEGY_PREFIX):
+    elif expected.path == "strategy":
         return _shape(timeline, last)
     return None
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rolloutlab.lab import judge, judge_app
+from rolloutlab.lab import judge, judge_app, judge_history
 from rolloutlab.lab.observe import Seen
 from rolloutlab.recording.timeline import RequestSample, Timeline
 
@@ -214,13 +214,13 @@ def test_waiting_reason(state: str, answer: str, ok: bool, words: str):
 # -- undo and history ------------------------------------------------------------------------------------------
 def test_undo_passes_with_the_reused_revision():
     """Undone to 1.0.0: revisions 1, 3, 4, revision 2 reused as 4."""
-    result = judge.undone_to(seen("undone-to-1.0.0"), tag="1.0.0", runs={1: "latest", 3: "2.0.0", 4: "1.0.0"})
+    result = judge_history.undone_to(seen("undone-to-1.0.0"), tag="1.0.0", runs={1: "latest", 3: "2.0.0", 4: "1.0.0"})
     assert result.ok, result.message
 
 
 def test_undo_to_the_wrong_revision_names_what_runs():
     """Expected latest after --to-revision=1 but 1.0.0 runs: the message names the tag and its revision."""
-    result = judge.undone_to(seen("undone-to-1.0.0"), tag="latest", runs={3: "2.0.0", 4: "1.0.0", 5: "latest"})
+    result = judge_history.undone_to(seen("undone-to-1.0.0"), tag="latest", runs={3: "2.0.0", 4: "1.0.0", 5: "latest"})
     assert not result.ok
     assert "runs 1.0.0 (revision 4), not latest" in result.message
 
@@ -228,13 +228,13 @@ def test_undo_to_the_wrong_revision_names_what_runs():
 def test_history_with_other_revisions_passes_and_says_which():
     """A history that went another way is the student's path, not a failure: the check passes and lists both
     what `rollout history` shows and what the text shows."""
-    result = judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 2: "1.0.0"})
+    result = judge_history.history(seen("undone-to-1.0.0"), runs={1: "latest", 2: "1.0.0"})
     assert result.ok
     assert (
         "your history lists revisions 1 (latest), 3 (2.0.0), 4 (1.0.0) where the text shows 1 (latest), 2 (1.0.0)"
         in (result.message)
     )
-    assert judge.history(seen("undone-to-1.0.0"), runs={1: "latest", 3: "2.0.0", 4: "1.0.0"}).message == (
+    assert judge_history.history(seen("undone-to-1.0.0"), runs={1: "latest", 3: "2.0.0", 4: "1.0.0"}).message == (
         "revisions 1 (latest), 3 (2.0.0), 4 (1.0.0)"
     )
 
@@ -242,7 +242,7 @@ def test_history_with_other_revisions_passes_and_says_which():
 def test_an_undo_after_a_detour_passes_when_the_right_tag_runs():
     """Undone to 1.0.0 by another path (a different history): the undo's outcome is the lesson's, so it passes,
     saying whose history the next cells show."""
-    result = judge.undone_to(seen("undone-to-1.0.0"), tag="1.0.0", runs={1: "latest", 2: "2.0.0", 5: "1.0.0"})
+    result = judge_history.undone_to(seen("undone-to-1.0.0"), tag="1.0.0", runs={1: "latest", 2: "2.0.0", 5: "1.0.0"})
     assert result.ok, result.message
     assert "where the text shows 1 (latest), 2 (2.0.0), 5 (1.0.0)" in result.message
 
@@ -254,7 +254,7 @@ def test_an_undo_after_a_detour_passes_when_the_right_tag_runs():
 )  # fmt: skip
 def test_revision_answer(revision: int, answer: str, ok: bool, words: str):
     """The tag read for a revision: right, missing, wrong, or a revision that no longer exists."""
-    result = judge.revision_answer(seen("undone-to-1.0.0"), revision=revision, answer=answer)
+    result = judge_history.revision_answer(seen("undone-to-1.0.0"), revision=revision, answer=answer)
     assert result.ok is ok
     assert words in result.message
 
@@ -343,11 +343,11 @@ def _with_causes(state: Seen, causes: dict[int, str | None]) -> Seen:
 def test_change_cause():
     """A cause of its own passes; none, or the previous revision's copied cause, fail with what to do."""
     state = seen("rolled-to-1.0.0")
-    assert judge.change_cause(_with_causes(state, {1: "first", 2: "why 1.0.0"})).ok
-    result = judge.change_cause(_with_causes(state, {1: "first"}))
+    assert judge_history.change_cause(_with_causes(state, {1: "first", 2: "why 1.0.0"})).ok
+    result = judge_history.change_cause(_with_causes(state, {1: "first"}))
     assert not result.ok
     assert "has no CHANGE-CAUSE" in result.message
-    result = judge.change_cause(_with_causes(state, {1: "first", 2: "first"}))
+    result = judge_history.change_cause(_with_causes(state, {1: "first", 2: "first"}))
     assert not result.ok
     assert "carries revision 1's cause 'first'" in result.message
     assert "no `--overwrite` needed" in result.message  # kubectl exempts change-cause from --overwrite
@@ -356,12 +356,12 @@ def test_change_cause():
 def test_trimmed():
     """revisionHistoryLimit: OK when the trimmed revision is gone; otherwise it is named."""
     state = seen("undone-to-1.0.0")
-    result = judge.trimmed(state, kept=[3, 4], gone=1)
+    result = judge_history.trimmed(state, kept=[3, 4], gone=1)
     assert not result.ok
     assert "revision 1's ReplicaSet is still there" in result.message
     kept = [rs for rs in state.replicasets if rs["metadata"]["annotations"][judge.REVISION] != "1"]
-    assert judge.trimmed(dataclasses.replace(state, replicasets=kept), kept=[3, 4], gone=1).ok
-    assert not judge.trimmed(dataclasses.replace(state, replicasets=kept), kept=[4], gone=1).ok
+    assert judge_history.trimmed(dataclasses.replace(state, replicasets=kept), kept=[3, 4], gone=1).ok
+    assert not judge_history.trimmed(dataclasses.replace(state, replicasets=kept), kept=[4], gone=1).ok
 
 
 def test_deleted():
@@ -567,7 +567,7 @@ H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
 def test_two_undos_are_judged_on_the_students_own_numbers(numbers: dict[str, int], ok: bool, words: str):
     """04.4 judges what the two undos did (the last two revisions swapped), whatever numbers an earlier detour left;
     the state before them, or after one, fails."""
-    result = judge.swapped(renumbered("undone-to-1.0.0", numbers), runs=H_SWAPPED)
+    result = judge_history.swapped(renumbered("undone-to-1.0.0", numbers), runs=H_SWAPPED)
     assert result.ok is ok, result.message
     assert words in result.message
 
@@ -577,10 +577,10 @@ def test_a_revision_question_means_the_texts_revision_on_the_students_path():
     asks for passes, and the check says which number it is on the student's cluster."""
     state = renumbered("undone-to-1.0.0", {"latest": 1, "2.0.0": 5, "1.0.0": 6})
     text = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
-    result = judge.revision_answer(state, revision=3, answer="2.0.0", runs=text)
+    result = judge_history.revision_answer(state, revision=3, answer="2.0.0", runs=text)
     assert result.ok, result.message
     assert "the text's revision 3 is revision 5 on your cluster" in result.message
-    wrong = judge.revision_answer(state, revision=3, answer="1.0.0", runs=text)
+    wrong = judge_history.revision_answer(state, revision=3, answer="1.0.0", runs=text)
     assert not wrong.ok
     assert "--revision=5" in wrong.message
 

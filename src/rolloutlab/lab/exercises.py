@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import N_, _
-from rolloutlab.lab import checks, judge, judge_app, state
+from rolloutlab.lab import checks, judge, judge_app, judge_history, state
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.observe import Seen
 from rolloutlab.lab.reading import Reading, probe, reads
@@ -65,15 +65,16 @@ def _kept_serving(r: Reading, name: str) -> Check:
 
 def _edited_back(r: Reading) -> Check:
     return both(
-        lambda: judge.rolled_out(seen(r), tag="latest"), lambda: judge.history(seen(r), runs={2: "1.0.0", 3: "latest"})
+        lambda: judge.rolled_out(seen(r), tag="latest"),
+        lambda: judge_history.history(seen(r), runs={2: "1.0.0", 3: "latest"}),
     )
 
 
 def _swapped(r: Reading) -> Check:
     """Two undos: back on latest, and the last two revisions swapped, on the student's own revision numbers."""
     return both(
-        lambda: judge.undone_to(seen(r), tag="latest", runs=None),  # the history is swapped()'s to say
-        lambda: judge.swapped(seen(r), runs=H_SWAPPED),
+        lambda: judge_history.undone_to(seen(r), tag="latest", runs=None),  # the history is swapped()'s to say
+        lambda: judge_history.swapped(seen(r), runs=H_SWAPPED),
     )
 
 
@@ -280,7 +281,7 @@ _STEPS = [
                         "new number."),
          read=reads(timelines=(UNDO,), app=True),
          judge=lambda r, a: both(
-             lambda: judge.undone_to(seen(r), tag="1.0.0", runs=H_THREE), lambda: _kept_serving(r, UNDO)),
+             lambda: judge_history.undone_to(seen(r), tag="1.0.0", runs=H_THREE), lambda: _kept_serving(r, UNDO)),
          recordings=(Recording(UNDO, N_("kubectl rollout undo (2.0.0 -> 1.0.0)"), Expected("back-to-previous")),),
          # Revision 3 is the current one: kubectl skips the undo and says so, and the student reads the history.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=3"),
@@ -295,8 +296,9 @@ _STEPS = [
          solution='!kubectl rollout history deployment/first-app --revision=3\ntag_of_revision_3 = "2.0.0"',
          explanation=N_("`rollout history --revision=N` shows the pod template of revision N; its Image line names "
                         "the tag."),
-         read=SEEN, judge=lambda r, a: judge.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3"),
-                                                           runs=H_THREE),
+         read=SEEN,
+         judge=lambda r, a: judge_history.revision_answer(seen(r), revision=3, answer=a.get("tag_of_revision_3"),
+                                                          runs=H_THREE),
          answers=("tag_of_revision_3",),
          mistakes=(Mistake("wrong-answer", 'tag_of_revision_3 = "1.0.0"'), CHECK_TWICE), ways=(solve("04.2"),)),
     Step(id="04.3", exercise=True,
@@ -306,7 +308,7 @@ _STEPS = [
                         "which makes revision 5 and removes 1 from the list."),
          read=reads(timelines=(TO_REVISION_1,), app=True),
          judge=lambda r, a: both(
-             lambda: judge.undone_to(seen(r), tag="latest", runs=H_FIVE),
+             lambda: judge_history.undone_to(seen(r), tag="latest", runs=H_FIVE),
              lambda: judge_app.recorded_bounds(timeline(r, TO_REVISION_1), peak=7, min_available=4),
              lambda: _kept_serving(r, TO_REVISION_1)),
          recordings=(Recording(TO_REVISION_1, N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
@@ -340,7 +342,7 @@ _STEPS = [
          explanation=N_("The annotation kubernetes.io/change-cause is what the CHANGE-CAUSE column shows; it sits on "
                         "the Deployment, so it must be written again for each change (kubectl replaces this "
                         "annotation without `--overwrite`)."),
-         read=SEEN, judge=lambda r, a: judge.change_cause(seen(r)),
+         read=SEEN, judge=lambda r, a: judge_history.change_cause(seen(r)),
          # Copied from the cell above: the cause of revision 1 again, which is the very mistake the check names.
          mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
                            'kubernetes.io/change-cause="kubectl apply: latest"'),
@@ -363,7 +365,7 @@ _STEPS = [
     Step(id="05.4", exercise=False, hint="",
          solution="!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
                   f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
-         read=SEEN, judge=lambda r, a: judge.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
+         read=SEEN, judge=lambda r, a: judge_history.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
     Step(id="05.5", exercise=True, hint=N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          solution="!kubectl delete deployment,service first-app",
          explanation=N_("Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a "

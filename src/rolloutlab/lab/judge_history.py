@@ -1,0 +1,142 @@
+"""Judging the Deployment's history, in pure functions: the revisions as the text numbers them and as the student's
+path numbered them, the tag a revision runs, an undo's landing, a change-cause, a trimmed history."""
+
+from __future__ import annotations
+
+from rolloutlab.i18n import _
+from rolloutlab.lab.checks import Check
+from rolloutlab.lab.judge import CHANGE_CAUSE, placement, revisions, rolled_out, template_image
+from rolloutlab.lab.observe import Seen
+from rolloutlab.recording.timeline import image_tag
+
+
+def history(seen: Seen, *, runs: dict[int, str]) -> Check:
+    """`kubectl rollout history` as the text shows it (`runs`: revision -> tag). A history that went another way
+    (an extra undo, a change made and fixed on the way) is the student's own path, not a failure: the check passes
+    and says what their `rollout history` lists instead, so that the text that follows still makes sense."""
+    wrong = placement(seen, what=_("history"))
+    if wrong:
+        return wrong
+    found = {number: image_tag(template_image(rs)) for number, rs in revisions(seen).items()}
+    told = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in runs.items())
+    if found == runs:
+        return Check(_("history"), True, _("revisions {listed}", listed=told))
+    listed = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in found.items())
+    return Check(_("history"), True, _("your history lists revisions {listed} where the text shows {told}: you "
+                                       "took another path to the same place. `kubectl rollout history` and the "
+                                       "revision numbers in the next cells are yours, not the text's.",
+                                       listed=listed, told=told))  # fmt: skip
+
+
+def undone_to(seen: Seen, *, tag: str, runs: dict[int, str] | None) -> Check:
+    """An undo that ended on `tag` with the history `runs` (None: the caller judges the history); a wrong
+    `--to-revision` is named."""
+    wrong = placement(seen, what=_("undo"))
+    if wrong:
+        return wrong
+    assert seen.deployment is not None
+    now = image_tag(template_image(seen.deployment))
+    if now != tag:
+        found = revisions(seen)
+        latest = list(found)[-1] if found else None
+        return Check(_("undo"), False, _("the Deployment runs {now} (revision {latest}), not {tag}: an undo to the "
+                                         "wrong revision, or none yet? `kubectl rollout history deployment/first-app "
+                                         "--revision=N` shows each revision's image.", now=now, latest=latest,
+                                         tag=tag))  # fmt: skip
+    done = rolled_out(seen, tag=tag)
+    return done if not done.ok or runs is None else history(seen, runs=runs)
+
+
+def revision_answer(seen: Seen, *, revision: int, answer: str | None, runs: dict[int, str] | None = None) -> Check:
+    """The tag the student read for the text's revision `revision`. `runs` is the text's history at this point: on a
+    path that renumbered revisions (an extra undo and its fix), the question means the student's revision that runs
+    the text's revision's tag, and the check says which number that is on their cluster."""
+    what = _("revision")
+    found = revisions(seen)
+    theirs, note = revision, ""
+    text_tag = (runs or {}).get(revision)
+    if text_tag and (revision not in found or image_tag(template_image(found[revision])) != text_tag):
+        same = [n for n, rs in found.items() if image_tag(template_image(rs)) == text_tag]
+        if same:
+            theirs = same[-1]
+            note = _("the text's revision {revision} is revision {theirs} on your cluster (your history has {found}): ",
+                     revision=revision, theirs=theirs, found=list(found))  # fmt: skip
+    if theirs not in found:
+        return Check(what, False, _("there is no revision {revision} (the history has {found}).", revision=revision,
+                                    found=list(found)))  # fmt: skip
+    tag = image_tag(template_image(found[theirs]))
+    if not answer:
+        return Check(what, False, note + _("you have not written revision {revision}'s tag yet: `kubectl rollout "
+                                           "history deployment/first-app --revision={revision}`.",
+                                           revision=theirs))  # fmt: skip
+    if answer.strip() != tag:
+        return Check(what, False, note + _("revision {revision} does not run {answer!r}: read the Image line of "
+                                           "`kubectl rollout history deployment/first-app --revision={revision}`.",
+                                           revision=theirs, answer=answer.strip()))  # fmt: skip
+    return Check(what, True, note + _("revision {revision} runs {tag}", revision=theirs, tag=tag))
+
+
+def swapped(seen: Seen, *, runs: dict[int, str]) -> Check:
+    """Two undos in a row swap the last two revisions: each undo gives the previous revision the next number, so the
+    text's last two (1.0.0, latest) come back as the two newest, with the number between them and the older ones
+    gone. Judged on the student's own numbers: an extra undo earlier shifts them all, and the text's `runs` are
+    then only what it shows."""
+    wrong = placement(seen, what=_("history"))
+    if wrong:
+        return wrong
+    found = {number: image_tag(template_image(rs)) for number, rs in revisions(seen).items()}
+    told = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in runs.items())
+    listed = ", ".join(_("{number} ({tag})", number=n, tag=t) for n, t in found.items())
+    if found == runs:
+        return Check(_("history"), True, _("revisions {listed}", listed=told))
+    numbers, wanted = sorted(found), [runs[n] for n in sorted(runs)[-2:]]
+    if (len(numbers) >= 2 and [found[n] for n in numbers[-2:]] == wanted and numbers[-1] == numbers[-2] + 1
+            and (len(numbers) == 2 or numbers[-3] < numbers[-2] - 1)):  # fmt: skip
+        return Check(_("history"), True, _("your history lists revisions {listed} where the text shows {told}: the "
+                                           "two undos swapped your last two revisions, as in the text.",
+                                           listed=listed, told=told))  # fmt: skip
+    return Check(_("history"), False, _("the history lists revisions {listed}, this step expects {told}: run "
+                                        "the two undos, each followed by `rollout status` (or `lab.solve(...)` "
+                                        "the step).", listed=listed, told=told))  # fmt: skip
+
+
+def change_cause(seen: Seen) -> Check:
+    """The current revision carries a cause written for it, not one copied from the revision before."""
+    wrong = placement(seen, what="change-cause")
+    if wrong:
+        return wrong
+    found = revisions(seen)
+    if not found:
+        return Check("change-cause", False, _("first-app has no revision yet: deploy it first."))
+    causes = {n: ((rs.get("metadata") or {}).get("annotations") or {}).get(CHANGE_CAUSE) for n, rs in found.items()}
+    current = max(found)
+    cause = causes.pop(current)
+    if not cause:
+        return Check("change-cause", False, _("the current revision ({current}) has no CHANGE-CAUSE: `kubectl "
+                                              "annotate deployment/first-app {annotation}=\"...\"`.", current=current,
+                                              annotation=CHANGE_CAUSE))  # fmt: skip
+    copied = [n for n, c in causes.items() if c == cause]
+    if copied:
+        return Check("change-cause", False, _("revision {current} carries revision {earlier}'s cause {cause!r}: the "
+                                              "annotation stays on the Deployment and is copied to each new revision "
+                                              "until you change it. Annotate again, with why this change was made "
+                                              "(kubectl replaces this annotation, no `--overwrite` needed).",
+                                              current=current, earlier=copied[0],
+                                              cause=cause))  # fmt: skip
+    return Check("change-cause", True, _("revision {current}: {cause!r}", current=current, cause=cause))
+
+
+def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
+    """revisionHistoryLimit deleted revision `gone`'s ReplicaSet; only `kept` remain."""
+    what = _("history limit")
+    wrong = placement(seen, what=what)
+    if wrong:
+        return wrong
+    found = list(revisions(seen))
+    if gone in found:
+        return Check(what, False, _("revision {gone}'s ReplicaSet is still there (revisions {found}): set "
+                                    "revisionHistoryLimit to 1, then make a third pod template.", gone=gone,
+                                    found=found))  # fmt: skip
+    if found != kept:
+        return Check(what, False, _("the history lists {found}, expected {kept}.", found=found, kept=kept))
+    return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone, found=found))

@@ -213,3 +213,16 @@ def read_login(settings: LabSettings) -> dict[str, Any]:
 
 def read_docker() -> dict[str, Any]:
     return {"version": engine.ping()}
+
+
+def whole(answer: Any) -> int | None:
+    """A count or a number as the student wrote it: 7, 7.0, "7" or " 7 " are 7; anything else is none."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int):
+        return answer
+    if isinstance(answer, float) and answer.is_integer():
+        return int(answer)
+    if isinstance(answer, str) and answer.strip().isdigit():
+        return int(answer.strip())
+    return None

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from rolloutlab.i18n import N_, _
+from rolloutlab.lab import checks
 from rolloutlab.lab.checks import Check
 from rolloutlab.recording.timeline import Timeline
 
@@ -87,7 +88,7 @@ def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: A
         return Check(what, False, _("nothing recorded yet: run the recorded `set image` step first."))
     if not watched_a_rollout(timeline):
         return Check(what, False, _(NO_ROLLOUT_SEEN))
-    numbers = _whole(most_pods), _whole(fewest_available)
+    numbers = checks.whole(most_pods), checks.whole(fewest_available)
     if None in numbers:
         return Check(what, False, _("write each answer as a whole number, as in `most_pods = 5`: you wrote "
                                     "most_pods = {most!r} and fewest_available = {fewest!r}.", most=most_pods,
@@ -101,19 +102,6 @@ def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: A
                                 "shows {peak} and {least}. maxSurge rounds up (25% of 5 = 1.25 -> 2), maxUnavailable "
                                 "rounds down (1.25 -> 1).", most=most_pods, fewest=fewest_available, peak=peak,
                                 least=least))  # fmt: skip
-
-
-def _whole(answer: Any) -> int | None:
-    """A count as the student wrote it: 7, 7.0, "7" or " 7 " are 7; anything else is no count."""
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, int):
-        return answer
-    if isinstance(answer, float) and answer.is_integer():
-        return int(answer)
-    if isinstance(answer, str) and answer.strip().isdigit():
-        return int(answer.strip())
-    return None
 
 
 def recorded_bounds(timeline: Timeline | None, *, peak: int, min_available: int) -> Check:

@@ -585,6 +585,28 @@ def test_a_revision_question_means_the_texts_revision_on_the_students_path():
     assert "--revision=5" in wrong.message
 
 
+def test_the_revision_that_runs_a_tag_is_the_students_number_or_the_texts():
+    """04.6 asks which revision runs the fix: the student's own number passes, so does the text's where an extra
+    undo renumbered the history (the check says theirs); another number, or words, fail and say why."""
+    text_path = seen("undone-to-1.0.0")
+    assert judge_history.revision_of(text_path, tag="1.0.0", answer=4, text_revision=4).ok
+    assert judge_history.revision_of(text_path, tag="1.0.0", answer=" 4 ", text_revision=4).ok
+    wrong = judge_history.revision_of(text_path, tag="1.0.0", answer=3, text_revision=4)
+    assert not wrong.ok
+    assert "revision 3 does not run 1.0.0" in wrong.message
+    other_path = renumbered("undone-to-1.0.0", {"latest": 1, "2.0.0": 5, "1.0.0": 6})
+    theirs = judge_history.revision_of(other_path, tag="1.0.0", answer=6, text_revision=4)
+    assert theirs.ok
+    assert "the last revision listed is the current one" in theirs.message
+    texts = judge_history.revision_of(other_path, tag="1.0.0", answer=4, text_revision=4)
+    assert texts.ok
+    assert "the text's revision 4 is revision 6 on your cluster" in texts.message
+    assert "whole number" in judge_history.revision_of(other_path, tag="1.0.0", answer="six", text_revision=4).message
+    assert "not written" in judge_history.revision_of(other_path, tag="1.0.0", answer="", text_revision=4).message
+    assert "no revision runs 9.9.9" in judge_history.revision_of(text_path, tag="9.9.9", answer=4,
+                                                                  text_revision=4).message  # fmt: skip
+
+
 # -- waiting as `kubectl rollout status` does ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("state", "expected"),

@@ -328,6 +328,20 @@ _STEPS = [
                   "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
                   "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
          read=reads(with_state=True), judge=lambda r, a: _fixed_forward(r)),
+    Step(id="04.6", exercise=True,
+         hint=N_("`kubectl rollout history deployment/first-app` lists the revisions, oldest first: the last one is "
+                 "the current one, which runs the fix. `--revision=N` shows what N runs."),
+         solution="!kubectl rollout history deployment/first-app\nfix_revision = 8",
+         explanation=N_("A fix forward is a rollout like any other: it made a new revision, the last one the history "
+                        "lists. The text's path reaches it as revision 8: 3 (2.0.0), 6 (1.0.0) and 7 (latest) before "
+                        "it."),
+         read=reads(with_state=True),
+         judge=lambda r, a: judge_history.revision_of(seen(r), tag=r.state.get(state.FIX_TAG, ""),
+                                                      answer=a.get("fix_revision"), text_revision=8),
+         answers=("fix_revision",), mistakes=(Mistake("wrong-answer", "fix_revision = 7"), CHECK_TWICE),
+         ways=(Way("another-read", "out = !kubectl get deployment first-app -o "
+                   "jsonpath='{.metadata.annotations.deployment\\.kubernetes\\.io/revision}'\n"
+                   "fix_revision = int(out[0])"),)),
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
     Step(id="05.1", exercise=False, hint="", solution="lab.roll_strategies()",
          read=reads(seen=False, timelines=tuple(f"05-{name}" for name in STRATEGIES)),

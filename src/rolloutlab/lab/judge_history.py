@@ -3,7 +3,10 @@ path numbered them, the tag a revision runs, an undo's landing, a change-cause, 
 
 from __future__ import annotations
 
+from typing import Any
+
 from rolloutlab.i18n import _
+from rolloutlab.lab import checks
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.judge import CHANGE_CAUSE, placement, revisions, rolled_out, template_image
 from rolloutlab.lab.observe import Seen
@@ -140,3 +143,31 @@ def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
     if found != kept:
         return Check(what, False, _("the history lists {found}, expected {kept}.", found=found, kept=kept))
     return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone, found=found))
+
+
+def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Check:
+    """The revision number the student read off `kubectl rollout history` for the one that runs `tag`: theirs, or
+    the text's where their path renumbered the history (the check then says which number it is on their cluster)."""
+    what = _("revision")
+    found = revisions(seen)
+    running = [n for n, rs in found.items() if image_tag(template_image(rs)) == tag]
+    if not running:
+        return Check(what, False, _("no revision runs {tag} yet: run the step before this one first.", tag=tag))
+    theirs = running[-1]
+    if answer is None or (isinstance(answer, str) and not answer.strip()):
+        return Check(what, False, _("you have not written the revision's number yet: `kubectl rollout history "
+                                    "deployment/first-app` lists them."))  # fmt: skip
+    number = checks.whole(answer)
+    if number is None:
+        return Check(what, False, _("write the revision as a whole number, as in `fix_revision = 2`: you wrote "
+                                    "{answer!r}.", answer=answer))  # fmt: skip
+    if number == theirs:
+        return Check(what, True, _("revision {revision} runs {tag}: the last revision listed is the current one",
+                                   revision=theirs, tag=tag))  # fmt: skip
+    if number == text_revision:
+        return Check(what, True, _("the text's revision {text} is revision {revision} on your cluster (your history "
+                                   "has {found}): it runs {tag}", text=text_revision, revision=theirs,
+                                   found=list(found), tag=tag))  # fmt: skip
+    return Check(what, False, _("revision {number} does not run {tag}: your history lists {found}, oldest first. "
+                                "`kubectl rollout history deployment/first-app --revision=N` shows what N runs.",
+                                number=number, tag=tag, found=list(found)))  # fmt: skip

@@ -142,7 +142,7 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
     class Going:
         timeline = still()
 
-    lab.recordings["02-set-image"] = Going()  # type: ignore[assignment]
+    lab._running["02-set-image"] = Going()  # type: ignore[assignment]
     lab.draw("02-set-image")
     said = capsys.readouterr().out.strip().splitlines()
     assert said == [
@@ -151,7 +151,7 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
         "à nouveau. Si la mise à jour progressive a eu lieu avant le début de cet enregistrement (un noyau redémarré), "
         "lancez la cellule de départ du lab (`lab.start()`) et les cellules qui suivent."
     ]
-    assert "02-set-image" in lab.recordings
+    assert "02-set-image" in lab._running
 
 
 def test_figure_titles_come_from_the_catalogue(monkeypatch):

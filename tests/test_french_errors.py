@@ -48,7 +48,7 @@ def error_paths(tmp_path: Path) -> dict[str, str]:
         "no labs folder": said(lambda: validate.find_labs(labs_dir=tmp_path / "none", chosen=None)),
         "an unknown lab": said(lambda: validate.find_lab_sets(languages=("en",), chosen=["42"])),
         "an unknown step": said(lambda: lab.hint("09.9")),
-        "nothing recorded": said(lambda: lab.stop("02-set-image")),
+        "nothing recorded": said(lambda: lab._stop("02-set-image")),
         "Docker down": said(lambda: engine.client(timeout=2)),
         "a skipped answer": student.unanswered("02.2", ["container"]).message,
         "a missing tag": judge.rolled_out(Seen.load(SEEN / "typed-1.0.1.json"), tag="1.0.0").message,

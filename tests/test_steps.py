@@ -89,7 +89,7 @@ def test_a_judge_passes_on_what_its_step_leaves():
 def test_lesson_state_is_not_held_by_the_lab():
     """The Lab keeps no lesson state of its own: the tags and the crashed pod are read from the namespace."""
     lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert set(vars(lab)) == {"number", "settings", "artifacts", "context", "recordings"}
+    assert set(vars(lab)) == {"_number", "settings", "_artifacts", "_context_name", "_running", "demo"}
     assert isinstance(inspect.getattr_static(student.Lab, "fix_tag"), property)
 
 
@@ -107,13 +107,13 @@ def test_a_rollout_still_running_is_read_again_but_not_in_a_proof(monkeypatch):
     step = dataclasses.replace(exercises.STEPS["02.1"], read=lambda ctx: Reading(), judge=judging)
     monkeypatch.setitem(exercises.STEPS, "02.1", step)
     lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert not lab.judge("02.1", answers={}, wait=0).ok
+    assert not lab._judge("02.1", answers={}, wait=0).ok
     assert len(looks) == 1
-    assert lab.judge("02.1", answers={}).ok
+    assert lab._judge("02.1", answers={}).ok
     assert len(looks) == 3
     step = dataclasses.replace(step, judge=lambda r, a: looks.append(1) or Check("rollout", False, "wrong tag"))
     monkeypatch.setitem(exercises.STEPS, "02.1", step)
-    assert not lab.judge("02.1", answers={}).ok
+    assert not lab._judge("02.1", answers={}).ok
     assert len(looks) == 4
 
 
@@ -132,7 +132,7 @@ def test_a_pending_failure_is_read_again_for_as_long_as_it_declares(monkeypatch)
     monkeypatch.setitem(exercises.STEPS, "05.5", step)
     monkeypatch.setattr(checks, "soon", soon)
     lab = student.Lab("05", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert not lab.judge("05.5", answers={}).ok
+    assert not lab._judge("05.5", answers={}).ok
     assert waits == [step.wait, 60.0]
 
 
@@ -195,7 +195,7 @@ def test_a_check_that_breaks_on_an_unforeseen_state_is_one_line_naming_a_bug(mon
     step = dataclasses.replace(exercises.STEPS["02.1"], read=lambda ctx: Reading(), judge=lambda r, a: {}["strategy"])
     monkeypatch.setitem(exercises.STEPS, "02.1", step)
     lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    result = lab.judge("02.1", answers={}, wait=0)
+    result = lab._judge("02.1", answers={}, wait=0)
     assert not result.ok
     assert "report this bug" in result.message
     assert "KeyError: 'strategy'" in result.message
@@ -256,7 +256,7 @@ def test_the_crashed_pod_before_any_crash_is_a_line_and_a_name_kubectl_reports(m
     given a name it reports as not found, never the braces as typed."""
     monkeypatch.setattr(state, "read", lambda: {})
     lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert lab.crashed_pod == student.Lab.NO_CRASH
+    assert lab.crashed_pod == student.NO_CRASH
     assert "no pod has crashed yet" in capsys.readouterr().out
 
 

@@ -18,6 +18,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbclient.util import ensure_async
 
+from rolloutlab.course import proof
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import registry
@@ -245,7 +246,7 @@ async def _prove(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str
     """Run the step's check now, where it must fail; the proof is the failed result it publishes."""
     if not any(check_of(c) == step_id for c in nb.cells):
         return Proof(step=step_id, seen_failing=False, message=_("no check cell for this step"))
-    probe = await _probe(client, nb, f"lab.probe({step_id!r})")
+    probe = await _probe(client, nb, proof.CELL.format(step=step_id))
     result = _result_in(probe)
     if result is not None:
         return Proof(step=step_id, seen_failing=not result["ok"], message=result["shown"] if not result["ok"] else
@@ -260,7 +261,7 @@ async def _play(client: NotebookClient, nb: nbformat.NotebookNode, step_id: str,
     if not mistake.code:
         return Detour(step=step_id, mistake=mistake.kind, said="")
     await _probe(client, nb, mistake.code)
-    result = _result_in(await _probe(client, nb, f"lab.probe({step_id!r})"))
+    result = _result_in(await _probe(client, nb, proof.CELL.format(step=step_id)))
     if result is None:
         return Detour(step=step_id, mistake=mistake.kind, said=_("the check published no result"), said_ok=True)
     return Detour(step=step_id, mistake=mistake.kind, said=result["shown"], said_ok=bool(result["ok"]))

@@ -1,6 +1,6 @@
 """The demonstrations' helpers: what a lab's prose runs for the student (crash the app, push a fix, roll three
 strategies at once, try to reuse a tag), each a function of where the lab runs. The notebooks call them through
-the `Lab` (`lab.crash_app()`)."""
+`lab.demo` (`lab.demo.crash_app()`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _, ngettext
-from rolloutlab.lab import checks, exercises, helpers, images, judge, state
+from rolloutlab.lab import checks, exercises, helpers, images, judge, observe, state
 from rolloutlab.lab.checks import Check
 from rolloutlab.recording import history, traffic
 from rolloutlab.recording.timeline import PULL_ERRORS, Timeline, pod_state
@@ -118,3 +118,63 @@ def show_replicasets(name: str = DEPLOYMENT) -> None:
         revision = (rs["metadata"].get("annotations") or {}).get(judge.REVISION, "?")
         print(_("{name}  revision {revision}  replicas {replicas}  {image}", name=rs["metadata"]["name"],
                 revision=revision, replicas=rs["spec"]["replicas"], image=judge.template_image(rs)))  # fmt: skip
+
+
+class Demo:
+    """`lab.demo`: what the labs show rather than ask, each one cell of the prose (`lab.demo.crash_app()`), apart
+    from the student's own API on `Lab` (start, check, hint, solution, solve, record, draw)."""
+
+    def __init__(
+        self,
+        settings: Callable[[], LabSettings],
+        *,
+        artifacts: Path,
+        app: Callable[[], traffic.AppUrl],
+        record: Callable[[str, str], None],
+        stop: Callable[[str], Timeline],
+        recorded: Callable[[str], Timeline],
+    ) -> None:
+        self._settings, self._artifacts, self._app = settings, artifacts, app
+        self._record, self._stop, self._recorded = record, stop, recorded
+
+    def crash_app(self) -> None:
+        crash_app(self._app().url)  # it prints the pod: a returned name would show as the cell's Out[n]
+
+    def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
+        wait_for_pull_errors(seconds=seconds)
+
+    def push_version(self, tag: str, *, message: str) -> None:
+        push_version(settings=self._settings(), tag=tag, message=message)
+
+    def rebuild_images(self) -> None:
+        """The lesson's tags (latest, 1.0.0) built again from today's app and pushed over the registry's."""
+        rebuild_images(settings=self._settings())
+
+    def roll_strategies(self) -> None:
+        roll_strategies(settings=self._settings(), record=self._record, stop=self._stop)
+
+    def compare_strategies(self) -> None:
+        compare_strategies(recorded=self._recorded, artifacts=self._artifacts)
+
+    def show_reuse_refused(self) -> None:
+        show_reuse_refused(settings=self._settings())
+
+    def show_replicasets(self) -> None:
+        show_replicasets()
+
+    def registry_tags(self) -> list[str] | None:
+        return observe.registry_tags(self._settings())
+
+    def show_tags(self) -> None:
+        tags = self.registry_tags()
+        print(_("tags in the registry: {tags}", tags=", ".join(tags)) if tags is not None else
+              _("the registry does not answer"))  # fmt: skip
+
+    def show_app(self) -> None:
+        """Where the app answers, and its page as it answers now."""
+        app = self._app()
+        print(_("the app: {url}", url=app))
+        try:
+            print(traffic.page_text(app.url))
+        except LabError:
+            print(None)

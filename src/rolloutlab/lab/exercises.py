@@ -152,7 +152,7 @@ _STEPS = [
          solution="!kubectl get nodes", read=probe("nodes"), judge=lambda r, a: checks.judge_nodes(**r.probe),
          broken_env={"KUBECONFIG": "{nowhere}"}, mistakes=(STEP_TWICE,)),
     Step(id="00.4", exercise=False, hint=N_("The registry answers on LAB_REGISTRY."),
-         solution="print(lab.registry_tags())", read=probe("registry"),
+         solution="print(lab.demo.registry_tags())", read=probe("registry"),
          judge=lambda r, a: checks.judge_registry(**r.probe), broken_env={"LAB_REGISTRY": "127.0.0.1:9"}),
     Step(id="00.5", exercise=False, hint=N_("`docker version` shows a Server part."), solution="!docker version",
          read=probe("docker"), judge=lambda r, a: checks.judge_docker(**r.probe),
@@ -222,7 +222,7 @@ _STEPS = [
                    "\"first-app-k8s\", \"image\": \"%s\"}]}}}}' % lab.image(lab.new_tag)\n"
                    f"!kubectl patch deployment first-app -p '{{patch}}'\n{STATUS}"),)),
     Step(id="02.4", exercise=False, hint=N_("Call /error on the app's URL, then wait for RESTARTS to go up."),
-         solution="lab.crash_app()", read=reads(seen=False, crashed_pod=True), judge=lambda r, a: _restarted(r),
+         solution="lab.demo.crash_app()", read=reads(seen=False, crashed_pod=True), judge=lambda r, a: _restarted(r),
          wait=30),
     # -- lab 03: a failed rollout --------------------------------------------------------------------------------
     Step(id="03.1", exercise=False, hint=N_("`kubectl scale deployment/first-app --replicas=5`."),
@@ -325,8 +325,8 @@ _STEPS = [
     Step(id="04.5", exercise=False,
          hint=N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          solution="!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
-                  "lab.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
-                  "lab.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
+                  "lab.demo.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
+                  "lab.demo.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
          read=reads(with_state=True), judge=lambda r, a: _fixed_forward(r)),
     Step(id="04.6", exercise=True,
          hint=N_("`kubectl rollout history deployment/first-app` lists the revisions, oldest first: the last one is "
@@ -343,7 +343,7 @@ _STEPS = [
                    "jsonpath='{.metadata.annotations.deployment\\.kubernetes\\.io/revision}'\n"
                    "fix_revision = int(out[0])"),)),
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
-    Step(id="05.1", exercise=False, hint="", solution="lab.roll_strategies()",
+    Step(id="05.1", exercise=False, hint="", solution="lab.demo.roll_strategies()",
          read=reads(seen=False, timelines=tuple(f"05-{name}" for name in STRATEGIES)),
          judge=lambda r, a: _strategies(r),
          recordings=tuple(Recording(f"05-{name}", expected=Expected("strategy")) for name in STRATEGIES)),
@@ -378,7 +378,7 @@ _STEPS = [
          ways=(Way("set-image-back", SET_LATEST),)),
     Step(id="05.4", exercise=False, hint="",
          solution="!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
-                  f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.show_replicasets()",
+                  f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.demo.show_replicasets()",
          read=SEEN, judge=lambda r, a: judge_history.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
     Step(id="05.5", exercise=True, hint=N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          solution="!kubectl delete deployment,service first-app",

@@ -140,8 +140,8 @@ def kept_serving(timeline: Timeline | None, *, via: str) -> Check:
                                     "machine, so this proves nothing of the rollout.", summary=summary))  # fmt: skip
     if not summary.pods:
         return Check(what, False, _("{summary}, but no answer named the pod that served it, so nothing shows the "
-                                    "Service spread them. Build the app's images again (`lab.rebuild_images()`): older "
-                                    "ones do not name their pod.", summary=summary))  # fmt: skip
+                                    "Service spread them. Build the app's images again (`lab.demo.rebuild_images()`): "
+                                    "older ones do not name their pod.", summary=summary))  # fmt: skip
     if len(summary.pods) == 1:
         return Check(what, False, _("{summary}: every answer came from one pod, {pod}, so they say nothing of the "
                                     "Service's rotation. Were the requests sent to the Service's NodePort?",

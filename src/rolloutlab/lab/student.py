@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +36,14 @@ def open_lab(number: str) -> Lab:
     artifacts.mkdir(parents=True, exist_ok=True)
     lab = Lab(number, settings=settings, artifacts=artifacts, context=observe.current_context())
     print(_("lab {number}: context {context}, namespace {namespace}, registry {registry}; pictures and recordings "
-            "go to {artifacts}", number=number, context=lab.context, namespace=settings.namespace,
+            "go to {artifacts}", number=number, context=lab._context_name, namespace=settings.namespace,
             registry=settings.registry, artifacts=artifacts))  # fmt: skip
     return lab
+
+
+# What `{lab.crashed_pod}` gives a `!kubectl` line before any pod crashed. IPython fills a `!` line's braces in
+# silently, and on an error leaves them as typed: kubectl then named `{lab.crashed_pod}` itself.
+NO_CRASH = "no-pod-crashed-yet"
 
 
 class Lab:
@@ -49,11 +51,14 @@ class Lab:
     no lesson state: what a step hands on to a later one lives in the namespace (`state.py`)."""
 
     def __init__(self, number: str, *, settings: LabSettings, artifacts: Path, context: str) -> None:
-        self.number = number
+        self._number = number
         self.settings = settings
-        self.artifacts = artifacts
-        self.context = context
-        self.recordings: dict[str, Recording] = {}
+        self._artifacts = artifacts
+        self._context_name = context
+        self._running: dict[str, Recording] = {}
+        self.demo = demos.Demo(lambda: self.settings, artifacts=artifacts, app=lambda: self._app,
+                               record=lambda name, d: self.record(name, deployment=d, requests=False, live=False),
+                               stop=self._stop, recorded=self._recorded)  # fmt: skip
 
     # -- what the solutions and the prose name -------------------------------------------------------------------
     def image(self, tag: str) -> str:
@@ -67,7 +72,7 @@ class Lab:
         return starts.base_image()
 
     @property
-    def app(self) -> traffic.AppUrl:
+    def _app(self) -> traffic.AppUrl:
         """Where the app answers now, read from its Service each time: `lab.start()` and `lab.solve` make the
         Service again, and it gets another NodePort."""
         return traffic.app_url()
@@ -87,37 +92,17 @@ class Lab:
         """Lab 04's tag that fixes the stuck rollout forward, chosen by its start."""
         return state.read().get(state.FIX_TAG, "")
 
-    # What `{lab.crashed_pod}` gives a `!kubectl` line before any pod crashed. IPython fills a `!` line's braces in
-    # silently, and on an error leaves them as typed: kubectl then named `{lab.crashed_pod}` itself.
-    NO_CRASH = "no-pod-crashed-yet"
-
     @property
     def crashed_pod(self) -> str:
         try:
             return demos.crashed_pod()
         except LabError as exc:
             print(_("rolloutlab: {error}", error=exc))
-            return self.NO_CRASH
+            return NO_CRASH
 
     def start(self) -> None:
         """Bring the namespace to the state this lab starts from, whatever was there."""
-        starts.start(self.number, settings=self.settings, say=print)
-
-    def registry_tags(self) -> list[str] | None:
-        return observe.registry_tags(self.settings)
-
-    def show_tags(self) -> None:
-        tags = self.registry_tags()
-        print(_("tags in the registry: {tags}", tags=", ".join(tags)) if tags is not None else
-              _("the registry does not answer"))  # fmt: skip
-
-    def show_app(self) -> None:
-        """Where the app answers, and its page as it answers now."""
-        print(_("the app: {url}", url=self.app))
-        try:
-            print(traffic.page_text(self.app.url))
-        except LabError:
-            print(None)
+        starts.start(self._number, settings=self.settings, say=print)
 
     # -- steps ------------------------------------------------------------------------------------------------------
     def _step(self, step: str) -> Step:
@@ -125,22 +110,22 @@ class Lab:
         if found is None:
             raise LabError(
                 _("there is no step {step!r}", step=step),
-                fix=_("steps of this lab: {steps}", steps=", ".join(self.steps())),
+                fix=_("steps of this lab: {steps}", steps=", ".join(self._steps())),
             )
         return found
 
-    def steps(self) -> list[str]:
-        return [s.id for s in exercises.steps_of(self.number)]
+    def _steps(self) -> list[str]:
+        return [s.id for s in exercises.steps_of(self._number)]
 
     def _context(self) -> reading.Context:
-        return reading.Context(settings=self.settings, lab_context=self.context, app=lambda: self.app,
+        return reading.Context(settings=self.settings, lab_context=self._context_name, app=lambda: self._app,
                                timelines=self._recordings())  # fmt: skip
 
     def _recordings(self) -> reading.Recordings:
         """This kernel's recordings, else those kept in the namespace (after a kernel restart)."""
-        return reading.Recordings({name: r.timeline for name, r in self.recordings.items()})
+        return reading.Recordings({name: r.timeline for name, r in self._running.items()})
 
-    def judge(self, step: str, *, answers: Mapping[str, Any], wait: float | None = None) -> Check:
+    def _judge(self, step: str, *, answers: Mapping[str, Any], wait: float | None = None) -> Check:
         """The step's check, without printing or stopping: read the cluster, judge what was read, and read again
         for `wait` seconds (default: the step's own) while it fails."""
         found = self._step(step)
@@ -168,26 +153,13 @@ class Lab:
         found = self._step(step)
         given = _answers(found)
         missing = [name for name in found.answers if name not in given]
-        result = self.judge(step, answers=given, wait=wait) if not missing else unanswered(step, missing)
+        result = self._judge(step, answers=given, wait=wait) if not missing else unanswered(step, missing)
         shown = str(result)
         if not result.ok:
             shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
         checks.publish(step=step, result=result, shown=shown)
         if not result.ok:
             raise CheckFailed(shown)
-
-    def probe(self, step: str) -> None:
-        """`validate`'s proof that the step's check can fail: the check, run now without waiting for the cluster,
-        in an environment broken the way a set-up step's check must notice."""
-        changes = self._step(step).broken_env
-        with broken(changes):
-            settings = self.settings
-            if changes:  # the settings read again from the broken environment, as a new kernel would
-                self.settings = LabSettings.from_env()
-            try:
-                self.check(step, wait=0)
-            finally:
-                self.settings = settings
 
     def hint(self, step: str) -> None:
         found = self._step(step)
@@ -209,7 +181,7 @@ class Lab:
         shell = _ipython()
         found = self._step(step)
         shell.run_cell(found.solution, store_history=False)
-        first = self.judge(step, answers=_answers(found))
+        first = self._judge(step, answers=_answers(found))
         if first.ok:
             print(_("solved {step}: the cluster is where the next step expects it", step=step))
             return
@@ -221,9 +193,9 @@ class Lab:
             return
         print(first)
         print(_("{step} was not enough on its own: starting lab {number} afresh and running its steps", step=step,
-                number=self.number))  # fmt: skip
+                number=self._number))  # fmt: skip
         self.start()
-        for earlier in exercises.steps_of(self.number):
+        for earlier in exercises.steps_of(self._number):
             shell.run_cell(earlier.solution, store_history=False)
             if earlier.id == step:
                 break
@@ -240,20 +212,20 @@ class Lab:
     # -- recordings and pictures ----------------------------------------------------------------------------------
     def record(self, name: str, *, deployment: str = DEPLOYMENT, requests: bool = True, live: bool = True) -> None:
         """Start recording Deployment `deployment` (and, with `requests`, the app's answers) until `draw(name)`."""
-        if name in self.recordings:
-            self.recordings.pop(name).stop()
-        url = self.app.url if requests else None
-        self.recordings[name] = Recording(namespace=self.settings.namespace, deployment=deployment,
+        if name in self._running:
+            self._running.pop(name).stop()
+        url = self._app.url if requests else None
+        self._running[name] = Recording(namespace=self.settings.namespace, deployment=deployment,
                                           live=live and self.settings.live_view, url=url)  # fmt: skip
         with contextlib.suppress(LabError):  # only a restarted kernel's message needs it
             state.remember(**{state.recording_key(name): state.RUNNING})
 
-    def stop(self, name: str) -> Timeline:
-        found = self.recordings.get(name)
+    def _stop(self, name: str) -> Timeline:
+        found = self._running.get(name)
         if found is None:
             raise _not_recorded(name)
         timeline = found.stop()
-        timeline.save(self.artifacts / f"{name}.json")
+        timeline.save(self._artifacts / f"{name}.json")
         try:
             state.keep_recording(name, timeline)
         except LabError as exc:  # the figure and the check do not need it: only the instructor's view does
@@ -261,12 +233,19 @@ class Lab:
                     name=name, error=exc))  # fmt: skip
         return timeline
 
+    def _recorded(self, name: str) -> Timeline:
+        """A recording made by this kernel or, after a restart, kept in the namespace; one line when there is none."""
+        try:
+            return self._recordings()[name]  # a recording lost with its kernel raises its own line
+        except KeyError:
+            raise _not_recorded(name) from None
+
     def draw(self, name: str, *, nodes: int = 4) -> None:
         """Stop the recording `name`, save it, and draw it: the rollout figure, then the pods on the nodes. When
         nothing rolled while it recorded, say so in one line and keep recording, for the command still to come."""
         from rolloutlab.recording import plot
 
-        found = self.recordings.get(name)
+        found = self._running.get(name)
         if found is not None and not found.timeline.rolled():
             print(_("nothing rolled out while {name} was recording: the pod template did not change (did kubectl "
                     "refuse the command?). The recording goes on: run the step's command, then this cell again. If "
@@ -278,72 +257,14 @@ class Lab:
             print(_("{name} was recorded before this kernel started: drawn from the recording kept in your namespace",
                     name=name))  # fmt: skip
         else:
-            timeline = self.stop(name)
+            timeline = self._stop(name)
         known = exercises.RECORDINGS.get(name)
         fig = plot.rollout_figure(timeline, title=_(known.title) if known and known.title else None)
-        plot.save_and_show(fig, self.artifacts / f"{name}.png")
+        plot.save_and_show(fig, self._artifacts / f"{name}.png")
         print(history.judge(name, timeline, expected=exercises.expected(name)))
         if nodes:
             strip = plot.filmstrip(timeline, frames=nodes)
-            plot.save_and_show(strip, self.artifacts / f"{name}-nodes.png")
-
-    # -- the demonstrations (demos.py) ------------------------------------------------------------------------------
-    def crash_app(self) -> None:
-        demos.crash_app(self.app.url)  # it prints the pod: a returned name would show as the cell's Out[n]
-
-    def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
-        demos.wait_for_pull_errors(seconds=seconds)
-
-    def push_version(self, tag: str, *, message: str) -> None:
-        demos.push_version(settings=self.settings, tag=tag, message=message)
-
-    def rebuild_images(self) -> None:
-        """The lesson's tags (latest, 1.0.0) built again from today's app and pushed over the registry's."""
-        demos.rebuild_images(settings=self.settings)
-
-    def roll_strategies(self) -> None:
-        demos.roll_strategies(
-            settings=self.settings,
-            record=lambda name, d: self.record(name, deployment=d, requests=False, live=False),
-            stop=self.stop,
-        )
-
-    def compare_strategies(self) -> None:
-        demos.compare_strategies(recorded=self._recorded, artifacts=self.artifacts)
-
-    def _recorded(self, name: str) -> Timeline:
-        """A recording made by this kernel or, after a restart, kept in the namespace; one line when there is none."""
-        try:
-            return self._recordings()[name]  # a recording lost with its kernel raises its own line
-        except KeyError:
-            raise _not_recorded(name) from None
-
-    def show_reuse_refused(self) -> None:
-        demos.show_reuse_refused(settings=self.settings)
-
-    def show_replicasets(self) -> None:
-        demos.show_replicasets()
-
-
-@contextlib.contextmanager
-def broken(changes: Mapping[str, str]) -> Iterator[None]:
-    """The environment changed for a set-up check's proof (`{nowhere}`: a kubeconfig of a cluster that is not
-    there), and restored afterwards."""
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="rolloutlab-broken-") as folder:
-        nowhere = Path(folder) / "kubeconfig"
-        nowhere.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "nowhere",
-            "clusters": [{"name": "nowhere", "cluster": {"server": "https://127.0.0.1:9"}}],
-            "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
-            "users": [{"name": "nobody", "user": {}}]}))  # fmt: skip
-        empty = Path(folder) / "empty"  # a Docker config folder with no login in it
-        empty.mkdir()
-        os.environ.update({k: v.format(nowhere=nowhere, empty=empty) for k, v in changes.items()})
-        try:
-            yield
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+            plot.save_and_show(strip, self._artifacts / f"{name}-nodes.png")
 
 
 def _not_recorded(name: str) -> LabError:

@@ -213,7 +213,7 @@ def call_error(url: str) -> str:
                 status_code=response.status_code,
                 strip=response.text.strip(),
             ),
-            fix=_("build the app's images again (`lab.rebuild_images()`): older ones do not name their pod"),
+            fix=_("build the app's images again (`lab.demo.rebuild_images()`): older ones do not name their pod"),
         )
     return found.group(1)
 

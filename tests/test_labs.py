@@ -359,6 +359,21 @@ def test_every_lab_goes_on_after_its_kernel_restarts_at_each_check(sandbox, tmp_
     assert restarted == {r.lab for r in results}
 
 
+@pytest.mark.sandbox
+@pytest.mark.alone
+def test_a_student_who_solves_every_exercise_reaches_the_end_of_every_lab(sandbox, tmp_path):
+    """Every French lab with each exercise's cell holding only `lab.solve("NN.N")`: the solve brings the cluster
+    (and the answers) to where the next cells expect them, and every check passes to the end of each lab."""
+    french = [p for p in LABS if p.parent.name == "fr"]
+    solved = {s.id: f"lab.solve({s.id!r})" for s in exercises.STEPS.values() if s.exercise}
+    env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry}
+    results = validate.validate(labs=french, out_dir=tmp_path, env=env, jobs=3, prove=False, answers=solved)
+    assert all(r.ok for r in results), [(r.lab, r.failed_cell, r.error) for r in results if not r.ok]
+    for result in results:
+        steps = {s.id for s in exercises.steps_of(result.lab.split("/")[1][:2])}
+        assert {c["step"] for c in result.checks if c["ok"]} == steps, result.lab
+
+
 def _prose(stem: str) -> str:
     path = next(p for p in LABS if p.stem.startswith(stem))
     return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")

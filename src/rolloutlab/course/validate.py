@@ -324,6 +324,7 @@ def validate(
     seats: Sequence[Seat] = (),
     prove: bool = True,
     restart_kernels: bool = False,
+    answers: Mapping[str, str] | None = None,
 ) -> list[LabResult]:
     """Run `labs` (`jobs` at a time, each in a fresh namespace; or one after another in `namespace`), and each
     seat's labs in its student's namespace with its student's kubeconfig, then write `report.json` and
@@ -357,7 +358,8 @@ def validate(
             results = []
             for path in chain:
                 result = run_lab(path, out_dir=out_dir, env=lab_env, namespaces=namespaces, on_cell=board.cell,
-                                 namespace=shared, prove=prove, restart_kernels=restart_kernels)  # fmt: skip
+                                 namespace=shared, prove=prove, restart_kernels=restart_kernels,
+                                 answers=answers)  # fmt: skip
                 board.finished(result.lab, ok=result.ok, seconds=result.seconds)
                 results.append(result)
             return results

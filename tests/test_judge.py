@@ -364,6 +364,20 @@ def test_trimmed():
     assert not judge_history.trimmed(dataclasses.replace(state, replicasets=kept), kept=[4], gone=1).ok
 
 
+def test_a_trimmed_history_on_other_numbers_is_judged_by_its_limit():
+    """A path with more revisions than the text's keeps other numbers: with revisionHistoryLimit 1 and only the
+    current revision and one before it, 05.4 passes and says so; without the limit, the oldest one is named."""
+    state = renumbered("undone-to-1.0.0", {"latest": 1, "2.0.0": 5, "1.0.0": 6})
+    two = [rs for rs in state.replicasets if rs["metadata"]["annotations"][judge.REVISION] != "1"]
+    limited = {**state.deployment, "spec": {**state.deployment["spec"], "revisionHistoryLimit": 1}}
+    result = judge_history.trimmed(dataclasses.replace(state, replicasets=two, deployment=limited), kept=[3, 4], gone=2)
+    assert result.ok, result.message
+    assert "keeps [5, 6] where the text keeps [3, 4]" in result.message
+    unlimited = judge_history.trimmed(state, kept=[3, 4], gone=2)
+    assert not unlimited.ok
+    assert "revision 1's ReplicaSet is still there" in unlimited.message
+
+
 def test_deleted():
     """Clean-up: what is left is named (one kind in the singular); pods still terminating say wait; all gone
     passes."""

@@ -375,7 +375,10 @@ _STEPS = [
          read=SEEN, judge=lambda r, a: _edited_back(r),
          mistakes=(Mistake("name-typo", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' "
                            "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS)),
-         ways=(Way("set-image-back", SET_LATEST),)),
+         # Back to 1.0.0, then forward to latest again: two more revisions than the text's, which 05.4 then trims.
+         ways=(Way("set-image-back", SET_LATEST),
+               Way("extra-undo", f"{SET_LATEST}\n!kubectl rollout undo deployment/first-app\n"
+                   f"!kubectl rollout undo deployment/first-app\n{STATUS}"))),
     Step(id="05.4", exercise=False, hint="",
          solution="!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
                   f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.demo.show_replicasets()",

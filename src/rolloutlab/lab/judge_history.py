@@ -136,13 +136,21 @@ def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
     if wrong:
         return wrong
     found = list(revisions(seen))
-    if gone in found:
+    if found == kept:
+        return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone,
+                                   found=found))  # fmt: skip
+    # A path with more revisions than the text's (a change made and undone on the way) keeps other numbers: the
+    # limit is what is judged, the current revision and one before it.
+    limit = (seen.deployment or {}).get("spec", {}).get("revisionHistoryLimit")
+    if limit == len(kept) - 1 and len(found) == len(kept):
+        return Check(what, True, _("revisionHistoryLimit {limit} keeps {found} where the text keeps {kept}: your "
+                                   "own path, the same history limit", limit=limit, found=found,
+                                   kept=kept))  # fmt: skip
+    if gone in found or len(found) > len(kept):
         return Check(what, False, _("revision {gone}'s ReplicaSet is still there (revisions {found}): set "
-                                    "revisionHistoryLimit to 1, then make a third pod template.", gone=gone,
-                                    found=found))  # fmt: skip
-    if found != kept:
-        return Check(what, False, _("the history lists {found}, expected {kept}.", found=found, kept=kept))
-    return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone, found=found))
+                                    "revisionHistoryLimit to 1, then make a third pod template.",
+                                    gone=gone if gone in found else found[0], found=found))  # fmt: skip
+    return Check(what, False, _("the history lists {found}, expected {kept}.", found=found, kept=kept))
 
 
 def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Check:

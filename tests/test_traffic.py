@@ -134,3 +134,25 @@ def test_a_crash_call_with_nothing_listening_is_one_line():
         port = sock.getsockname()[1]
     with pytest.raises(LabError, match=r"nothing answers at .*connection refused"):
         traffic.call_error(f"http://127.0.0.1:{port}")
+
+
+def test_the_app_address_asks_once_whether_the_nodes_are_the_sandbox(monkeypatch):
+    """The app's address is read from the Service at each page read, but whether the nodes are the sandbox's is
+    asked once per kubeconfig; another kubeconfig is asked again, and a cluster that is not the sandbox each time."""
+    asked: list[tuple[str, ...]] = []
+
+    def answer(*args: str) -> dict:
+        asked.append(args)
+        if args[:2] == ("get", "service"):
+            return {"spec": {"ports": [{"nodePort": 31000}]}}
+        return {"items": [{}]}
+
+    monkeypatch.setattr(traffic, "_kubectl_json", answer)
+    monkeypatch.setattr(traffic, "_sandbox_kubeconfigs", set())
+    monkeypatch.setenv("KUBECONFIG", "/tmp/one")
+    assert traffic.app_url().url == "http://127.0.0.1:31000"
+    assert traffic.app_url().url == "http://127.0.0.1:31000"
+    assert [a[:2] for a in asked] == [("get", "service"), ("get", "nodes"), ("get", "service")]
+    monkeypatch.setenv("KUBECONFIG", "/tmp/two")
+    traffic.app_url()
+    assert [a[:2] for a in asked][-2:] == [("get", "service"), ("get", "nodes")]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from rolloutlab import kubectl, process, unanswered
+from rolloutlab import environment, kubectl, process, unanswered
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _, ngettext
 from rolloutlab.recording.timeline import RequestSample
@@ -53,10 +53,21 @@ def _kubectl_json(*args: str) -> dict | None:
     return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
+# The kubeconfigs whose cluster is the sandbox: the app's address is read again at each page a check reads, and the
+# nodes do not change from one read to the next (a cluster that is not the sandbox is asked again each time).
+_sandbox_kubeconfigs: set[str] = set()
+
+
 def _on_sandbox() -> bool:
     """The sandbox labels its real nodes; their NodePorts answer on this machine's 127.0.0.1."""
+    kubeconfig = environment.get(environment.KUBECONFIG)
+    if kubeconfig in _sandbox_kubeconfigs:
+        return True
     found = _kubectl_json("get", "nodes", "-l", REAL_NODE_LABEL)
-    return bool(found and found["items"])
+    if found and found["items"]:
+        _sandbox_kubeconfigs.add(kubeconfig)
+        return True
+    return False
 
 
 def node_addresses(nodes: dict) -> list[str]:

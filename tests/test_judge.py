@@ -648,3 +648,21 @@ def test_a_change_not_yet_observed_or_old_pods_still_going_is_waiting():
     unavailable = copy.deepcopy(done)
     unavailable["status"]["availableReplicas"] -= 1
     assert [helpers.rollout_status(d) for d in (unseen, old_left, unavailable)] == ["waiting"] * 3
+
+
+def test_answers_are_read_as_a_student_writes_them():
+    """A reason in other case or spacing is the reason; a full image name answers with its tag; a container name
+    with capitals is told that Kubernetes names are lowercase, not asked whether it is the Deployment's name."""
+    stuck = seen("stuck-on-2.0.0")
+    for typed in ("imagepullbackoff ", "Image Pull Back-Off", "errimagepull"):
+        assert judge.waiting_reason(stuck, answer=typed).ok, typed
+    assert not judge.waiting_reason(stuck, answer="CrashLoopBackOff").ok
+    state = seen("undone-to-1.0.0")
+    text = {1: "latest", 3: "2.0.0", 4: "1.0.0"}
+    full = judge_history.revision_answer(state, revision=3, answer="localhost:5001/first-app-k8s:2.0.0", runs=text)
+    assert full.ok, full.message
+    assert "follows the image's last `:`" in full.message
+    assert not judge_history.revision_answer(state, revision=3, answer="localhost:5001/first-app-k8s:1.0.0").ok
+    capitals = judge.container_answer(seen("deployed-latest"), answer="First-App-K8s")
+    assert not capitals.ok
+    assert "lowercase" in capitals.message

@@ -123,7 +123,7 @@ def test_a_pending_failure_is_read_again_for_as_long_as_it_declares(monkeypatch)
     waits: list[float] = []
     real_soon = checks.soon
 
-    def soon(check, *, seconds=30.0):
+    def soon(check, *, seconds=30.0, say=None):
         waits.append(seconds)
         return real_soon(check, seconds=0)
 
@@ -134,6 +134,21 @@ def test_a_pending_failure_is_read_again_for_as_long_as_it_declares(monkeypatch)
     lab = student.Lab("05", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
     assert not lab._judge("05.5", answers={}).ok
     assert waits == [step.wait, 60.0]
+
+
+def test_a_check_that_reads_again_says_so_first(monkeypatch):
+    """A check that fails at first and will read again for some seconds says so in one line before it waits (a
+    cell silent for 30 s looked stuck); one that passes at once, or a proof (no wait), says nothing."""
+    from rolloutlab import waiting
+
+    monkeypatch.setattr(waiting, "until", lambda probe, **kwargs: probe())
+    said: list[str] = []
+    failing = Check("restart", False, "no pod has crashed yet")
+    assert not checks.soon(lambda: failing, seconds=30, say=said.append).ok
+    assert said == ["not yet: looking again for up to 30 s..."]
+    assert not checks.soon(lambda: failing, seconds=0, say=said.append).ok
+    assert checks.soon(lambda: Check("restart", True, "ok"), seconds=30, say=said.append).ok
+    assert len(said) == 1
 
 
 def test_a_step_reads_only_what_it_asks_for(monkeypatch):
@@ -296,3 +311,18 @@ def test_every_exercise_has_another_way_and_both_languages_play_them_all():
         played = [{(s, w.kind) for s, w in exercises.ways_played(lab, lang).items()} for lang in ("en", "fr")]
         assert played[0] | played[1] == listed, lab
         assert all(p for p in played) or not listed, lab
+
+
+def test_solving_afresh_replays_the_shell_cells_between_the_steps():
+    """`lab.solve` starting lab 05 afresh runs the steps' solutions and the notebook's shell cells between them: the
+    cell that deploys first-app again after the strategies is among them (without it, 05.2 to 05.5 had nothing to
+    act on); cells that draw or check are not."""
+    from rolloutlab.lab import starts
+
+    codes = starts.replay("05", until="05.4")
+    assert codes[0] == exercises.STEPS["05.1"].solution
+    assert codes[-1] == exercises.STEPS["05.4"].solution
+    assert any(code.startswith("!kubectl apply -f {lab.manifest}") for code in codes)
+    assert not any("lab.check(" in code or "lab.draw(" in code or "compare_strategies" in code for code in codes)
+    with pytest.raises(LabError, match=r"no step '09\.9'"):
+        starts.replay("05", until="09.9")

@@ -75,8 +75,14 @@ def publish(*, step: str, result: Check, shown: str) -> None:
     display(bundle, raw=True)
 
 
-def soon(check: Callable[[], Check], *, seconds: float = 30.0) -> Check:
-    """Run `check` until it passes, for `seconds` at most: for what the cluster does a moment later (a restart)."""
+def soon(check: Callable[[], Check], *, seconds: float = 30.0, say: Callable[[str], None] | None = None) -> Check:
+    """Run `check` until it passes, for `seconds` at most: for what the cluster does a moment later (a restart).
+    A wait of some seconds is said first (`say`), so that a cell that seems stuck says why."""
+    first = check()
+    if first.ok or seconds <= 0:
+        return first
+    if say is not None and seconds >= 5:
+        say(_("not yet: looking again for up to {seconds:.0f} s...", seconds=seconds))
     return waiting.until(check, seconds=seconds, every=0.5, done=lambda result: result.ok)
 
 

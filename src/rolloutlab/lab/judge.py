@@ -71,9 +71,12 @@ def placement(seen: Seen, *, what: str) -> Check | None:
                                     lab=seen.lab_context))  # fmt: skip
     if seen.deployment is None:
         if seen.elsewhere:
-            return Check(what, False, _("no Deployment first-app in your namespace {namespace!r}, but there is one "
-                                        "in {elsewhere}: drop the `-n`/`--namespace` you typed.",
-                                        namespace=seen.namespace, elsewhere=", ".join(seen.elsewhere)))  # fmt: skip
+            # Other namespaces may be other students' or validate's: the one the student typed, or none of them.
+            named = ", ".join(seen.elsewhere[:3]) + (", ..." if len(seen.elsewhere) > 3 else "")
+            return Check(what, False, _("no Deployment first-app in your namespace {namespace!r}; there is one in "
+                                        "{elsewhere}. If your command named another namespace (`-n`/`--namespace`), "
+                                        "run it again without; if not, run the cells above this step again.",
+                                        namespace=seen.namespace, elsewhere=named))  # fmt: skip
         return Check(what, False, _("there is no Deployment first-app in namespace {namespace!r}: nothing done yet? "
                                     "Run the step's command (or the cells above it) first.",
                                     namespace=seen.namespace))  # fmt: skip
@@ -136,6 +139,10 @@ def container_answer(seen: Seen, *, answer: str | None) -> Check:
     if not answer:
         return Check(_("container"), False, _("you have not written the container's name yet: read it with the "
                                               "jsonpath command, then set `container = \"...\"`."))  # fmt: skip
+    if answer.strip() not in names and answer.strip().lower() in names:
+        return Check(_("container"), False, _("{answer!r} has the right letters, but Kubernetes names are in lowercase "
+                                              "and kubectl matches them exactly: write it as the jsonpath prints "
+                                              "it.", answer=answer.strip()))  # fmt: skip
     if answer.strip() not in names:
         return Check(_("container"), False, _("{answer!r} is not a container of first-app. Did you give the "
                                               "Deployment's name or the image's? The jsonpath "
@@ -153,8 +160,8 @@ def scaled(seen: Seen, *, replicas: int, history: list[int]) -> Check:
     assert seen.deployment is not None
     have = seen.deployment["spec"].get("replicas")
     if have != replicas:
-        return Check(_("scale"), False, _("first-app asks for {have} replicas, not {replicas}: nothing done yet? "
-                                          "`kubectl scale deployment/first-app --replicas={replicas}`.", have=have,
+        return Check(_("scale"), False, _("first-app asks for {have} replicas, not {replicas}: `kubectl scale "
+                                          "deployment/first-app --replicas={replicas}`.", have=have,
                                           replicas=replicas))  # fmt: skip
     found = list(revisions(seen))
     if found != history:
@@ -228,12 +235,15 @@ def waiting_reason(seen: Seen, *, answer: str | None) -> Check:
         return Check(_("reason"), False, _("you have not written the reason yet: it is in the STATUS column of "
                                            "`kubectl get pods`, and in the events of `kubectl describe "
                                            "pod`."))  # fmt: skip
-    if answer.strip() not in PULL_ERRORS:
+    # A reason is a word to recognise, not to spell: "imagepullbackoff" or "Image Pull Back-Off" is ImagePullBackOff.
+    known = {"".join(c for c in r.lower() if c.isalnum()): r for r in PULL_ERRORS}
+    found = known.get("".join(c for c in answer.lower() if c.isalnum()))
+    if found is None:
         return Check(_("reason"), False, _("{answer!r} is not what the failing pods show: their STATUS is one of "
                                            "{reasons}, alternating while the kubelet retries.", answer=answer.strip(),
                                            reasons=", ".join(PULL_ERRORS)))  # fmt: skip
     return Check(_("reason"), True, _("{answer}: the kubelet cannot pull the image, and retries ever more slowly",
-                                      answer=answer.strip()))  # fmt: skip
+                                      answer=found))  # fmt: skip
 
 
 def pods_on_current(seen: Seen, *, in_prose: int) -> Check:

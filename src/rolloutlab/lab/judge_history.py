@@ -72,6 +72,9 @@ def revision_answer(seen: Seen, *, revision: int, answer: str | None, runs: dict
         return Check(what, False, note + _("you have not written revision {revision}'s tag yet: `kubectl rollout "
                                            "history deployment/first-app --revision={revision}`.",
                                            revision=theirs))  # fmt: skip
+    if answer.strip() != tag and image_tag(answer.strip()) == tag and ":" in answer:
+        return Check(what, True, note + _("revision {revision} runs {tag} (the tag is what follows the image's last "
+                                          "`:`)", revision=theirs, tag=tag))  # fmt: skip
     if answer.strip() != tag:
         return Check(what, False, note + _("revision {revision} does not run {answer!r}: read the Image line of "
                                            "`kubectl rollout history deployment/first-app --revision={revision}`.",

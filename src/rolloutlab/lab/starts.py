@@ -3,12 +3,14 @@ on in the lab's state (`state.py`) what its later steps need."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import baseimage, credentials
 from rolloutlab.lab import helpers, images, observe, state
+from rolloutlab.paths import repository
 from rolloutlab.settings import LabSettings
 
 Say = Callable[[str], None]
@@ -93,3 +95,26 @@ def _mark(number: str) -> None:
     except LabError:
         if number != "00":
             raise
+
+
+def replay(number: str, *, until: str) -> list[str]:
+    """The code that takes a freshly started lab to step `until`, in order: each step's solution, and the stored
+    notebook's cells of shell commands only that come between them (lab 05 deploys first-app again after its
+    strategies in such a cell). `lab.solve` runs it when a step's own solution is not enough."""
+    from rolloutlab.lab import exercises  # exercises imports the judges; a start does not need them
+
+    stored = next(repository().labs_in("en").glob(f"{number}-*.ipynb"))  # the code cells are the same in both
+    codes = []
+    for cell in json.loads(stored.read_text())["cells"]:
+        marks = (cell.get("metadata") or {}).get("rolloutlab") or {}
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] != "code" or "check" in marks:
+            continue
+        if "step" in marks:
+            codes.append(exercises.STEPS[marks["step"]].solution)
+            if marks["step"] == until:
+                return codes
+        elif source.strip() and all(line.startswith("!") for line in source.splitlines() if line.strip()):
+            codes.append(source)
+    raise LabError(_("there is no step {step!r} in lab {number}", step=until, number=number),
+                   fix=_("report this bug"))  # fmt: skip

@@ -134,9 +134,9 @@ class Lab:
             return found.judge(found.read(self._context()), answers)
 
         try:
-            result = checks.soon(once, seconds=found.wait if wait is None else wait)
+            result = checks.soon(once, seconds=found.wait if wait is None else wait, say=print)
             if result.pending and wait != 0:
-                result = checks.soon(once, seconds=result.pending_for)
+                result = checks.soon(once, seconds=result.pending_for, say=print)
         except LabError as exc:
             result = Check(_("error"), False, str(exc))
         except Exception as exc:  # a check that breaks on a state nobody foresaw still answers in one line
@@ -195,10 +195,8 @@ class Lab:
         print(_("{step} was not enough on its own: starting lab {number} afresh and running its steps", step=step,
                 number=self._number))  # fmt: skip
         self.start()
-        for earlier in exercises.steps_of(self._number):
-            shell.run_cell(earlier.solution, store_history=False)
-            if earlier.id == step:
-                break
+        for code in starts.replay(self._number, until=step):
+            shell.run_cell(code, store_history=False)
         self.check(step)
 
     def _recordings_not_made(self, step: Step) -> list[str]:

@@ -141,6 +141,7 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
 
     class Going:
         timeline = still()
+        stopped = False
 
     lab._running["02-set-image"] = Going()  # type: ignore[assignment]
     lab.draw("02-set-image")

@@ -137,3 +137,18 @@ def test_nothing_rolled_is_said():
     verdict = history.judge("02-set-image", timeline, expected=exercises.expected("02-set-image"))
     assert not verdict.ok
     assert "nothing rolled out while it recorded (0 rollouts)" in verdict.message
+
+
+def test_two_images_with_one_tag_are_described_in_full():
+    """A rollout to first-app-k8s:1.1.9 (the registry forgotten), then to the registry's 1.1.9: the summary names
+    both images in full, not "latest -> 1.1.9 -> 1.1.9"."""
+    timeline = recorded("02-set-image")
+    later = timeline.deployments[-1].image
+    typo = later.split("/", 1)[-1]  # the same repository and tag, without the registry
+    samples = [
+        timeline.deployments[0],
+        dataclasses.replace(timeline.deployments[-1], t=1.0, image=typo),
+        dataclasses.replace(timeline.deployments[-1], t=2.0),
+    ]
+    said = history.describe(dataclasses.replace(timeline, deployments=samples))
+    assert f"{typo} -> {later}" in said, said

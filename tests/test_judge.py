@@ -573,10 +573,10 @@ H_SWAPPED = {3: "2.0.0", 6: "1.0.0", 7: "latest"}
      # An extra undo and its fix in 04.1 shifted every number by two: the same two undos, on the student's numbers.
      ({"2.0.0": 5, "1.0.0": 8, "latest": 9}, True, "the two undos swapped your last two revisions"),
      # Before the step (after --to-revision=1), on both paths: the undos have not run yet.
-     ({"2.0.0": 3, "1.0.0": 4, "latest": 5}, False, "this step expects 3 (2.0.0), 6 (1.0.0), 7 (latest)"),
-     ({"2.0.0": 5, "1.0.0": 6, "latest": 7}, False, "run the two undos"),
+     ({"2.0.0": 3, "1.0.0": 4, "latest": 5}, False, "the text's lists 3 (2.0.0), 6 (1.0.0), 7 (latest)"),
+     ({"2.0.0": 5, "1.0.0": 6, "latest": 7}, False, "Run the two undos"),
      # One undo only: 1.0.0 is the newest.
-     ({"2.0.0": 3, "latest": 5, "1.0.0": 6}, False, "run the two undos")],
+     ({"2.0.0": 3, "latest": 5, "1.0.0": 6}, False, "Run the two undos")],
 )  # fmt: skip
 def test_two_undos_are_judged_on_the_students_own_numbers(numbers: dict[str, int], ok: bool, words: str):
     """04.4 judges what the two undos did (the last two revisions swapped), whatever numbers an earlier detour left;

@@ -63,6 +63,10 @@ def has_image(name: str) -> bool:
         api.close()
 
 
+# Said once a process: a lab that builds twice in one cell printed the same line twice.
+_said_unpullable: list[bool] = []
+
+
 def pick_base(*, say: Callable[[str], None]) -> str:
     """The base image the app's Dockerfile should use here: the public one if present or pullable, else ours."""
     if has_image(PUBLIC_BASE):
@@ -73,12 +77,10 @@ def pick_base(*, say: Callable[[str], None]) -> str:
         api.images.pull(repository, tag=tag)
         return PUBLIC_BASE
     except (APIError, DockerException):
-        say(
-            _(
-                "{PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages",
-                PUBLIC_BASE=PUBLIC_BASE,
-            )
-        )
+        if not _said_unpullable:
+            _said_unpullable.append(True)
+            say(_("{PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages",
+                  PUBLIC_BASE=PUBLIC_BASE))  # fmt: skip
     finally:
         api.close()
     build_local_base(say=say)

@@ -26,7 +26,7 @@ from rolloutlab.settings import LabSettings
 REUSED_TAG_WHY = N_(
     "a tag is a promise that its content never changes: a Deployment whose template still says the same tag sees "
     "no change, so it does not roll, and with `imagePullPolicy: IfNotPresent` (the default for a tag other than "
-    "latest) nodes that already pulled the tag keep the old image. Give the new version a new tag"
+    "latest) nodes that already pulled the tag keep the old image"
 )
 LATEST_WARNING = N_(
     "'latest' is only a name, not 'the newest': `kubectl set image` to latest again changes nothing, "

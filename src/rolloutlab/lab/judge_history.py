@@ -101,9 +101,10 @@ def swapped(seen: Seen, *, runs: dict[int, str]) -> Check:
         return Check(_("history"), True, _("your history lists revisions {listed} where the text shows {told}: the "
                                            "two undos swapped your last two revisions, as in the text.",
                                            listed=listed, told=told))  # fmt: skip
-    return Check(_("history"), False, _("the history lists revisions {listed}, this step expects {told}: run "
-                                        "the two undos, each followed by `rollout status` (or `lab.solve(...)` "
-                                        "the step).", listed=listed, told=told))  # fmt: skip
+    return Check(_("history"), False, _("your history lists revisions {listed}. After the two undos, the text's "
+                                        "lists {told}: your last two revisions swapped, whatever your numbers. Run "
+                                        "the two undos, each followed by `rollout status`.", listed=listed,
+                                        told=told))  # fmt: skip
 
 
 def change_cause(seen: Seen) -> Check:

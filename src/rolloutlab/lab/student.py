@@ -212,6 +212,11 @@ class Lab:
         """Start recording Deployment `deployment` (and, with `requests`, the app's answers) until `draw(name)`."""
         if name in self._running:
             self._running.pop(name).stop()
+        # A recording of the same Deployment still running would go on into this one's rollout and show it as its
+        # own (lab 04's undo ran on through --to-revision=1): it stops here, kept for its draw cell.
+        for other, running in list(self._running.items()):
+            if running.recorder.deployment == deployment and not running.stopped:
+                self._stop(other)
         url = self._app.url if requests else None
         self._running[name] = Recording(namespace=self.settings.namespace, deployment=deployment,
                                           live=live and self.settings.live_view, url=url)  # fmt: skip
@@ -244,7 +249,7 @@ class Lab:
         from rolloutlab.recording import plot
 
         found = self._running.get(name)
-        if found is not None and not found.timeline.rolled():
+        if found is not None and not found.stopped and not found.timeline.rolled():
             print(_("nothing rolled out while {name} was recording: the pod template did not change (did kubectl "
                     "refuse the command?). The recording goes on: run the step's command, then this cell again. If "
                     "the rollout happened before this recording started (a restarted kernel), run the lab's start "
@@ -254,6 +259,8 @@ class Lab:
             timeline = self._recorded(name)
             print(_("{name} was recorded before this kernel started: drawn from the recording kept in your namespace",
                     name=name))  # fmt: skip
+        elif found.stopped:  # stopped when another recording of its Deployment began, and kept then
+            timeline = found.timeline
         else:
             timeline = self._stop(name)
         known = exercises.RECORDINGS.get(name)

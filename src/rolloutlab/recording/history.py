@@ -49,6 +49,7 @@ class Rollout:
     revision: int | None  # the Deployment's revision once it took the change
     replicaset: str | None  # the ReplicaSet that runs `after`
     reused_from: int | None  # that ReplicaSet's revision before the change, when it existed already
+    images: tuple[str, str] = ("", "")  # before and after, in full
 
 
 def rollouts(timeline: Timeline) -> list[Rollout]:
@@ -65,7 +66,8 @@ def rollouts(timeline: Timeline) -> list[Rollout]:
         reused = first.revision if first is not None and first.t < now.t and first.revision != runs[-1].revision \
             else None  # fmt: skip
         found.append(Rollout(t=now.t, before=image_tag(before.image), after=image_tag(now.image),
-                             revision=later[-1].revision, replicaset=name, reused_from=reused))  # fmt: skip
+                             revision=later[-1].revision, replicaset=name, reused_from=reused,
+                             images=(before.image, now.image)))  # fmt: skip
     return found
 
 
@@ -106,7 +108,10 @@ def describe(timeline: Timeline) -> str:
     rolls = rollouts(timeline)
     parts = [ngettext("{count} rollout", "{count} rollouts", len(rolls))]
     if rolls:
-        parts[0] += _(": ") + " -> ".join([rolls[0].before, *(r.after for r in rolls)])
+        images = [rolls[0].images[0], *(r.images[1] for r in rolls)]
+        # Two images with one tag (first-app-k8s:1.1.9 typed without the registry) read in full, not both "1.1.9".
+        shared = {image_tag(i) for i in images if any(image_tag(o) == image_tag(i) and o != i for o in images)}
+        parts[0] += _(": ") + " -> ".join(i if image_tag(i) in shared else image_tag(i) for i in images)
     parts += [_("scaled {before} -> {after} at {t:.0f} s", before=a, after=b, t=t) for t, a, b in scales(timeline)]
     return _("; ").join(parts)
 

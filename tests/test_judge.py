@@ -666,3 +666,29 @@ def test_answers_are_read_as_a_student_writes_them():
     capitals = judge.container_answer(seen("deployed-latest"), answer="First-App-K8s")
     assert not capitals.ok
     assert "lowercase" in capitals.message
+
+
+def test_a_prediction_changed_after_the_rollout_began_is_a_second_try():
+    """The prediction kept when the recording started is the first try: the same answer now is graded as usual; a
+    changed one is graded as a second try, and the line says so and names the first, which stays on record."""
+    same = judge_app.prediction(_timeline(7, 4), most_pods=7, fewest_available=4,
+                                first={"most_pods": "7", "fewest_available": 4})  # fmt: skip
+    assert same.ok
+    assert "second try" not in same.message
+    changed = judge_app.prediction(_timeline(7, 4), most_pods=7, fewest_available=4,
+                                   first={"most_pods": 6, "fewest_available": 4})  # fmt: skip
+    assert changed.ok
+    assert "your prediction before the rollout was 6 and 4" in changed.message
+    assert "second try" in changed.message
+
+
+def test_a_stuck_rollout_gives_no_count_while_its_prediction_waits():
+    """03.3 passes on the stuck rollout without naming the counts or the bounds 03.2 asks for (7 pods, 4 available)
+    until that prediction was graded; then it says them."""
+    stuck = seen("stuck-on-2.0.0")
+    hidden = judge.failed_rollout(stuck, tag="2.0.0", pods_total=7, failing=3, serving=4, reveal=False)
+    assert hidden.ok, hidden.message
+    assert not any(word in hidden.message for word in ("7", "4 ", "maxSurge", "maxUnavailable"))
+    shown = judge.failed_rollout(stuck, tag="2.0.0", pods_total=7, failing=3, serving=4, reveal=True)
+    assert "7 pods" in shown.message
+    assert "maxSurge" in shown.message

@@ -422,7 +422,7 @@ EXACT = [
     ("02", "`set image` changes the image\nand nothing else", "`set image` change l'image, et rien d'autre"),
     ("02", "Kubernetes Dashboard", "tableau de bord\nKubernetes (Dashboard)"),
     ("03", "Waiting for deployment spec update to be observed", "Waiting for deployment spec update to be\n  observed"),
-    ("03", "3 out of 5 new replicas", "3 out of 5 new\n  replicas"),
+    ("03", "N out of 5 new replicas", "N out of 5 new\n  replicas"),
     ("03", "or more when the\ntemplate changes again", "ou plus quand\nle modèle change de nouveau"),
     ("03", "**graceful shutdown**", "**arrêt en douceur**"),
     ("04", "Revision 5 is indeed a new revision", "La révision 5 est bien\nune nouvelle révision"),

@@ -148,3 +148,12 @@ def test_a_live_frame_that_fails_ends_the_redraws_quietly_and_the_last_frame_is_
     assert str(view.error) == "the display went away"
     assert calls["n"] == 2
     assert frames[0][:4] == b"\x89PNG"
+
+
+def test_a_figure_for_a_pending_prediction_draws_no_bound_lines():
+    """While a prediction of the bounds waits for its grade, the live figure has no maxSurge / maxUnavailable lines;
+    the pods and the desired replicas are still drawn."""
+    fig = plot.rollout_figure(sample("failed"), bounds=False)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "desired replicas" in labels
+    assert not any("maxSurge" in label or "maxUnavailable" in label for label in labels)

@@ -7,113 +7,20 @@ fills exercises with these solutions, and first runs each check where it must fa
 same solution. Solutions are notebook code: `!` lines are shell commands, `{...}` is filled in by IPython.
 
 A check is two parts: `read(ctx)` looks at the cluster once (see `reading.py`), and `judge(reading, answers)` is a
-pure function of that reading and the student's answers (the names in `answers`, read from the notebook). Adding a
-step is one entry here, its notebook cells, and a test of its judge.
+pure function of that reading and the student's answers (the names in `answers`, read from the notebook), built
+from `judge`, `judge_history`, `judge_app` and `composed`. Adding a step is one entry here, its cells in the two
+notebooks, its French messages, and a test of its judge when it needs a new one.
 """
 
 from __future__ import annotations
 
-from rolloutlab.errors import LabError
-from rolloutlab.i18n import N_, _
-from rolloutlab.lab import checks, judge, judge_app, judge_history, state
-from rolloutlab.lab.checks import Check
-from rolloutlab.lab.observe import Seen
-from rolloutlab.lab.reading import Reading, probe, reads
+from rolloutlab.i18n import N_
+from rolloutlab.lab import checks, composed, judge, judge_app, judge_history, state
+from rolloutlab.lab.composed import FAILED_ROLLOUT, SET_IMAGE, TO_REVISION_1, UNDO, seen, timeline
+from rolloutlab.lab.composed import STRATEGIES as STRATEGIES  # lab 05's Deployments, named in the table's order
+from rolloutlab.lab.reading import probe, reads
 from rolloutlab.lab.step import CHECK_TWICE, STEP_TWICE, Mistake, Recording, Step, Way, both
 from rolloutlab.recording.history import Expected
-from rolloutlab.recording.timeline import Timeline
-
-# The recordings the labs draw, by the name the notebook gives them (each declared on the step that draws it).
-SET_IMAGE, FAILED_ROLLOUT, UNDO, TO_REVISION_1 = "02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1"
-# Lab 05's three Deployments (maxSurge, maxUnavailable), each recorded as "05-<name>", and the bounds it must keep:
-# the most pods asked for, the fewest available.
-STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
-STRATEGY_BOUNDS = {"surge-1-unavail-0": (5, 4), "surge-0-unavail-1": (4, 3), "surge-25-unavail-25": (5, 3)}
-
-
-def seen(reading: Reading) -> Seen:
-    if reading.seen is None:
-        raise LabError(_("this check did not read the Deployment"), fix=_("report this bug"))
-    return reading.seen
-
-
-def timeline(reading: Reading, name: str) -> Timeline | None:
-    return reading.timelines.get(name)
-
-
-def _rolled_to_own(r: Reading) -> Check:
-    """Lab 02's rollout: to the student's own version (lab 01's tag), whose line the page must show."""
-    tag, where = r.state.get(state.NEW_TAG), r.app
-    if not tag:
-        return Check(_("rollout"), False, _("no version of yours chosen yet: run the lab's first cells "
-                                            "(lab.start())."))  # fmt: skip
-    # The page is judged when it was read: `class status` judges from the cluster alone, and cannot ask the app.
-    page = [lambda: judge_app.page(r.page, url=where.url, text=r.line or "", version=tag,
-                                   current_pods=judge.current_pods(seen(r)))] if where else []  # fmt: skip
-    return both(
-        lambda: judge.rolled_out(seen(r), tag=tag),
-        lambda: judge.pods_on_current(seen(r), in_prose=2),
-        *page,
-        lambda: judge_app.recorded_bounds(timeline(r, SET_IMAGE), peak=5, min_available=3),
-        lambda: judge_app.kept_serving(timeline(r, SET_IMAGE), via=where.via if where else ""),
-    )
-
-
-def _kept_serving(r: Reading, name: str) -> Check:
-    return judge_app.kept_serving(timeline(r, name), via=r.app.via if r.app else "")
-
-
-def _edited_back(r: Reading) -> Check:
-    return both(
-        lambda: judge.rolled_out(seen(r), tag="latest"),
-        lambda: judge_history.history(seen(r), runs={2: "1.0.0", 3: "latest"}),
-    )
-
-
-def _swapped(r: Reading) -> Check:
-    """Two undos: back on latest, and the last two revisions swapped, on the student's own revision numbers."""
-    return both(
-        lambda: judge_history.undone_to(seen(r), tag="latest", runs=None),  # the history is swapped()'s to say
-        lambda: judge_history.swapped(seen(r), runs=H_SWAPPED),
-    )
-
-
-def _pushed(r: Reading) -> Check:
-    """Only the lab's own new tag: Docker may hold many other builds, which are not this step's business."""
-    new = r.state.get(state.NEW_TAG)
-    if not new:
-        return Check(_("new tag"), False, _("no new tag chosen yet: run the lab's first cells (lab.start())."))
-    before, built = state.tags(r.state.get(state.TAGS_AT_START)), [t for t in r.built if t == new]
-    result = both(
-        lambda: judge_app.new_tag_pushed(before=before, now=r.tags, built=built),
-        lambda: judge_app.own_line(tag=new, line=r.line),
-    )
-    if not result.ok and r.line is None and built and not (r.probe.get("username") and r.probe.get("accepted")):
-        return Check(_("push"), False, _("Docker has {tag} built, but `docker push` answers `unauthorized`: Docker "
-                                         "holds no login that {registry} accepts. Log in first (step 01.1), then push "
-                                         "again.", tag=new, registry=r.probe.get("registry")))  # fmt: skip
-    return result
-
-
-def _restarted(r: Reading) -> Check:
-    pod = r.state.get(state.CRASHED_POD)
-    if not pod:
-        return Check(_("restart"), False, _("no pod has crashed yet: call /error first (the cell above)."))
-    # The lab's pods are fresh (lab.start() redeploys): none had restarted before /error.
-    return judge_app.restarted(r.pod, pod=pod, restarts_before=0)
-
-
-def _fixed_forward(r: Reading) -> Check:
-    tag = r.state.get(state.FIX_TAG)
-    if not tag:
-        return Check(_("fix forward"), False, _("no fix tag chosen: run the lab's first cells (lab.start())."))
-    return judge.rolled_out(seen(r), tag=tag)
-
-
-def _strategies(r: Reading) -> Check:
-    return both(*[lambda n=n, b=b: judge_app.recorded_bounds(timeline(r, f"05-{n}"), peak=b[0], min_available=b[1])
-                  for n, b in STRATEGY_BOUNDS.items()])  # fmt: skip
-
 
 STATUS = "!kubectl rollout status deployment/first-app"
 # The line validate's solution of lab 01 writes on the page of its version, and finds there in lab 02.
@@ -177,7 +84,8 @@ _STEPS = [
          explanation=N_("An image is known by its name and tag: a new version under a new tag changes the pod "
                         "template when you set it, so the Deployment rolls out. `docker push` puts it where the "
                         "nodes pull from."),
-         read=reads(seen=False, registry=True, built=True, own_version=True, login=True), judge=lambda r, a: _pushed(r),
+         read=reads(seen=False, registry=True, built=True, own_version=True, login=True),
+         judge=lambda r, a: composed.pushed(r),
          # Logged out, the push is refused: the check must say why (the solution logs in again).
          mistakes=(Mistake("push-first", PUSH),
                    Mistake("no-login", f"!docker logout {{lab.settings.registry}}\n{BUILD}\n{PUSH}", needs_login=True)),
@@ -209,7 +117,7 @@ _STEPS = [
          explanation=N_("A new image in the pod template makes a new ReplicaSet; the Deployment controller scales it "
                         "up and the old one down within maxSurge and maxUnavailable. `rollout status` waits for the "
                         "end."),
-         read=reads(timelines=(SET_IMAGE,), page=True, own_version=True), judge=lambda r, a: _rolled_to_own(r),
+         read=reads(timelines=(SET_IMAGE,), page=True, own_version=True), judge=lambda r, a: composed.rolled_to_own(r),
          recordings=(Recording(SET_IMAGE, N_("kubectl set image: latest -> your version"), Expected("new-version")),),
          mistakes=(Mistake("wrong-container",
                            "!kubectl set image deployment/first-app first-app={lab.image(lab.new_tag)}"),
@@ -222,8 +130,8 @@ _STEPS = [
                    "\"first-app-k8s\", \"image\": \"%s\"}]}}}}' % lab.image(lab.new_tag)\n"
                    f"!kubectl patch deployment first-app -p '{{patch}}'\n{STATUS}"),)),
     Step(id="02.4", exercise=False, hint=N_("Call /error on the app's URL, then wait for RESTARTS to go up."),
-         solution="lab.demo.crash_app()", read=reads(seen=False, crashed_pod=True), judge=lambda r, a: _restarted(r),
-         wait=30),
+         solution="lab.demo.crash_app()", read=reads(seen=False, crashed_pod=True),
+         judge=lambda r, a: composed.restarted(r), wait=30),
     # -- lab 03: a failed rollout --------------------------------------------------------------------------------
     Step(id="03.1", exercise=False, hint=N_("`kubectl scale deployment/first-app --replicas=5`."),
          solution=f"!kubectl scale deployment/first-app --replicas=5\n{STATUS}\n"
@@ -238,9 +146,10 @@ _STEPS = [
          solution="most_pods = 7\nfewest_available = 4",
          explanation=N_("maxSurge is rounded up and maxUnavailable down: with 5 replicas, 25% gives 2 extra pods and "
                         "1 missing one, so at most 7 pods and at least 4 available."),
-         read=reads(seen=False, timelines=(FAILED_ROLLOUT,)),
+         read=reads(seen=False, timelines=(FAILED_ROLLOUT,), with_state=True),
          judge=lambda r, a: judge_app.prediction(timeline(r, FAILED_ROLLOUT), most_pods=a.get("most_pods"),
-                                                 fewest_available=a.get("fewest_available")),
+                                                 fewest_available=a.get("fewest_available"),
+                                                 first=composed.taken(r, "03.2")),
          answers=("most_pods", "fewest_available"),
          mistakes=(Mistake("wrong-answer", "most_pods = 6\nfewest_available = 4"), CHECK_TWICE),
          ways=(Way("text-answer", 'most_pods = "7"\nfewest_available = " 4 "'),)),
@@ -251,10 +160,12 @@ _STEPS = [
          explanation=N_("The new pods can never pull 2.0.0, so they never become ready: the rollout stops at the "
                         "bounds and, after progressDeadlineSeconds, `rollout status` reports the failure. Nothing is "
                         "rolled back."),
-         read=reads(timelines=(FAILED_ROLLOUT,), app=True),
+         read=reads(timelines=(FAILED_ROLLOUT,), app=True, with_state=True),
+         # Its counts and bounds are 03.2's answer: said once that prediction was graded.
          judge=lambda r, a: both(
-             lambda: judge.failed_rollout(seen(r), tag="2.0.0", pods_total=7, failing=3, serving=4),
-             lambda: _kept_serving(r, FAILED_ROLLOUT)),
+             lambda: judge.failed_rollout(seen(r), tag="2.0.0", pods_total=7, failing=3, serving=4,
+                                          reveal=state.graded_key("03.2") in r.state),
+             lambda: composed.kept_serving(r, FAILED_ROLLOUT)),
          recordings=(Recording(FAILED_ROLLOUT, N_("kubectl set image: 1.0.0 -> 2.0.0"), Expected("stuck")),),
          mistakes=(Mistake("wrong-container", "!kubectl set image deployment/first-app first-app={lab.image('2.0.0')}"),
                    Mistake("status-first", STATUS)),
@@ -281,7 +192,8 @@ _STEPS = [
                         "new number."),
          read=reads(timelines=(UNDO,), app=True),
          judge=lambda r, a: both(
-             lambda: judge_history.undone_to(seen(r), tag="1.0.0", runs=H_THREE), lambda: _kept_serving(r, UNDO)),
+             lambda: judge_history.undone_to(seen(r), tag="1.0.0", runs=H_THREE),
+             lambda: composed.kept_serving(r, UNDO)),
          recordings=(Recording(UNDO, N_("kubectl rollout undo (2.0.0 -> 1.0.0)"), Expected("back-to-previous")),),
          # Revision 3 is the current one: kubectl skips the undo and says so, and the student reads the history.
          mistakes=(Mistake("wrong-revision", "!kubectl rollout undo deployment/first-app --to-revision=3"),
@@ -310,7 +222,7 @@ _STEPS = [
          judge=lambda r, a: both(
              lambda: judge_history.undone_to(seen(r), tag="latest", runs=H_FIVE),
              lambda: judge_app.recorded_bounds(timeline(r, TO_REVISION_1), peak=7, min_available=4),
-             lambda: _kept_serving(r, TO_REVISION_1)),
+             lambda: composed.kept_serving(r, TO_REVISION_1)),
          recordings=(Recording(TO_REVISION_1, N_("kubectl rollout undo --to-revision=1 (1.0.0 -> latest)"),
                                Expected("back-to-revision", revision=1)),),
          # Revision 2 is gone (its template is revision 4 now): kubectl refuses, and nothing changes.
@@ -320,14 +232,14 @@ _STEPS = [
     Step(id="04.4", exercise=False, hint=N_("Two `kubectl rollout undo`, each followed by `kubectl rollout status`."),
          solution=f"!kubectl rollout undo deployment/first-app\n{STATUS}\n!kubectl rollout undo deployment/first-app\n"
                   f"{STATUS}\n!kubectl rollout history deployment/first-app",
-         read=SEEN, judge=lambda r, a: _swapped(r),
+         read=SEEN, judge=lambda r, a: composed.swapped(r, runs=H_SWAPPED),
          mistakes=(Mistake("name-typo", "!kubectl rollout undo deployment/first-ap"), CHECK_TWICE)),
     Step(id="04.5", exercise=False,
          hint=N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          solution="!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
                   "lab.demo.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
                   "lab.demo.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
-         read=reads(with_state=True), judge=lambda r, a: _fixed_forward(r)),
+         read=reads(with_state=True), judge=lambda r, a: composed.fixed_forward(r)),
     Step(id="04.6", exercise=True,
          hint=N_("`kubectl rollout history deployment/first-app` lists the revisions, oldest first: the last one is "
                  "the current one, which runs the fix. `--revision=N` shows what N runs."),
@@ -345,7 +257,7 @@ _STEPS = [
     # -- lab 05: strategies, change-cause, edit, history limit, delete -------------------------------------------
     Step(id="05.1", exercise=False, hint="", solution="lab.demo.roll_strategies()",
          read=reads(seen=False, timelines=tuple(f"05-{name}" for name in STRATEGIES)),
-         judge=lambda r, a: _strategies(r),
+         judge=lambda r, a: composed.strategies(r),
          recordings=tuple(Recording(f"05-{name}", expected=Expected("strategy")) for name in STRATEGIES)),
     Step(id="05.2", exercise=True,
          hint=N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\"`. The "
@@ -372,7 +284,7 @@ _STEPS = [
                   f"deployment/first-app\n{STATUS}",
          explanation=N_("`kubectl edit` opens the Deployment in KUBE_EDITOR and applies what the editor saves: here "
                         "sed replaces the tag, as you would in vim, and the change rolls out."),
-         read=SEEN, judge=lambda r, a: _edited_back(r),
+         read=SEEN, judge=lambda r, a: composed.edited_back(r),
          mistakes=(Mistake("name-typo", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' "
                            "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS)),
          # Back to 1.0.0, then forward to latest again: two more revisions than the text's, which 05.4 then trims.

@@ -177,9 +177,10 @@ def scaled(seen: Seen, *, replicas: int, history: list[int]) -> Check:
                                      replicas=replicas, found=found))  # fmt: skip
 
 
-def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, serving: int) -> Check:
+def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, serving: int, reveal: bool = True) -> Check:
     """A stuck rollout: `failing` new pods cannot pull `tag`, `serving` old ones stay Ready behind the Service,
-    and the Deployment is marked failed once its progress deadline passed."""
+    and the Deployment is marked failed once its progress deadline passed. Without `reveal` (a prediction of these
+    numbers is still to be graded), its lines give no count the lesson expects and no bound."""
     what = _("failed rollout")
     wrong = placement(seen, what=what) or _image_problem(seen, want=f"{seen.image_base}:{tag}", tag=tag,
                                                          missing_ok=True)  # fmt: skip
@@ -203,6 +204,11 @@ def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, servi
     why = _("{replicas} replicas + maxSurge {surge} allow {most} pods; replicas - maxUnavailable {unavailable} must "
             "stay available: {least} old pods keep serving", replicas=replicas, surge=surge, most=replicas + surge,
             unavailable=unavailable, least=replicas - unavailable)  # fmt: skip
+    if (len(pods), len(pulling), len(ready_old)) != (pods_total, failing, serving) and not reveal:
+        return Check(what, False, _("the pods are not yet where a stuck rollout ends ({found} pods: {found_failing} "
+                                    "failing to pull {tag}, {found_ready} old Ready): wait a few seconds, then run "
+                                    "this check again.", found=len(pods), found_failing=len(pulling), tag=tag,
+                                    found_ready=len(ready_old)))  # fmt: skip
     if (len(pods), len(pulling), len(ready_old)) != (pods_total, failing, serving):
         return Check(what, False, _("expected {total} pods ({failing} failing to pull {tag}, {serving} old Ready), "
                                     "found {found} ({found_failing} failing, {found_ready} Ready). If the new pods "
@@ -220,6 +226,11 @@ def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, servi
         return Check(what, False, _("the pods look as expected but the rollout is not marked failed yet: it will be "
                                     "after {deadline} s without progress (progressDeadlineSeconds).",
                                     deadline=deadline))  # fmt: skip
+    if not reveal:
+        return Check(what, True, _("stuck as the lesson expects: the new pods cannot pull {tag} ({state}), the old "
+                                   "ones keep serving behind the Service, and the rollout is marked failed. How many "
+                                   "of each, and why: your prediction is graded next.", tag=tag,
+                                   state=pod_state(pulling[0])))  # fmt: skip
     return Check(what, True, _("{pods} pods: {failing} in {state}, {serving} old ones Ready behind the Service; {why}",
                                pods=len(pods), failing=failing, state=pod_state(pulling[0]), serving=serving,
                                why=why))  # fmt: skip

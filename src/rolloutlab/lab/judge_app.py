@@ -5,6 +5,7 @@ the Deployment and its ReplicaSets."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from rolloutlab.i18n import N_, _
@@ -78,9 +79,20 @@ def watched_a_rollout(timeline: Timeline) -> bool:
     return timeline.rolled() and timeline.min_available() is not None
 
 
-def prediction(timeline: Timeline | None, *, most_pods: Any, fewest_available: Any) -> Check:
-    """The student's prediction of the bounds, graded against what was recorded."""
+def prediction(
+    timeline: Timeline | None, *, most_pods: Any, fewest_available: Any, first: Mapping[str, Any] | None = None
+) -> Check:
+    """The student's prediction of the bounds, graded against what was recorded. `first` is the prediction as it
+    was when the recording started (before anything on screen could show the result): an answer changed since is
+    graded as a second try, and the student is told so; the first stays on record."""
     what = _("prediction")
+    before = (first or {}).get("most_pods"), (first or {}).get("fewest_available")
+    if first is not None and tuple(map(checks.whole, before)) != (checks.whole(most_pods),
+                                                                  checks.whole(fewest_available)):  # fmt: skip
+        graded = prediction(timeline, most_pods=most_pods, fewest_available=fewest_available)
+        return Check(what, graded.ok, _("your prediction before the rollout was {most} and {fewest}, and it stays on "
+                                        "record; your changed answer is graded as a second try: {graded}",
+                                        most=before[0], fewest=before[1], graded=graded.message))  # fmt: skip
     if most_pods is None or fewest_available is None:
         return Check(what, False, _("write your prediction first: `most_pods = ...` and `fewest_available = ...` "
                                     "(whole numbers)."))  # fmt: skip

@@ -31,6 +31,16 @@ def recording_key(name: str) -> str:
     return f"recording-{name}"
 
 
+# "prediction-<step>": the answers of a prediction step as they were when its recording started, before anything
+# on screen could show them (JSON, with when). "graded-<step>": when its check first compared them.
+def prediction_key(step: str) -> str:
+    return f"prediction-{step}"
+
+
+def graded_key(step: str) -> str:
+    return f"graded-{step}"
+
+
 def read() -> dict[str, str]:
     """The lab's state as the namespace holds it now; empty when nothing was handed on yet."""
     found = observe.get("configmap", NAME)
@@ -82,14 +92,15 @@ def kept_recording(name: str) -> Timeline | None:
 
 def forget_recordings(lab: str) -> None:
     """Lab `lab` starts afresh: its recordings from an earlier attempt, kept or marked running, are not this one's
-    (a check would judge yesterday's requests, a drawing show yesterday's rollout)."""
+    (a check would judge yesterday's requests, a drawing show yesterday's rollout), nor its predictions."""
     names = [(configmap["metadata"].get("labels") or {}).get(stored.LABEL, "")
              for configmap in observe.items("configmaps", "-l", stored.LABEL)]  # fmt: skip
     gone = [name for name in names if name.startswith(f"{lab}-")]
     if gone:
         kubectl.run(["delete", "configmap", "--ignore-not-found", *(stored.name_of(n) for n in gone)], check=True,
                     timeout=60)  # fmt: skip
-    marks = [key for key in read() if key.startswith(recording_key(f"{lab}-"))]
+    marks = [key for key in read() if key.startswith((recording_key(f"{lab}-"), prediction_key(f"{lab}."),
+                                                      graded_key(f"{lab}.")))]  # fmt: skip
     if marks:
         remember(**dict.fromkeys(marks, ""))
 

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolloutlab import environment, i18n
 from rolloutlab.errors import LabError
@@ -21,6 +23,9 @@ from rolloutlab.recording import history, traffic
 from rolloutlab.recording.record import Recording
 from rolloutlab.recording.timeline import Timeline
 from rolloutlab.settings import DEPLOYMENT, LabSettings
+
+if TYPE_CHECKING:
+    from rolloutlab.recording.live import LiveView
 
 
 def open_lab(number: str) -> Lab:
@@ -154,6 +159,9 @@ class Lab:
         given = _answers(found)
         missing = [name for name in found.answers if name not in given]
         result = self._judge(step, answers=given, wait=wait) if not missing else unanswered(step, missing)
+        if found.answers and not missing and wait != 0 and not self._recordings_not_made(found):
+            with contextlib.suppress(LabError):  # the answers were compared: what withheld them may show them now
+                state.remember(**{state.graded_key(step): datetime.now(UTC).isoformat(timespec="seconds")})
         shown = str(result)
         if not result.ok:
             shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
@@ -203,7 +211,7 @@ class Lab:
         """The recordings an answer step's check reads (03.2's prediction is judged on the rollout that follows it)
         that exist neither in this kernel nor in the namespace. A step that rolls out itself has its recording
         started above it: for those, none is listed."""
-        names = step.read.timelines if isinstance(step.read, reading.Reads) and step.answers else ()
+        names = _timelines_read(step) if step.answers else ()
         known = self._recordings()
         return [name for name in names if known.get(name) is None]
 
@@ -217,11 +225,33 @@ class Lab:
         for other, running in list(self._running.items()):
             if running.recorder.deployment == deployment and not running.stopped:
                 self._stop(other)
+        predicted = self._take_predictions(name)
         url = self._app.url if requests else None
-        self._running[name] = Recording(namespace=self.settings.namespace, deployment=deployment,
-                                          live=live and self.settings.live_view, url=url)  # fmt: skip
+        view: bool | LiveView = live and self.settings.live_view
+        if view and predicted:  # no bound lines on screen while a prediction of them is still to be graded
+            from rolloutlab.recording.live import LiveView  # matplotlib only when a picture is wanted
+
+            view = LiveView(bounds=False)
+        self._running[name] = Recording(namespace=self.settings.namespace, deployment=deployment, live=view,
+                                        url=url)  # fmt: skip
         with contextlib.suppress(LabError):  # only a restarted kernel's message needs it
             state.remember(**{state.recording_key(name): state.RUNNING})
+
+    def _take_predictions(self, name: str) -> list[str]:
+        """The prediction steps judged on recording `name` and not graded yet (03.2 on the failed rollout). Their
+        answers as they are now, before anything could show the result, are kept in the namespace; the first ones
+        stay, a later recording of the same name does not replace them."""
+        found = []
+        lesson = state.read()
+        for step in exercises.steps_of(self._number):
+            if not step.answers or name not in _timelines_read(step) or state.graded_key(step.id) in lesson:
+                continue
+            found.append(step.id)
+            given = _answers(step)
+            if state.prediction_key(step.id) not in lesson and all(given.get(n) is not None for n in step.answers):
+                taken = {"answers": given, "at": datetime.now(UTC).isoformat(timespec="seconds")}
+                state.remember(**{state.prediction_key(step.id): json.dumps(taken, default=str)})
+        return found
 
     def _stop(self, name: str) -> Timeline:
         found = self._running.get(name)
@@ -293,6 +323,10 @@ def _ipython() -> Any:
     if shell is None:
         raise LabError(_("lab.solve runs a step's solution in a notebook"), fix=_("call it from a lab notebook"))
     return shell
+
+
+def _timelines_read(step: Step) -> tuple[str, ...]:
+    return step.read.timelines if isinstance(step.read, reading.Reads) else ()
 
 
 def _answers(step: Step) -> dict[str, Any]:

@@ -16,8 +16,9 @@ class LiveView:
     else (a test, a file) can take the frames too.
     """
 
-    def __init__(self, *, every: float = 1.0, show: Callable[[bytes], None] | None = None) -> None:
+    def __init__(self, *, every: float = 1.0, show: Callable[[bytes], None] | None = None, bounds: bool = True) -> None:
         self.every = every
+        self.bounds = bounds  # False: no bound lines, while a prediction of them is still to be graded
         self.show = show or _notebook_display()
         self.frames = 0
         self.error: Exception | None = None  # what ended the live redraws early, if anything did
@@ -55,7 +56,7 @@ class LiveView:
     def _draw(self) -> None:
         if self._timeline is None:
             return
-        self.show(png_bytes(rollout_figure(self._timeline)))
+        self.show(png_bytes(rollout_figure(self._timeline, bounds=self.bounds)))
         self.frames += 1
 
 

@@ -70,8 +70,9 @@ def _legend(ax: Axes) -> None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
 
 
-def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
-    """Pods per ReplicaSet, stacked, with the desired count and the maxSurge / maxUnavailable bounds."""
+def plot_replicasets(timeline: Timeline, ax: Axes, *, bounds: bool = True) -> None:
+    """Pods per ReplicaSet, stacked, with the desired count and (with `bounds`) the maxSurge / maxUnavailable
+    bounds."""
     times = _steps(timeline)
     labels = replicaset_labels(timeline)
     colors = replicaset_colors(timeline)
@@ -90,10 +91,11 @@ def plot_replicasets(timeline: Timeline, ax: Axes) -> None:
         xs = [t for t, d in zip(times, deployments, strict=True) if d]
         ds = [d for d in deployments if d]
         ax.step(xs, [d.replicas for d in ds], where="post", color="black", linestyle="--", label=_("desired replicas"))
-        ax.step(xs, [d.replicas + d.max_surge for d in ds], where="post", color="#c62828", linestyle=":",
-                label=_("replicas + maxSurge (most pods)"))  # fmt: skip
-        ax.step(xs, [d.replicas - d.max_unavailable for d in ds], where="post", color="#ef6c00", linestyle=":",
-                label=_("replicas - maxUnavailable (fewest available)"))  # fmt: skip
+        if bounds:
+            ax.step(xs, [d.replicas + d.max_surge for d in ds], where="post", color="#c62828", linestyle=":",
+                    label=_("replicas + maxSurge (most pods)"))  # fmt: skip
+            ax.step(xs, [d.replicas - d.max_unavailable for d in ds], where="post", color="#ef6c00", linestyle=":",
+                    label=_("replicas - maxUnavailable (fewest available)"))  # fmt: skip
         ax.step(xs, [d.available for d in ds], where="post", color="#2e7d32", linewidth=2, label=_("available"))
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
@@ -176,14 +178,15 @@ def draw_marks(timeline: Timeline, axes: Sequence[Axes]) -> None:
                      textcoords="offset points", fontsize="x-small", color=color, rotation=0)  # fmt: skip
 
 
-def rollout_figure(timeline: Timeline, *, title: str | None = None) -> Figure:
-    """Pods per ReplicaSet above pods by state (and the requests to the app, when recorded), commands marked."""
+def rollout_figure(timeline: Timeline, *, title: str | None = None, bounds: bool = True) -> Figure:
+    """Pods per ReplicaSet above pods by state (and the requests to the app, when recorded), commands marked.
+    Without `bounds`, no maxSurge / maxUnavailable lines: a prediction of them is still to be graded."""
     # Figure() rather than pyplot: no global state, so the live view can draw from its own thread.
     panels = 3 if timeline.requests else 2
     fig = Figure(figsize=(11, 6.5 if panels == 2 else 8.5), layout="constrained")
     axes = fig.subplots(panels, 1, sharex=True, height_ratios=[3, 3, 1.6][:panels])
     top, bottom = axes[0], axes[-1]
-    plot_replicasets(timeline, top)
+    plot_replicasets(timeline, top, bounds=bounds)
     plot_states(timeline, axes[1])
     if timeline.requests:
         plot_requests(timeline, bottom)

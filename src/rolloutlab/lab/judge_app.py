@@ -62,10 +62,10 @@ def page(body: str | None, *, url: str, text: str, version: str, current_pods: f
                      pending_for=OLD_POD_SECONDS)  # fmt: skip
     # As a reader sees it: a browser folds runs of white space, and the page is already decoded (`page_text`).
     if version not in body or " ".join(text.split()) not in " ".join(body.split()):
-        return Check(what, False, _("the page at {url} does not show version {version} with {text!r}; it says: "
+        return Check(what, False, _("the page at {url} does not show version {version} with \"{text}\"; it says: "
                                     "{said}. Has the rollout finished?", url=url, version=version, text=text,
                                     said=" / ".join(body.splitlines()[:3])))  # fmt: skip
-    return Check(what, True, _("{url} shows version {version}: {text!r}", url=url, version=version, text=text))
+    return Check(what, True, _('{url} shows version {version}: "{text}"', url=url, version=version, text=text))
 
 
 NO_ROLLOUT_SEEN = N_(

@@ -36,7 +36,8 @@ def lost_recording(name: str) -> LabError:
     return LabError(
         _("the recording {name} was lost: the notebook's kernel stopped while it ran, and the rollout it watched "
           "cannot be recorded again as the cluster stands", name=name),
-        fix=_("run the lab's start cell (`lab.start()`), then the cells from the recording's on"),
+        fix=_("run the lab's start cell (`lab.start()`), then every cell after it, in order: the start puts the "
+              "cluster back where the lab begins"),
     )  # fmt: skip
 
 

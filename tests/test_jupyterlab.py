@@ -334,4 +334,4 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
     assert "le déploiement demande le tag '1.0', qui n'est pas dans le registre" in wrong
     assert "Traceback" not in wrong
     assert "Votre historique est plus long que celui du cours" in fixed
-    assert f'affiche la version {tag} : "{OWN_LINE}"' in fixed
+    assert f"affiche la version {tag} : « {OWN_LINE} »" in fixed

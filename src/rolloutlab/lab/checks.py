@@ -78,12 +78,17 @@ def publish(*, step: str, result: Check, shown: str) -> None:
 def soon(check: Callable[[], Check], *, seconds: float = 30.0, say: Callable[[str], None] | None = None) -> Check:
     """Run `check` until it passes, for `seconds` at most: for what the cluster does a moment later (a restart).
     A wait of some seconds is said first (`say`), so that a cell that seems stuck says why."""
-    first = check()
-    if first.ok or seconds <= 0:
-        return first
-    if say is not None and seconds >= 5:
-        say(_("not yet: looking again for up to {seconds:.0f} s...", seconds=seconds))
-    return waiting.until(check, seconds=seconds, every=0.5, done=lambda result: result.ok)
+    told = say is None or seconds < 5
+
+    def once() -> Check:
+        nonlocal told
+        result = check()
+        if not result.ok and not told and say is not None:
+            told = True
+            say(_("not yet: looking again for up to {seconds:.0f} s...", seconds=seconds))
+        return result
+
+    return waiting.until(once, seconds=seconds, every=0.5, done=lambda result: result.ok)
 
 
 def _minor(version: dict[str, Any]) -> int:

@@ -159,7 +159,14 @@ class Lab:
         given = _answers(found)
         missing = [name for name in found.answers if name not in given]
         result = self._judge(step, answers=given, wait=wait) if not missing else unanswered(step, missing)
-        if found.answers and not missing and wait != 0 and not self._recordings_not_made(found):
+        # Only a prediction (an answer judged on a recording) withholds anything until it is graded.
+        if (
+            found.answers
+            and _timelines_read(found)
+            and not missing
+            and wait != 0
+            and not self._recordings_not_made(found)
+        ):
             with contextlib.suppress(LabError):  # the answers were compared: what withheld them may show them now
                 state.remember(**{state.graded_key(step): datetime.now(UTC).isoformat(timespec="seconds")})
         shown = str(result)

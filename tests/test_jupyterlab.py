@@ -1,6 +1,7 @@
 """`./scripts/lab` opens the course: JupyterLab on 127.0.0.1 with a token, a lab opens, and its cells run."""
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -133,7 +134,8 @@ def clone(tmp_path) -> Path:
 
 
 def open_notebook(driver: Any, url: str, path: str) -> Any:
-    """Open `path` in the JupyterLab at `url` and wait for its kernel to be idle; the notebook shown."""
+    """Open `path` in the JupyterLab at `url` and wait for its kernel to be idle and every cell to be in the page;
+    the notebook shown. (JupyterLab attaches cells a few at a time: a CI run once found 15 of lab 02's cells.)"""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
@@ -144,6 +146,8 @@ def open_notebook(driver: Any, url: str, path: str) -> Any:
     wait = WebDriverWait(driver, 120)
     wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, f"{shown} .jp-CodeCell")))
     wait.until(lambda d: "Idle" in d.find_element(By.CSS_SELECTOR, "#jp-main-statusbar").text)
+    count = len(json.loads((ROOT / "labs" / path).read_text())["cells"])
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"{shown} .jp-Cell")) == count)
     return driver.find_element(By.CSS_SELECTOR, shown)
 
 

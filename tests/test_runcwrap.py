@@ -1,6 +1,7 @@
 """The runc wrapper for machines that lack capabilities: what it finds missing, and what it removes."""
 
 import json
+import os
 
 from rolloutlab import process
 from rolloutlab.sandbox import runcwrap
@@ -49,3 +50,14 @@ def test_wrapper_trims_a_privileged_exec(tmp_path):
     process_json.write_text(json.dumps({"capabilities": {"bounding": ["CAP_SYS_RESOURCE", "CAP_KILL"]}}))
     process.run([str(wrapper), "exec", "--process", str(process_json), "--detach", "c1"], timeout=30, check=True)
     assert json.loads(process_json.read_text())["capabilities"]["bounding"] == ["CAP_KILL"]
+
+
+def test_wrapper_runs_on_an_interpreter_that_outlives_a_clone(tmp_path):
+    """The wrapper's #! names the real interpreter, not a .venv link: dockerd keeps the wrapper's path after a CI
+    clone (and its .venv) is removed, and a missing interpreter failed every `docker run` with "no such file"."""
+    wrapper = runcwrap.install(folder=tmp_path, runc="/usr/sbin/runc", status="CapBnd:\t000001fffeffffff\n")
+    assert wrapper is not None
+    shebang = wrapper.read_text().splitlines()[0].removeprefix("#!")
+    assert ".venv" not in shebang
+    assert os.path.realpath(shebang) == shebang
+    assert [p.name for p in tmp_path.iterdir()] == ["runc-rolloutlab"]  # nothing staged is left beside it

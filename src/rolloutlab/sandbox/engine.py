@@ -50,10 +50,7 @@ class Engine:
         runc = shutil.which("runc")
         status = Path("/proc/self/status").read_text()
         if state.running:
-            # Our running dockerd names the runc wrapper by path: a run folder emptied under it (seen between two
-            # suite runs) made every `docker run` fail with "fork/exec .../runc-rolloutlab: no such file".
-            if state.started_by_us and runc:
-                runcwrap.install(folder=self.run_dir, runc=runc, status=status)
+            self.keep_wrapper(state)
             return state
         dockerd = shutil.which("dockerd")
         if dockerd is None or os.geteuid() != 0:
@@ -71,6 +68,14 @@ class Engine:
                 "read {log_file}; another dockerd may already hold /var/run/docker.pid", log_file=self.daemon.log_file
             ),
         )
+
+    def keep_wrapper(self, state: EngineState) -> None:
+        """Write the runc wrapper again under a dockerd we started: it names the wrapper by path for its whole
+        life, and a wrapper gone or pointing at a removed interpreter fails every `docker run` ("fork/exec
+        .../runc-rolloutlab: no such file")."""
+        runc = shutil.which("runc")
+        if state.running and state.started_by_us and runc:
+            runcwrap.install(folder=self.run_dir, runc=runc, status=Path("/proc/self/status").read_text())
 
     def down(self) -> bool:
         return self.daemon.stop(grace=20)

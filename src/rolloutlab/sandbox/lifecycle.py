@@ -139,6 +139,7 @@ class Sandbox:
             # back what a restarted kube-proxy or dockerd may have pushed down: the boundary first in FORWARD.
             hostnet.keep_ranges_local()
             hostnet.ensure_boundary()
+            self.engine.keep_wrapper(running.engine)
             self.say(_("sandbox already up ({describe}); kubeconfig: {kubeconfig}", describe=self.describe(running),
                        kubeconfig=self.paths.kubeconfig))  # fmt: skip
             return running

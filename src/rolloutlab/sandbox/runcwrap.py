@@ -7,6 +7,7 @@ only on such machines (see `Engine.up`)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -31,10 +32,18 @@ def missing_capabilities(status: str) -> list[str]:
     return []
 
 
+def interpreter() -> str:
+    """The Python the wrapper runs on: the interpreter behind this one's virtual environment, never the
+    environment's own link. dockerd keeps the wrapper's path for its whole life, and a clone's .venv goes with the
+    clone (`rm -rf` of a CI clone made every `docker run` fail with "fork/exec .../runc-rolloutlab: no such
+    file", the kernel's word for a missing interpreter). The wrapper needs the standard library only."""
+    return os.path.realpath(sys.executable)
+
+
 def script(*, runc: str, missing: list[str]) -> str:
     """The wrapper, a Python program of its own (runc is run once per container operation): it trims a new
     container's config.json (`create`, `run`) and the process.json of `exec` (`docker exec --privileged`)."""
-    return f"""#!{sys.executable}
+    return f"""#!{interpreter()}
 # Written by rolloutlab (sandbox/runcwrap.py): drops capabilities this machine lacks, then runs runc.
 import json, os, sys
 MISSING = set({sorted(missing)!r})
@@ -73,6 +82,9 @@ def install(*, folder: Path, runc: str, status: str) -> Path | None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "runc-rolloutlab"
-    path.write_text(script(runc=runc, missing=missing))
-    path.chmod(0o755)
+    # Written aside, then renamed: dockerd may run it at any moment, and a half-written wrapper fails a container.
+    staged = folder / f".runc-rolloutlab.{os.getpid()}"
+    staged.write_text(script(runc=runc, missing=missing))
+    staged.chmod(0o755)
+    os.replace(staged, path)
     return path

@@ -198,6 +198,49 @@ def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_kee
     assert not [t for t in tabs if "fr/" in t], tabs
 
 
+def terminal_output(url: str, line: str, *, until: str, seconds: float = 30) -> str:
+    """What a JupyterLab terminal shows after `line` is typed into it, through the server's own terminal API (as
+    the browser does): everything up to `until`."""
+    import asyncio
+
+    import requests
+    from tornado.websocket import websocket_connect
+
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    name = requests.post(f"{base}/api/terminals?token={token}", timeout=10).json()["name"]
+
+    async def talk() -> str:
+        socket = await websocket_connect(f"{base.replace('http', 'ws', 1)}/terminals/websocket/{name}?token={token}")
+        socket.write_message(json.dumps(["stdin", line + "\r"]))
+        shown = ""
+        while until not in shown:
+            message = await socket.read_message()
+            assert message is not None, shown
+            kind, *text = json.loads(message)
+            shown += "".join(text) if kind == "stdout" else ""
+        socket.close()
+        return shown
+
+    try:
+        return asyncio.run(asyncio.wait_for(talk(), timeout=seconds))
+    finally:
+        requests.delete(f"{base}/api/terminals/{name}?token={token}", timeout=10)
+
+
+@pytest.mark.sandbox
+def test_a_terminal_runs_the_labs_kubectl_in_the_labs_namespace(sandbox, clone):
+    """A JupyterLab terminal opened by `rolloutlab lab` runs the labs' kubectl (the cluster's version, not the
+    machine's, which a login shell's /etc/profile would put first), in LAB_NAMESPACE, and says so on opening."""
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry,
+           "LAB_NAMESPACE": "terminal-ns", "LAB_LANG": "en"}  # fmt: skip
+    with serve(repo=clone, lang="en", env=env) as url:
+        shown = terminal_output(url, "command -v kubectl; kubectl config view --minify -o "
+                                "jsonpath='ns={..namespace}'; echo; echo END-$((40+2))", until="END-42")  # fmt: skip
+    assert "kubectl here is the labs' own, in the namespace terminal-ns" in shown
+    assert sandbox.kubectl in shown
+    assert "ns=terminal-ns" in shown
+
+
 def run_cell(driver: Any, cell: Any, *, source: str | None = None, wait_for: str, seconds: float = 300,
              explain: Callable[[], str] | None = None, again_if_cut: bool = False) -> str:  # fmt: skip
     """Type `source` into `cell` (when given), run it with Shift+Enter, and wait until its output shows `wait_for`;

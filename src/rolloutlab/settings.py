@@ -86,6 +86,13 @@ class LabSettings:
         cluster's credentials, so it lives in a folder of this process only (0700, file 0600), removed when the
         process exits; folders of processes that died without exiting (a killed kernel) go at the next call.
         """
+        path = self.private_kubeconfig()
+        os.environ[KUBECONFIG.name] = path
+        return path
+
+    def private_kubeconfig(self) -> str:
+        """The lab's cluster, context and namespace in a kubeconfig of this process's own (see `apply_to_kubectl`);
+        its path. Nothing in this process's environment changes."""
         view = ["config", "view", "--minify", "--flatten", *(["--context", self.context] if self.context else [])]
         proc = kubectl.run(view, kubeconfig=self.kubeconfig, timeout=30, check=False)
         if proc.returncode != 0 or "clusters:" not in proc.stdout:
@@ -107,7 +114,6 @@ class LabSettings:
             out.write(proc.stdout)
         kubectl.run(["config", "set-context", "--current", f"--namespace={self.namespace}"], kubeconfig=path,
                     timeout=30, check=True)  # fmt: skip
-        os.environ[KUBECONFIG.name] = str(path)
         return str(path)
 
 

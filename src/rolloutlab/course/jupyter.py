@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import sys
@@ -19,7 +20,7 @@ from rolloutlab.environment import PATH
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.paths import Paths, repository
-from rolloutlab.settings import sweep_private_folders
+from rolloutlab.settings import LabSettings, sweep_private_folders
 
 if TYPE_CHECKING:
     import nbformat
@@ -95,7 +96,45 @@ def kernel_path(*, kubectl_path: str, path: str) -> str:
     return os.pathsep.join([folder, *[p for p in path.split(os.pathsep) if p and p != folder]])
 
 
-def command(*, labs_dir: Path, port: int, token: str, open_browser: bool, workspaces: Path) -> list[str]:
+TERMINAL_RC = """# Written by `rolloutlab lab`: JupyterLab's terminals see the cluster as the labs' kernels do.
+[ -f ~/.bashrc ] && . ~/.bashrc
+export PATH={folder}:"$PATH"
+{kubeconfig}echo {greeting}
+"""
+
+
+def terminal_cluster(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The lab's kubeconfig for the terminals (in this process's private folder, gone when it stops) and its
+    namespace; no kubeconfig when the lab's context cannot be read, and the terminals then say so."""
+    settings = LabSettings.from_env(env)
+    try:
+        return {"kubeconfig": settings.private_kubeconfig(), "namespace": settings.namespace}
+    except LabError as exc:
+        return {"kubeconfig": None, "namespace": None, "problem": exc.problem}
+
+
+def terminal_rc(*, kubectl_path: str, kubeconfig: str | None, namespace: str | None, problem: str | None = None
+                ) -> Path:  # fmt: skip
+    """The start-up file of JupyterLab's terminals: the labs' kubectl first on PATH and, when given, the lab's
+    kubeconfig (its context and namespace), then one line saying so. Without it a terminal is a login shell, whose
+    /etc/profile puts the machine's own kubectl first (another version), in the `default` namespace. The file holds
+    a path, never a credential."""
+    rc = Paths.from_env().cache / "jupyter" / "terminal.bashrc"
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    if kubeconfig:
+        greeting = _("kubectl here is the labs' own, in the namespace {namespace}", namespace=namespace)
+    else:
+        greeting = _("kubectl here is the labs' own, on your kubeconfig as it is ({problem})", problem=problem)
+    rc.write_text(TERMINAL_RC.format(
+        folder=shlex.quote(str(Path(kubectl_path).parent)),
+        kubeconfig=f"export KUBECONFIG={shlex.quote(kubeconfig)}\n" if kubeconfig else "",
+        greeting=shlex.quote(greeting),
+    ))  # fmt: skip
+    return rc
+
+
+def command(*, labs_dir: Path, port: int, token: str, open_browser: bool, workspaces: Path,
+            terminal: Path | None = None) -> list[str]:  # fmt: skip
     jupyter = Path(sys.executable).parent / "jupyter-lab"
     if not jupyter.exists():
         raise LabError(_("JupyterLab is not installed in this environment"), fix=_("run ./scripts/setup"))
@@ -107,6 +146,8 @@ def command(*, labs_dir: Path, port: int, token: str, open_browser: bool, worksp
         f"--ServerApp.open_browser={open_browser}", f"--LabApp.workspaces_dir={workspaces}",
         # Nothing leaves the machine: no news feed, no update check (both fetch from the internet by default).
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *([f"--ServerApp.terminado_settings=shell_command={shlex.join(['bash', '--rcfile', str(terminal), '-i'])}"]
+          if terminal is not None and shutil.which("bash") else []),
     ]  # fmt: skip
 
 
@@ -136,6 +177,7 @@ def launch(
     token = secrets.token_urlsafe(24)
     server_env = {**env, PATH.name: kernel_path(kubectl_path=kubectl_path, path=environment.get(PATH, env=env)),
                   "IPYTHONDIR": str(ipython_dir())}  # fmt: skip
+    terminal = terminal_rc(kubectl_path=kubectl_path, **terminal_cluster(env))
     url = f"http://127.0.0.1:{chosen}/lab/tree/{lang}?token={token}"
     print(_("the course: {url}", url=url), flush=True)
     print(_("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/{lang}/ as you work)", lang=lang), flush=True)
@@ -144,7 +186,7 @@ def launch(
         workspaces = Paths.from_env().workspaces(lang)
         workspaces.mkdir(parents=True, exist_ok=True)
         proc = process.spawn(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser,
-                                     workspaces=workspaces), env=server_env, stdout=out)  # fmt: skip
+                                     workspaces=workspaces, terminal=terminal), env=server_env, stdout=out)  # fmt: skip
         try:
             proc.wait()  # the course runs until the student stops it: no deadline here
         except KeyboardInterrupt:

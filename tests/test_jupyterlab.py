@@ -136,6 +136,7 @@ def clone(tmp_path) -> Path:
 def open_notebook(driver: Any, url: str, path: str) -> Any:
     """Open `path` in the JupyterLab at `url` and wait for its kernel to be idle and every cell to be in the page;
     the notebook shown. (JupyterLab attaches cells a few at a time: a CI run once found 15 of lab 02's cells.)"""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
@@ -145,15 +146,27 @@ def open_notebook(driver: Any, url: str, path: str) -> Any:
     shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
     wait = WebDriverWait(driver, 120)
     wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, f"{shown} .jp-CodeCell")))
-    wait.until(lambda d: "Idle" in d.find_element(By.CSS_SELECTOR, "#jp-main-statusbar").text)
+    # The kernel's status, in the interface's language (JupyterLab speaks French in the French course).
+    wait.until(lambda d: re.search(r"\b(Idle|Inactif)\b", d.find_element(By.CSS_SELECTOR, "#jp-main-statusbar").text))
     count = len(json.loads((ROOT / "labs" / path).read_text())["cells"])
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"{shown} .jp-Cell")) == count)
+    # A dialog JupyterLab opens on its own comes up just after the notebook (one once hid a cell): named if so.
+    with contextlib.suppress(TimeoutException):
+        WebDriverWait(driver, 2).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Dialog"))
+    dialogs = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".jp-Dialog")]
+    assert not dialogs, f"JupyterLab opened a dialog over {path}: {dialogs}"
     return driver.find_element(By.CSS_SELECTOR, shown)
 
 
 def dirty_tabs(driver: Any) -> list[str]:
     return driver.execute_script(
         "return Array.from(document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty')).map(t => t.innerText)"
+    )
+
+
+def menus(driver: Any) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#jp-menu-panel .lm-MenuBar-itemLabel')).map(t => t.innerText)"
     )
 
 
@@ -166,8 +179,8 @@ def open_tabs(driver: Any) -> list[str]:
 @pytest.mark.sandbox
 def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_keeps_its_tabs(sandbox, clone, tmp_path):
     """In Chromium: the French lab 02 opens, its kernel starts, nothing is marked changed, and a save writes the
-    same bytes (the stored form is JupyterLab's own). Then the English labs open in a workspace of their own: no
-    French tab comes back from the French session."""
+    same bytes (the stored form is JupyterLab's own), and JupyterLab's own menus are French. Then the English labs
+    open in a workspace of their own, in English: no French tab comes back from the French session."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
@@ -180,6 +193,7 @@ def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_kee
             panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
             time.sleep(3)  # the kernel's language_info arrives after it is idle
             assert dirty_tabs(driver) == []
+            assert menus(driver)[:3] == ["Fichier", "Édition", "Affichage"], menus(driver)
             panel.click()
             unsaved = path.stat().st_mtime_ns  # the clone's copy keeps the repository's time
             ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
@@ -191,11 +205,13 @@ def test_a_lab_opened_and_saved_unchanged_leaves_git_clean_and_each_language_kee
         with serve(repo=clone, lang="en", env=env) as url:
             open_notebook(driver, url, "en/02-deploy-and-set-image.ipynb")
             tabs = open_tabs(driver)
+            english = menus(driver)
             driver.save_screenshot(str(ROOT / "build" / "jupyterlab-en-workspace.png"))
     finally:
         driver.quit()
     assert tabs, "the English lab is open"
     assert not [t for t in tabs if "fr/" in t], tabs
+    assert english[:3] == ["File", "Edit", "View"], english
 
 
 def terminal_output(url: str, line: str, *, until: str, seconds: float = 30) -> str:

@@ -65,6 +65,8 @@ def cmd_sandbox_build(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    # `--lang fr` speaks French here too, where LAB_LANG does not say otherwise.
+    i18n.use_lab_language(args.lang)
     built = None
     if not (environment.is_set(environment.LAB_CONTEXT) or environment.is_set(environment.LAB_KUBECONFIG)):
         with contextlib.suppress(LabError):

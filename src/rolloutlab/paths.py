@@ -141,6 +141,11 @@ class Paths:
     def reserved_tags(self) -> Path:
         return self.cache / "reserved-tags.json"
 
+    def lab_settings(self, lang: str) -> Path:
+        # JupyterLab's user settings, one folder per language as the workspaces: the French course opens in
+        # French (its language pack's locale set there), the English one in English.
+        return self.cache / "jupyter" / "settings" / lang
+
     def workspaces(self, lang: str) -> Path:
         # JupyterLab's saved layouts (open tabs), one folder per language: the French labs never restore an
         # English tab, and the user's own JupyterLab workspaces are not touched.

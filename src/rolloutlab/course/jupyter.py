@@ -134,7 +134,7 @@ def terminal_rc(*, kubectl_path: str, kubeconfig: str | None, namespace: str | N
 
 
 def command(*, labs_dir: Path, port: int, token: str, open_browser: bool, workspaces: Path,
-            terminal: Path | None = None) -> list[str]:  # fmt: skip
+            settings: Path | None = None, terminal: Path | None = None) -> list[str]:  # fmt: skip
     jupyter = Path(sys.executable).parent / "jupyter-lab"
     if not jupyter.exists():
         raise LabError(_("JupyterLab is not installed in this environment"), fix=_("run ./scripts/setup"))
@@ -144,11 +144,27 @@ def command(*, labs_dir: Path, port: int, token: str, open_browser: bool, worksp
         str(jupyter), *as_root, f"--ServerApp.root_dir={labs_dir}", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
         f"--ServerApp.open_browser={open_browser}", f"--LabApp.workspaces_dir={workspaces}",
+        *([f"--LabApp.user_settings_dir={settings}"] if settings is not None else []),
         # Nothing leaves the machine: no news feed, no update check (both fetch from the internet by default).
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         *([f"--ServerApp.terminado_settings=shell_command={shlex.join(['bash', '--rcfile', str(terminal), '-i'])}"]
           if terminal is not None and shutil.which("bash") else []),
     ]  # fmt: skip
+
+
+LOCALES = {"fr": "fr_FR"}  # the language packs installed with rolloutlab (pyproject.toml)
+
+
+def lab_settings(lang: str) -> Path:
+    """JupyterLab's user settings folder for the course in `lang`: a French course's interface is French (set once;
+    a student's own choice in Settings > Language is kept after that)."""
+    folder = Paths.from_env().lab_settings(lang)
+    translation = folder / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+    if lang in LOCALES and not translation.exists():
+        translation.parent.mkdir(parents=True, exist_ok=True)
+        translation.write_text(json.dumps({"locale": LOCALES[lang]}, indent=1))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def quiet_news() -> None:
@@ -186,7 +202,8 @@ def launch(
         workspaces = Paths.from_env().workspaces(lang)
         workspaces.mkdir(parents=True, exist_ok=True)
         proc = process.spawn(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser,
-                                     workspaces=workspaces, terminal=terminal), env=server_env, stdout=out)  # fmt: skip
+                                     workspaces=workspaces, settings=lab_settings(lang), terminal=terminal),
+                             env=server_env, stdout=out)  # fmt: skip
         try:
             proc.wait()  # the course runs until the student stops it: no deadline here
         except KeyboardInterrupt:

@@ -143,8 +143,10 @@ class Demo:
     def wait_for_pull_errors(self, *, seconds: float = 60) -> None:
         wait_for_pull_errors(seconds=seconds)
 
-    def push_version(self, tag: str, *, message: str) -> None:
-        push_version(settings=self._settings(), tag=tag, message=message)
+    def push_version(self, tag: str, *, message: str | None = None) -> None:
+        """Build the app with `message` as its page's line (by default one saying it is a fix, in the lab's
+        language) and push it as `tag`."""
+        push_version(settings=self._settings(), tag=tag, message=message or _("fixed by a new version"))
 
     def rebuild_images(self) -> None:
         """The lesson's tags (latest, 1.0.0) built again from today's app and pushed over the registry's."""

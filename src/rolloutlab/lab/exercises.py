@@ -238,7 +238,7 @@ _STEPS = [
          hint=N_("set image to a tag not pushed yet, push it, and wait with `kubectl rollout status`."),
          solution="!kubectl set image deployment/first-app first-app-k8s={lab.image(lab.fix_tag)}\n"
                   "lab.demo.wait_for_pull_errors()\n!kubectl get pods -l app=first-app\n"
-                  "lab.demo.push_version(lab.fix_tag, message=\"fixed forward\")\n" + STATUS,
+                  "lab.demo.push_version(lab.fix_tag)\n" + STATUS,
          read=reads(with_state=True), judge=lambda r, a: composed.fixed_forward(r)),
     Step(id="04.6", exercise=True,
          hint=N_("`kubectl rollout history deployment/first-app` lists the revisions, oldest first: the last one is "

@@ -1,6 +1,7 @@
 """The labs: stored clean, and each runs green against the sandbox through the same code as `validate`."""
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -458,6 +459,27 @@ def test_exact_details_that_are_cells_and_order():
     for stem in ("02", "03", "04"):
         assert "sonde de disponibilité" not in prose_in("fr", stem)
     assert "révision [sic] conservées est contrôle [sic]" in prose_in("fr", "05")
+
+
+REVEALS_THE_BOUNDS = re.compile(r"\b7 pods\b|maxSurge 2|maxUnavailable 1|\b4 (old|anciens)\b|(at most|au plus) 7")
+
+
+@pytest.mark.sandbox
+def test_nothing_shown_before_the_prediction_is_graded_gives_its_answer(validated):
+    """In lab 03 as executed, in both languages, no output above the 03.2 check (03.3's check line included, which
+    runs first) names the pod counts or the bounds that 03.2 asks for."""
+    out, results = validated
+    for lang in ("en", "fr"):
+        result = results[f"{lang}/03-failed-rollout"]
+        executed = nbformat.read(out / result.executed, as_version=4)
+        graded = next(i for i, c in enumerate(executed.cells) if c.source.strip() == 'lab.check("03.2")')
+        before = [o for c in executed.cells[:graded] if c.cell_type == "code" for o in c.outputs]
+        shown = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in before)
+        assert 'lab.check("03.3")' in "".join(c.source for c in executed.cells[:graded])
+        assert not REVEALS_THE_BOUNDS.search(shown), REVEALS_THE_BOUNDS.search(shown)
+        after = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                        for c in executed.cells[graded:] if c.cell_type == "code" for o in c.outputs)  # fmt: skip
+        assert REVEALS_THE_BOUNDS.search(after), "the bounds are said once graded"
 
 
 @pytest.mark.sandbox

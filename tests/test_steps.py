@@ -5,6 +5,7 @@ import gzip
 import inspect
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -326,3 +327,43 @@ def test_solving_afresh_replays_the_shell_cells_between_the_steps():
     assert not any("lab.check(" in code or "lab.draw(" in code or "compare_strategies" in code for code in codes)
     with pytest.raises(LabError, match=r"no step '09\.9'"):
         starts.replay("05", until="09.9")
+
+
+def test_a_pending_prediction_is_taken_at_the_recording_and_hides_the_bounds_until_graded(monkeypatch):
+    """`lab.record` of the rollout 03.2 predicts keeps the answers as they are then (with when), and its live figure
+    draws no bound lines; once 03.2 is graded, the same recording draws them and takes nothing."""
+    from rolloutlab.recording.live import LiveView
+
+    class Shell:
+        user_ns: ClassVar[dict[str, int]] = {"most_pods": 6, "fewest_available": 4}
+
+    made: list = []
+
+    class FakeRecording:
+        def __init__(self, *, namespace, deployment, live, url):
+            made.append(live)
+            self.recorder, self.stopped = dataclasses.make_dataclass("R", ["deployment"])(deployment), False
+
+        def stop(self):
+            self.stopped = True
+
+    marks: dict[str, str] = {}
+    monkeypatch.setattr(checks, "notebook_shell", Shell)
+    monkeypatch.setattr(student, "Recording", FakeRecording)
+    monkeypatch.setattr(state, "read", lambda: dict(marks))
+    monkeypatch.setattr(state, "remember", lambda **kept: marks.update(kept))
+    monkeypatch.setattr(LiveView, "__init__", lambda self, *, bounds=True: setattr(self, "bounds", bounds))
+    settings = student.LabSettings.from_env({"LAB_LIVE_VIEW": "on"})
+    lab = student.Lab("03", settings=settings, artifacts=Path("/nonexistent"), context="x")
+    monkeypatch.setattr(type(lab), "_app", property(lambda self: type("App", (), {"url": None})()), raising=False)
+    lab.record("03-failed-rollout", requests=False)
+    assert isinstance(made[0], LiveView)
+    assert made[0].bounds is False
+    taken = json.loads(marks[state.prediction_key("03.2")])
+    assert taken["answers"] == {"most_pods": 6, "fewest_available": 4}
+    assert taken["at"]
+    marks[state.graded_key("03.2")] = "2026-12-04T10:00:00+00:00"
+    Shell.user_ns = {"most_pods": 7, "fewest_available": 4}
+    lab.record("03-failed-rollout", requests=False)
+    assert made[1] is True  # the ordinary live figure, bounds drawn
+    assert json.loads(marks[state.prediction_key("03.2")])["answers"]["most_pods"] == 6  # the first stays

@@ -621,6 +621,38 @@ def test_the_revision_that_runs_a_tag_is_the_students_number_or_the_texts():
                                                                   text_revision=4).message  # fmt: skip
 
 
+def test_the_history_predicted_before_the_undo_is_graded_on_what_the_cluster_lists():
+    """04.0: [1, 3, 4], written as a list or as text, is right once the undo is seen; [1, 2, 3, 4] is wrong and the
+    line says why (revision 2's ReplicaSet reused as 4); before the undo, or unwritten, the line says what to do
+    first; an answer changed since the recording started is a second try; a student gone further (an extra undo)
+    passes with their own list too."""
+    after = seen("undone-to-1.0.0")
+    for answer in ([1, 3, 4], (1, 3, 4), "1, 3, 4", "[1 3 4]", ["1", "3", "4"]):
+        graded = judge_history.predicted_history(after, undone=True, answer=answer, first=None, text=[1, 3, 4])
+        assert graded.ok, (answer, graded.message)
+    wrong = judge_history.predicted_history(after, undone=True, answer=[1, 2, 3, 4], first=None, text=[1, 3, 4])
+    assert not wrong.ok
+    assert "reused revision 2's" in wrong.message
+    assert "write your prediction first" in judge_history.predicted_history(after, undone=True, answer=None,
+                                                                            first=None, text=[1, 3, 4]).message
+    early = judge_history.predicted_history(after, undone=False, answer=[1, 3, 4], first=None, text=[1, 3, 4])
+    assert not early.ok
+    assert "no undo seen yet" in early.message
+    assert "list of whole numbers" in judge_history.predicted_history(after, undone=True, answer="one three four",
+                                                                      first=None, text=[1, 3, 4]).message
+    second = judge_history.predicted_history(after, undone=True, answer=[1, 3, 4], first=[1, 2, 3, 4],
+                                             text=[1, 3, 4])  # fmt: skip
+    assert second.ok
+    assert "second try" in second.message
+    assert "[1, 2, 3, 4]" in second.message
+    same = judge_history.predicted_history(after, undone=True, answer="1, 3, 4", first=[1, 3, 4], text=[1, 3, 4])
+    assert "second try" not in same.message
+    further = renumbered("undone-to-1.0.0", {"latest": 1, "2.0.0": 5, "1.0.0": 6})
+    theirs = judge_history.predicted_history(further, undone=True, answer=[1, 5, 6], first=None, text=[1, 3, 4])
+    assert theirs.ok
+    assert "[1, 5, 6]" in theirs.message
+
+
 # -- waiting as `kubectl rollout status` does ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("state", "expected"),

@@ -237,3 +237,14 @@ def whole(answer: Any) -> int | None:
     if isinstance(answer, str) and answer.strip().isdigit():
         return int(answer.strip())
     return None
+
+
+def numbers(answer: Any) -> list[int] | None:
+    """Revision numbers as the student wrote them: [1, 3, 4], (1, 3, 4), ["1", "3", "4"], "1, 3, 4", "1 3 4" or
+    "[1, 3, 4]" are [1, 3, 4]; anything else (a word, a fraction) is none."""
+    if isinstance(answer, str):
+        answer = answer.strip().strip("[]()").replace(",", " ").split()
+    if not isinstance(answer, list | tuple):
+        return None
+    found = [whole(item) for item in answer]
+    return None if None in found or not found else [n for n in found if n is not None]

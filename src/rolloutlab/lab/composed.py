@@ -111,3 +111,12 @@ def taken(r: Reading, step: str) -> dict[str, Any] | None:
 def strategies(r: Reading) -> Check:
     return both(*[lambda n=n, b=b: judge_app.recorded_bounds(timeline(r, f"05-{n}"), peak=b[0], min_available=b[1])
                   for n, b in STRATEGY_BOUNDS.items()])  # fmt: skip
+
+
+def predicted_history(r: Reading, answer: Any) -> Check:
+    """04.0: the revisions listed after the undo, predicted before it (its recording keeps the first answer). The
+    undo is seen on the cluster: a revision past lab 04's start (1, 2, 3)."""
+    found = judge.revisions(seen(r))
+    return judge_history.predicted_history(seen(r), undone=bool(found) and max(found) > 3, answer=answer,
+                                           first=(taken(r, "04.0") or {}).get("revisions_after_undo"),
+                                           text=[1, 3, 4])  # fmt: skip

@@ -184,15 +184,29 @@ _STEPS = [
          ways=(Way("other-answer",
                    '!kubectl describe pods -l app=first-app | tail -n 5\nreason = "ErrImagePull"'),)),
     # -- lab 04: rollback ----------------------------------------------------------------------------------------
+    Step(id="04.0", exercise=True,
+         hint=N_("Each rollout makes a revision, and `rollout undo` is a rollout to the previous template. Does it "
+                 "make a new ReplicaSet, or reuse one? And what number does it get?"),
+         solution="revisions_after_undo = [1, 3, 4]",
+         explanation=N_("The undo copies revision 2's template back. The Deployment finds revision 2's ReplicaSet, "
+                        "which has that template, scales it up again and gives it the next number, 4: revision 2 is "
+                        "no longer listed, and 3 (2.0.0, which failed) still is."),
+         read=reads(timelines=(UNDO,), with_state=True),
+         judge=lambda r, a: composed.predicted_history(r, a.get("revisions_after_undo")),
+         answers=("revisions_after_undo",),
+         mistakes=(Mistake("wrong-answer", "revisions_after_undo = [1, 2, 3, 4]"), CHECK_TWICE),
+         ways=(Way("text-answer", 'revisions_after_undo = "1, 3, 4"'),)),
     Step(id="04.1", exercise=True,
          hint=N_("`kubectl rollout undo deployment/first-app`, then `kubectl rollout status`."),
          solution=f"!kubectl rollout undo deployment/first-app\n{STATUS}",
          explanation=N_("`rollout undo` copies the previous revision's pod template (1.0.0) back into the "
                         "Deployment, which rolls to it like to any other change; its ReplicaSet is reused and gets a "
                         "new number."),
-         read=reads(timelines=(UNDO,), app=True),
+         read=reads(timelines=(UNDO,), app=True, with_state=True),
+         # The history it lists is 04.0's answer: judged and said once that prediction was graded.
          judge=lambda r, a: both(
-             lambda: judge_history.undone_to(seen(r), tag="1.0.0", runs=H_THREE),
+             lambda: judge_history.undone_to(seen(r), tag="1.0.0",
+                                             runs=H_THREE if state.graded_key("04.0") in r.state else None),
              lambda: composed.kept_serving(r, UNDO)),
          recordings=(Recording(UNDO, N_("kubectl rollout undo (2.0.0 -> 1.0.0)"), Expected("back-to-previous")),),
          # Revision 3 is the current one: kubectl skips the undo and says so, and the student reads the history.

@@ -183,3 +183,36 @@ def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Che
     return Check(what, False, _("revision {number} does not run {tag}: your history lists {found}, oldest first. "
                                 "`kubectl rollout history deployment/first-app --revision=N` shows what N runs.",
                                 number=number, tag=tag, found=list(found)))  # fmt: skip
+
+
+def predicted_history(seen: Seen, *, undone: bool, answer: Any, first: Any, text: list[int]) -> Check:
+    """The student's prediction of the revisions `kubectl rollout history` lists after one undo (`text`: 1, 3, 4
+    from lab 04's start). `first` is the prediction as it was when the undo's recording started: a changed answer
+    is graded as a second try, and the student is told so. On a path that went on (an extra undo), the history the
+    cluster lists now passes too, and the line says which the text means."""
+    what = _("prediction")
+    if first is not None and checks.numbers(first) != checks.numbers(answer):
+        graded = predicted_history(seen, undone=undone, answer=answer, first=None, text=text)
+        return Check(what, graded.ok, _("your prediction before the undo was {first}, and it stays on record; your "
+                                        "changed answer is graded as a second try: {graded}", first=first,
+                                        graded=graded.message))  # fmt: skip
+    if answer is None:
+        return Check(what, False, _("write your prediction first: `revisions_after_undo = [...]`, the revision "
+                                    "numbers `kubectl rollout history` will list after the undo."))  # fmt: skip
+    if not undone:
+        return Check(what, False, _("no undo seen yet: run the recorded `rollout undo` step (04.1) first, then this "
+                                    "check."))  # fmt: skip
+    got = checks.numbers(answer)
+    if got is None:
+        return Check(what, False, _("write the revision numbers as a list of whole numbers, as in `[1, 2]`: you wrote "
+                                    "{answer}.", answer=answer))  # fmt: skip
+    listed = list(revisions(seen))
+    if got in (text, listed):
+        said = _("right: after the undo, `rollout history` lists {text}", text=text)
+        if listed != text:
+            said += _(" (yours lists {listed} now: you went on from there)", listed=listed)
+        return Check(what, True, said)
+    return Check(what, False, _("you predicted {got}; after one undo `rollout history` lists {text}. The undo did not "
+                                "make a new ReplicaSet: it reused revision 2's, which took the next number, 4, so 2 "
+                                "is no longer listed. Your cluster lists {listed} now.", got=got, text=text,
+                                listed=listed))  # fmt: skip

@@ -42,7 +42,7 @@ class Reordered:
 
     def gettext(self, message: str) -> str:
         if message == "{status} {name}: {message}":
-            return "{message} ({name} : {status})"
+            return "{message} ({name}\u00a0: {status})"
         return self.real.gettext(message)
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
@@ -62,7 +62,7 @@ def test_validate_reads_checks_from_their_results_whatever_the_line_format(shell
         with capture_output() as captured:
             checks.publish(step=step, result=result, shown=str(result))
         cells.append(nbformat.v4.new_code_cell("lab.check('02.3')", outputs=as_outputs(captured)))
-    assert str(passing).endswith("(mise à jour progressive : OK)")
+    assert str(passing).endswith("(mise à jour progressive\u00a0: OK)")
     found = execution.published_checks(nbformat.v4.new_notebook(cells=cells))
     assert [(c["ok"], c["name"], c["step"]) for c in found] == [
         (False, "mise à jour progressive", "02.3"),
@@ -147,10 +147,10 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
     lab.draw("02-set-image")
     said = capsys.readouterr().out.strip().splitlines()
     assert said == [
-        "rien n'a été déployé pendant l'enregistrement 02-set-image : le modèle de pod n'a pas changé (kubectl "
-        "a-t-il refusé la commande ?). L'enregistrement continue : lancez la commande de l'étape, puis cette cellule "
-        "à nouveau. Si la mise à jour progressive a eu lieu avant le début de cet enregistrement (un noyau redémarré), "
-        "lancez la cellule de départ du lab (`lab.start()`) et les cellules qui suivent."
+        "rien n'a été déployé pendant l'enregistrement 02-set-image\u00a0: le modèle de pod n'a pas changé "
+        "(kubectl a-t-il refusé la commande\u202f?). L'enregistrement continue\u00a0: lancez la commande de l'étape, "
+        "puis cette cellule à nouveau. Si la mise à jour progressive a eu lieu avant le début de cet enregistrement "
+        "(un noyau redémarré), lancez la cellule de départ du lab (`lab.start()`) et les cellules qui suivent."
     ]
     assert "02-set-image" in lab._running
 
@@ -158,7 +158,7 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
 def test_figure_titles_come_from_the_catalogue(monkeypatch):
     """Each drawn recording has its title in the catalogue, translated (the notebook no longer writes it)."""
     monkeypatch.setenv("LAB_LANG", "fr")
-    assert i18n._(exercises.RECORDINGS["02-set-image"].title) == "kubectl set image : latest -> votre version"
+    assert i18n._(exercises.RECORDINGS["02-set-image"].title) == "kubectl set image\u00a0: latest -> votre version"
 
 
 def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path):
@@ -185,8 +185,8 @@ def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path
             client.execute_cell(cell, index)
     first, second = (next(o for o in cell.outputs if o.output_type == "error") for cell in nb.cells)
     shown = "\n".join(first.traceback)
-    assert shown == ('\x1b[31mle lab n\'est pas encore ouvert : exécutez sa première cellule (`lab = open_lab("02")`), '
-                     "puis celle-ci à nouveau.\x1b[0m")  # fmt: skip
+    assert shown == ("\x1b[31mle lab n'est pas encore ouvert\u00a0: exécutez sa première cellule "
+                     '(`lab = open_lab("02")`), puis celle-ci à nouveau.\x1b[0m')  # fmt: skip
     assert second.ename == "NameError"
     assert "no_such_name" in "\n".join(second.traceback)
 

@@ -20,7 +20,7 @@ def test_a_missing_host_command_speaks_french_without_english_inside():
     """With French chosen, a missing command is a French line with no English fragment in it."""
     with i18n.speaking("fr"), pytest.raises(LabError) as caught:
         hostnet.run(["rl-no-such-command", "x"])
-    assert str(caught.value).startswith("rl-no-such-command n'est pas installé ; les nœuds du bac à sable")
+    assert str(caught.value).startswith("rl-no-such-command n'est pas installé\u202f; les nœuds du bac à sable")
     assert "run ./scripts/setup" not in caught.value.fix
 
 

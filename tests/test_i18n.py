@@ -106,7 +106,7 @@ def test_plural_messages_have_both_french_forms_and_choose_by_count(monkeypatch)
                         1, near="latest")  # fmt: skip
     many = i18n.ngettext("the registry has {count} tag: {near}", "the registry has {count} tags, the closest: {near}",
                          40, near="1.0.0")  # fmt: skip
-    assert (one, many) == ("le registre a 1 tag : latest", "le registre a 40 tags, les plus proches : 1.0.0")
+    assert (one, many) == ("le registre a 1 tag\u00a0: latest", "le registre a 40 tags, les plus proches\u00a0: 1.0.0")
     monkeypatch.setenv("LAB_LANG", "en")
     assert i18n.ngettext("{count} pod", "{count} pods", 0) == "0 pods"
 
@@ -155,9 +155,9 @@ def test_with_lab_lang_fr_a_failing_check_speaks_french(monkeypatch):
     """LAB_LANG=fr: the check's line, its name and its advice are French; LAB_LANG=en: English."""
     monkeypatch.setenv("LAB_LANG", "fr")
     said = str(judge.rolled_out(seen_without_deployment(), tag="1.0.0"))
-    assert said == ("ÉCHEC mise à jour progressive : il n'y a pas de déploiement first-app dans le namespace "
-                    "'lab02-x' : rien de fait pour l'instant ? Lancez d'abord la commande de l'étape (ou les cellules "
-                    "au-dessus).")  # fmt: skip
+    assert said == ("ÉCHEC mise à jour progressive\u00a0: il n'y a pas de déploiement first-app dans le namespace "
+                    "'lab02-x'\u00a0: rien de fait pour l'instant\u202f? Lancez d'abord la commande de l'étape (ou "
+                    "les cellules au-dessus).")  # fmt: skip
     monkeypatch.setenv("LAB_LANG", "en")
     assert str(judge.rolled_out(seen_without_deployment(), tag="1.0.0")).startswith(
         "FAIL rollout: there is no Deployment first-app in namespace 'lab02-x'"
@@ -235,8 +235,8 @@ def test_the_cli_speaks_the_locale(tmp_path):
                    env={"LANG": "fr_FR.UTF-8"})  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"rolloutlab : aucun lab exécuté dans {tmp_path / 'nothing'}. Lancez d'abord `rolloutlab validate --out "
-        "build/labs` (ou ./scripts/run-labs) ; le site montre ses résultats."
+        f"rolloutlab\u00a0: aucun lab exécuté dans {tmp_path / 'nothing'}. Lancez d'abord `rolloutlab validate --out "
+        "build/labs` (ou ./scripts/run-labs)\u202f; le site montre ses résultats."
     ]
 
 
@@ -264,15 +264,15 @@ def test_a_lab_refuses_an_unknown_lab_lang_as_the_cli_does(monkeypatch, tmp_path
 @pytest.mark.parametrize(
     ("lang", "args", "expected"),
     [
-        ("fr", ["validate", "--lang", "de"], "rolloutlab validate : argument --lang : choix invalide : 'de' (choix "
-         "possibles : 'en', 'fr', 'all'). Voir `rolloutlab validate --help`."),
+        ("fr", ["validate", "--lang", "de"], "rolloutlab validate\u00a0: argument --lang\u00a0: choix invalide\u00a0: "
+         "'de' (choix possibles\u00a0: 'en', 'fr', 'all'). Voir `rolloutlab validate --help`."),
         ("en", ["sandbx"], "rolloutlab: argument COMMAND: invalid choice: 'sandbx' (choose from 'sandbox', 'lab', "
          "'validate', 'images', 'class', 'cluster', 'site', 'environment', 'record-samples', 'bench'). See "
          "`rolloutlab --help`."),
-        ("fr", ["validate"], "rolloutlab validate : ces arguments sont obligatoires : --out. Voir "
+        ("fr", ["validate"], "rolloutlab validate\u00a0: ces arguments sont obligatoires\u00a0: --out. Voir "
          "`rolloutlab validate --help`."),
-        ("fr", ["validate", "--out", "x", "--jobs", "deux"], "rolloutlab validate : argument --jobs : valeur int "
-         "invalide : 'deux'. Voir `rolloutlab validate --help`."),
+        ("fr", ["validate", "--out", "x", "--jobs", "deux"], "rolloutlab validate\u00a0: argument --jobs\u00a0: "
+         "valeur int invalide\u00a0: 'deux'. Voir `rolloutlab validate --help`."),
     ],
 )  # fmt: skip
 def test_a_mistyped_command_is_one_line_in_the_users_language(lang, args, expected):
@@ -286,6 +286,6 @@ def test_the_help_speaks_french():
     """`rolloutlab validate --help` with LAB_LANG=fr: argparse's headings and every option's help in French."""
     proc = run_cli("validate", "--help", env={"LAB_LANG": "fr"})
     assert proc.returncode == 0
-    assert proc.stdout.startswith("usage : rolloutlab validate")
+    assert proc.stdout.startswith("usage\u00a0: rolloutlab validate")
     assert "afficher cette aide et quitter" in proc.stdout
     assert "dossier des notebooks exécutés" in proc.stdout

@@ -298,13 +298,13 @@ def test_a_french_student_who_typed_a_missing_tag_then_the_right_one_passes(vali
     detour = {d["step"]: d for d in results["fr/02-deploy-and-set-image"].detours}["02.3"]
     assert detour["mistake"] == "missing-tag"
     said = detour["said"]
-    assert said.startswith("ÉCHEC 02.3 mise à jour progressive : ")
+    assert said.startswith("ÉCHEC 02.3 mise à jour progressive\u00a0: ")
     assert "le déploiement demande le tag '1.0', qui n'est pas dans le registre (le registre a " in said
     assert "(attendu '1.1." in said
-    assert 'Bloqué ? lab.hint("02.3") donne un indice' in said
+    assert 'Bloqué\u202f? lab.hint("02.3") donne un indice' in said
     assert detour["ok"], detour
     assert (
-        "Votre historique est plus long que celui du cours : révisions 1 (latest), 2 (1.0), 3 (1.1."
+        "Votre historique est plus long que celui du cours\u00a0: révisions 1 (latest), 2 (1.0), 3 (1.1."
         in (detour["message"])
     )
 
@@ -427,7 +427,7 @@ EXACT = [
     ("03", "or more when the\ntemplate changes again", "ou plus quand\nle modèle change de nouveau"),
     ("03", "**graceful shutdown**", "**arrêt en douceur**"),
     ("04", "Revision 5 is indeed a new revision", "La révision 5 est bien\nune nouvelle révision"),
-    ("04", "« restaure exactement »", "« restaure exactement la configuration de la révision 1 »"),
+    ("04", "« restaure exactement »", "«\u00a0restaure exactement la configuration de la révision 1\u00a0»"),
     ("04", "it does not look for one that\nworked", "il ne cherche pas une\nrévision qui a marché"),
     ("04", "a new stuck rollout", "une nouvelle\nmise à jour bloquée"),
     ("05", "**lowest revision number**", "**numéro de révision est le plus bas**"),
@@ -488,7 +488,7 @@ def test_french_labs_prove_their_checks_in_french(validated):
     _out, results = validated
     fr, en = results["fr/02-deploy-and-set-image"], results["en/02-deploy-and-set-image"]
     said = {p["step"]: p["message"] for p in fr.proofs}
-    assert said["02.2"].startswith("ÉCHEC 02.2 conteneur : vous n'avez pas encore écrit le nom du conteneur")
+    assert said["02.2"].startswith("ÉCHEC 02.2 conteneur\u00a0: vous n'avez pas encore écrit le nom du conteneur")
     assert {p["step"]: p["message"] for p in en.proofs}["02.2"].startswith(
         "FAIL 02.2 container: you have not written the container's name yet"
     )

@@ -67,6 +67,7 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "versions",
         "progress",
         "unanswered",
+        "typography",
     }
 
 

@@ -66,31 +66,34 @@ def report_page(report: dict[str, Any], *, lang: str) -> str:
         went = sum(1 for w in ways if w["ok"])
         lines.append(f"| [{name}]({name}.md) | {result} | {lab['seconds']:.0f} s | {expected} | {seen}/{len(proofs)} "
                      f"| {fixed}/{len(detours)} | {went}/{len(ways)} |")  # fmt: skip
+    colon = _(": ")  # French sets a no-break space before it
     for lab in labs:
         lines += ["", f"## {lab['lab'].split('/', 1)[1]}", ""]
         for proof in lab.get("proofs") or []:
             mark = _("seen failing") if proof["seen_failing"] else "**" + _("never seen failing") + "**"
-            lines.append(f"- `{proof['step']}`: {mark}: {_cell(proof['message'])}")
+            lines.append(f"- `{proof['step']}`{colon}{mark}{colon}{_cell(proof['message'])}")
         if lab.get("detours"):
             lines += ["", _("A student's mistake at each step, then the step's solution:"), ""]
         for detour in lab.get("detours") or []:
             mistake = _(MISTAKES.get(detour["mistake"], detour["mistake"]))
             verdict = _("the check passes after the fix") if detour["ok"] else "**" + _("the check is wrong") + "**"
             said = _(" (after the mistake it said: {said})", said=_cell(detour["said"])) if detour["said"] else ""
-            lines.append(f"- `{detour['step']}`: {mistake}: {verdict}{said}")
+            lines.append(f"- `{detour['step']}`{colon}{mistake}{colon}{verdict}{said}")
         if lab.get("ways"):
             lines += ["", _("Another way to a step's state, in place of its solution, then on to the end of the lab:"),
                       ""]  # fmt: skip
         for way in lab.get("ways") or []:
             verdict = (_("the step's check and every later one pass") if way["ok"] else
                        "**" + _("a check fails: {said}", said=_cell(way["message"])) + "**")  # fmt: skip
-            lines.append(f"- `{way['step']}`: {_(WAYS.get(way['way'], way['way']))}: {verdict}")
+            lines.append(f"- `{way['step']}`{colon}{_(WAYS.get(way['way'], way['way']))}{colon}{verdict}")
     return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item."""
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
+    """Text safe inside a Markdown table cell or list item: on one line, its no-break spaces kept (French sets one
+    before `:`, which `str.split()` would take for a place to cut)."""
+    one_line = re.sub(r"\s+", " ", text, flags=re.ASCII).strip(" ")
+    return one_line.replace("|", "\\|").replace("<", "&lt;")
 
 
 def lab_title(nb: nbformat.NotebookNode, *, fallback: str) -> str:

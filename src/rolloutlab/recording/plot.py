@@ -44,7 +44,7 @@ def replicaset_labels(timeline: Timeline) -> dict[str, str]:
     labels: dict[str, str] = {}
     for sample in timeline.replicasets:
         revision = _("rev {number}", number=sample.revision if sample.revision is not None else "?")
-        labels[sample.name] = f"{revision}: {image_tag(sample.image)}"
+        labels[sample.name] = revision + _(": ") + image_tag(sample.image)
     return labels
 
 

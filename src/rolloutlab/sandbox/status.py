@@ -68,7 +68,8 @@ def report(status: Status, *, paths: Paths, node_names: Sequence[str]) -> list[s
             folder=paths.bin,
         ),
     ]
-    lines += [f"  {name}: {mark[running]}" for name, running in {**status.components, **status.nodes}.items()]
+    colon = _(": ")  # French sets a no-break space before it
+    lines += [f"  {name}{colon}{mark[running]}" for name, running in {**status.components, **status.nodes}.items()]
     lines += [
         "  " + _("apiserver: {state}", state=_("ready") if status.apiserver_ready else _("not answering")),
         "  "

@@ -633,13 +633,19 @@ def test_the_history_predicted_before_the_undo_is_graded_on_what_the_cluster_lis
     wrong = judge_history.predicted_history(after, undone=True, answer=[1, 2, 3, 4], first=None, text=[1, 3, 4])
     assert not wrong.ok
     assert "reused revision 2's" in wrong.message
-    assert "write your prediction first" in judge_history.predicted_history(after, undone=True, answer=None,
-                                                                            first=None, text=[1, 3, 4]).message
+    assert (
+        "write your prediction first"
+        in judge_history.predicted_history(after, undone=True, answer=None, first=None, text=[1, 3, 4]).message
+    )
     early = judge_history.predicted_history(after, undone=False, answer=[1, 3, 4], first=None, text=[1, 3, 4])
     assert not early.ok
     assert "no undo seen yet" in early.message
-    assert "list of whole numbers" in judge_history.predicted_history(after, undone=True, answer="one three four",
-                                                                      first=None, text=[1, 3, 4]).message
+    assert (
+        "list of whole numbers"
+        in judge_history.predicted_history(
+            after, undone=True, answer="one three four", first=None, text=[1, 3, 4]
+        ).message
+    )
     second = judge_history.predicted_history(after, undone=True, answer=[1, 3, 4], first=[1, 2, 3, 4],
                                              text=[1, 3, 4])  # fmt: skip
     assert second.ok

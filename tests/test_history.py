@@ -152,3 +152,17 @@ def test_two_images_with_one_tag_are_described_in_full():
     ]
     said = history.describe(dataclasses.replace(timeline, deployments=samples))
     assert f"{typo} -> {later}" in said, said
+
+
+def test_a_new_template_on_the_same_image_is_a_rollout_and_a_scale_is_not():
+    """`kubectl set env` changes the pod template but not the image: the revision moves on to a new ReplicaSet,
+    and the recording shows one rollout that landed there. A scale moves no revision: nothing rolled out."""
+    env = built([(0, 4, "latest", 3, 4), (1, 4, "latest", 4, 3), (5, 4, "latest", 4, 4)],
+                [(0, "first-app-a", "latest", 4, 3), (1, "first-app-b", "latest", 1, 4),
+                 (5, "first-app-b", "latest", 4, 4), (5, "first-app-a", "latest", 0, 3)])  # fmt: skip
+    verdict = history.judge("05-history-limit", env, expected=exercises.expected("05-history-limit"))
+    assert verdict.ok, verdict
+    assert "landed on revision 4: a new ReplicaSet" in verdict.message
+    scaled = built([(0, 4, "latest", 3, 4), (1, 5, "latest", 3, 4), (5, 5, "latest", 3, 5)],
+                   [(0, "first-app-a", "latest", 4, 3), (1, "first-app-a", "latest", 5, 3)])  # fmt: skip
+    assert "nothing rolled out" in history.judge("x", scaled, expected=history.Expected()).message

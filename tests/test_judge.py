@@ -364,6 +364,19 @@ def test_trimmed():
     assert not judge_history.trimmed(dataclasses.replace(state, replicasets=kept), kept=[4], gone=1).ok
 
 
+def test_a_limit_lowered_with_no_new_template_is_not_yet_trimmed():
+    """A history that already looks trimmed, with the limit lowered but no ReplicaSet deleted while the step was
+    recorded (no third template yet), fails and says to make one; once the recording saw one deleted, it passes."""
+    state = seen("undone-to-1.0.0")
+    kept = [rs for rs in state.replicasets if rs["metadata"]["annotations"][judge.REVISION] != "1"]
+    looks_trimmed = dataclasses.replace(state, replicasets=kept)
+    waiting = judge_history.trimmed(looks_trimmed, kept=[3, 4], gone=1, deleted=[])
+    assert not waiting.ok
+    assert "GREETING=third" in waiting.message
+    assert judge_history.trimmed(looks_trimmed, kept=[3, 4], gone=1, deleted=[1]).ok
+    assert judge_history.trimmed(looks_trimmed, kept=[3, 4], gone=1, deleted=None).ok
+
+
 def test_a_trimmed_history_on_other_numbers_is_judged_by_its_limit():
     """A path with more revisions than the text's keeps other numbers: with revisionHistoryLimit 1 and only the
     current revision and one before it, 05.4 passes and says so; without the limit, the oldest one is named."""
@@ -657,6 +670,60 @@ def test_the_history_predicted_before_the_undo_is_graded_on_what_the_cluster_lis
     theirs = judge_history.predicted_history(further, undone=True, answer=[1, 5, 6], first=None, text=[1, 3, 4])
     assert theirs.ok
     assert "[1, 5, 6]" in theirs.message
+
+
+def test_the_history_limits_prediction_is_graded_on_the_replicasets_the_recording_saw_deleted():
+    """05.6: the revision predicted to go is graded against the ReplicaSets deleted while 05.7 was recorded (the
+    text's 2, or another number on the student's own path); a wrong answer then hears the rule; nothing deleted
+    yet is not graded; a changed answer is a second try."""
+    ok = judge_history.predicted_trim(deleted=[2], answer=2, first=None, text=2)
+    assert ok.ok
+    assert "lowest number" in ok.message
+    assert judge_history.predicted_trim(deleted=[2], answer=" 2 ", first=None, text=2).ok
+    wrong = judge_history.predicted_trim(deleted=[2], answer=3, first=None, text=2)
+    assert not wrong.ok
+    assert "not the oldest object" in wrong.message
+    early = judge_history.predicted_trim(deleted=[], answer=2, first=None, text=2)
+    assert not early.ok
+    assert "05.7" in early.message
+    assert not judge_history.predicted_trim(deleted=None, answer=2, first=None, text=2).ok
+    assert "write your prediction first" in judge_history.predicted_trim(deleted=[2], answer=None, first=None,
+                                                                         text=2).message  # fmt: skip
+    assert "whole number" in judge_history.predicted_trim(deleted=[2], answer="two", first=None, text=2).message
+    for answer in (4, 2):  # their own number, or the text's on a path that numbered it otherwise
+        theirs = judge_history.predicted_trim(deleted=[4], answer=answer, first=None, text=2)
+        assert theirs.ok
+        assert "on your cluster, revision 4" in theirs.message
+    assert not judge_history.predicted_trim(deleted=[4], answer=3, first=None, text=2).ok
+    second = judge_history.predicted_trim(deleted=[2], answer=2, first=3, text=2)
+    assert second.ok
+    assert "second try" in second.message
+    assert "second try" not in judge_history.predicted_trim(deleted=[2], answer="2", first=2, text=2).message
+
+
+def test_the_version_read_on_the_page_is_the_one_it_shows_and_a_wrong_one_is_not_told_it():
+    """05.5: the student's version matches the page's Version line; a wrong one is refused without naming the
+    right one; no answer, no page, or a page without a version each say so."""
+    body = "first-app\nVersion: latest\nServed by pod: first-app-abc"
+    url = "http://127.0.0.1:30080/"
+    assert judge_app.page_version(body, url=url, answer="latest").ok
+    assert judge_app.page_version(body, url=url, answer=" latest ").ok
+    wrong = judge_app.page_version(body, url=url, answer="1.0.0")
+    assert not wrong.ok
+    assert "latest" not in wrong.message
+    assert "version_on_page" in judge_app.page_version(body, url=url, answer=None).message
+    assert "nothing answers" in judge_app.page_version(None, url=url, answer="latest").message
+    assert not judge_app.page_version("hello", url=url, answer="latest").ok
+
+
+def test_the_separate_deletes_step_names_both_commands_when_something_is_left():
+    """05.8 teaches one kind at a time: what is left is deleted with one command per kind; 05.9 names the single
+    command."""
+    deployed = seen("deployed-latest")
+    apart = judge.deleted(deployed, service_left=True, one_command=False)
+    assert not apart.ok
+    assert "`kubectl delete service first-app`" in apart.message
+    assert "deployment,service" in judge.deleted(deployed, service_left=True).message
 
 
 # -- waiting as `kubectl rollout status` does ---------------------------------------------------------------------

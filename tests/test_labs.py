@@ -445,7 +445,8 @@ def test_the_labs_make_the_lesson_exact_in_both_languages(stem: str, english: st
 
 def test_exact_details_that_are_cells_and_order():
     """The pull policy is read again after `set image`; the prediction is graded before the prose gives 7 and 4;
-    both forms of the notes' delete are practised; French speaks of a sonde de préparation, never de
+    both forms of the notes' delete are typed, each with its check; the history limit's prediction is graded before
+    the prose gives the rule; French speaks of a sonde de préparation, never de
     disponibilité; the slides' typos are marked [sic] where quoted."""
     for lang in ("en", "fr"):
         cells = cell_sources(lang, "02")
@@ -455,7 +456,11 @@ def test_exact_details_that_are_cells_and_order():
         reveal = next(i for i, c in enumerate(cells) if "= **7**" in c)
         assert cells.index('lab.check("03.2")') < reveal
         cells = cell_sources(lang, "05")
-        assert any("!kubectl delete deployment first-app\n!kubectl delete service first-app" in c for c in cells)
+        assert cells.index('lab.check("05.8")') < cells.index('lab.check("05.9")')
+        assert exercises.STEPS["05.8"].exercise
+        assert exercises.STEPS["05.9"].exercise
+        rule = next(i for i, c in enumerate(cells) if "**lowest revision number**" in c or "**numéro de révision" in c)
+        assert cells.index('lab.check("05.6")') < rule
     for stem in ("02", "03", "04"):
         assert "sonde de disponibilité" not in prose_in("fr", stem)
     assert "révision [sic] conservées est contrôle [sic]" in prose_in("fr", "05")
@@ -495,3 +500,27 @@ def test_french_labs_prove_their_checks_in_french(validated):
     for result in (r for key, r in results.items() if key.startswith("fr/")):
         assert all(c["message"] for c in result.checks), result.lab
         assert not any(p["message"].startswith("FAIL ") for p in result.proofs), result.proofs
+
+
+def code_spans(text: str) -> list[str]:
+    """The `code` a markdown cell names, as kubectl reads it: white space folded, the student's tag one word."""
+    spans = (" ".join(s.split()) for s in re.findall(r"`([^`]+)`", text))
+    return sorted(s.replace("<votre tag>", "<your tag>") for s in spans)
+
+
+@pytest.mark.parametrize("stem", [p.stem[:2] for p in LABS])
+def test_english_and_french_prose_say_the_same_sections_with_the_same_commands(stem):
+    """Each lab's English and French prose have the same markdown cells, in order, with the same headings and the
+    same commands, names and values in code, so that a section added or corrected in one language is not missing
+    from the other."""
+    english, french = (
+        [c.source for c in nbformat.read(repository().labs_in(lang) / next(p.name for p in LABS
+                                                                          if p.stem.startswith(stem)),
+                                         as_version=4).cells if c.cell_type == "markdown"]
+        for lang in ("en", "fr")
+    )  # fmt: skip
+    assert len(english) == len(french)
+    for index, (en, fr) in enumerate(zip(english, french, strict=True)):
+        heads = [[line.split(" ", 1)[0] for line in text.splitlines() if line.startswith("#")] for text in (en, fr)]
+        assert heads[0] == heads[1], (stem, index)
+        assert code_spans(en) == code_spans(fr), (stem, index)

@@ -109,9 +109,9 @@ def test_an_empty_namespace_at_lab_05_start_is_not_lab_05_done():
     namespace keeps one of lab 05's recordings."""
     started = judged(found("ann", lab="05"))
     assert (started.reached, started.at) == (None, "05.1")
-    assert started.messages["05.5"] == "nothing of lab 05 in the namespace yet"
+    assert started.messages["05.9"] == "nothing of lab 05 in the namespace yet"
     done = judged(found("ann", lab="05", recordings=("05-surge-1-unavail-0",)))
-    assert (done.reached, done.at) == ("05.5", None)
+    assert (done.reached, done.at) == ("05.9", None)
     assert done.message == "lab 05 done"
 
 

@@ -37,7 +37,7 @@ def right_answers(step: Step) -> dict[str, object]:
     names: dict[str, object] = {}
     if not step.answers:
         return {}
-    exec("\n".join(line for line in step.solution.splitlines() if not line.startswith("!")), {}, names)
+    exec("\n".join(line for line in step.solution.splitlines() if not line.startswith(("!", "lab."))), {}, names)
     return {name: names[name] for name in step.answers}
 
 
@@ -55,7 +55,7 @@ def no_cluster(monkeypatch):
 
 def before(step: Step) -> Reading:
     """A namespace where the step has not been done: nothing deployed, or, for the clean-up, all still there."""
-    if step.id == "05.5":
+    if step.id in ("05.8", "05.9"):
         return Reading(seen=Seen.load(SEEN / "deployed-latest.json"), service_left=True)
     return Reading(seen=Seen.load(SEEN / "nothing-deployed.json"), probe=NOTHING_FOUND.get(step.id, {}),
                    state={state.NEW_TAG: "1.1.0", state.TAGS_AT_START: "latest", state.CRASHED_POD: "first-app-x",
@@ -129,11 +129,11 @@ def test_a_pending_failure_is_read_again_for_as_long_as_it_declares(monkeypatch)
         return real_soon(check, seconds=0)
 
     terminating = Check("clean up", False, "1 pod is still terminating", pending=True, pending_for=60.0)
-    step = dataclasses.replace(exercises.STEPS["05.5"], read=lambda ctx: Reading(), judge=lambda r, a: terminating)
-    monkeypatch.setitem(exercises.STEPS, "05.5", step)
+    step = dataclasses.replace(exercises.STEPS["05.9"], read=lambda ctx: Reading(), judge=lambda r, a: terminating)
+    monkeypatch.setitem(exercises.STEPS, "05.9", step)
     monkeypatch.setattr(checks, "soon", soon)
     lab = student.Lab("05", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert not lab._judge("05.5", answers={}).ok
+    assert not lab._judge("05.9", answers={}).ok
     assert waits == [step.wait, 60.0]
 
 
@@ -367,3 +367,17 @@ def test_a_pending_prediction_is_taken_at_the_recording_and_hides_the_bounds_unt
     lab.record("03-failed-rollout", requests=False)
     assert made[1] is True  # the ordinary live figure, bounds drawn
     assert json.loads(marks[state.prediction_key("03.2")])["answers"]["most_pods"] == 6  # the first stays
+
+
+def test_show_app_says_in_one_line_why_nothing_answers(capsys):
+    """`lab.demo.show_app()` on an address where nothing listens prints the app's address and one line saying
+    nothing answers there and what to check, never a bare None."""
+    where = traffic.AppUrl(url="http://127.0.0.1:9/", via="nodeport")  # port 9 (discard): nothing listens here
+    demo = demos.Demo(lambda: student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), app=lambda: where,
+                      record=lambda a, b: None, stop=lambda name: Timeline(),
+                      recorded=lambda name: Timeline())  # fmt: skip
+    demo.show_app()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].endswith("http://127.0.0.1:9/")
+    assert printed[1].startswith("nothing answers at http://127.0.0.1:9/")
+    assert "None" not in printed[1]

@@ -17,6 +17,7 @@ from rolloutlab.recording.timeline import Timeline
 
 # The recordings the labs draw, by the name the notebook gives them (each declared on the step that draws it).
 SET_IMAGE, FAILED_ROLLOUT, UNDO, TO_REVISION_1 = "02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1"
+LIMIT = "05-history-limit"
 # Lab 05's three Deployments (maxSurge, maxUnavailable), each recorded as "05-<name>", and the bounds it must keep:
 # the most pods asked for, the fewest available.
 STRATEGIES = {"surge-1-unavail-0": ("1", "0"), "surge-0-unavail-1": ("0", "1"), "surge-25-unavail-25": ("25%", "25%")}
@@ -120,3 +121,21 @@ def predicted_history(r: Reading, answer: Any) -> Check:
     return judge_history.predicted_history(seen(r), undone=bool(found) and max(found) > 3, answer=answer,
                                            first=(taken(r, "04.0") or {}).get("revisions_after_undo"),
                                            text=[1, 3, 4])  # fmt: skip
+
+
+def deleted_while_limited(r: Reading) -> list[int] | None:
+    """The revisions whose ReplicaSets 05.7's recording saw deleted; None when it was not recorded."""
+    recorded = timeline(r, LIMIT)
+    return sorted({s.revision for s in recorded.replicasets if s.deleted and s.revision}) if recorded else None
+
+
+def trimmed(r: Reading) -> Check:
+    """05.7: the history limit lowered and a third template made, which deleted an old ReplicaSet."""
+    return judge_history.trimmed(seen(r), kept=[3, 4], gone=2, deleted=deleted_while_limited(r))
+
+
+def predicted_trim(r: Reading, answer: Any) -> Check:
+    """05.6: the revision the history limit deletes, predicted before 05.7's recording started; the recording saw
+    which ReplicaSets were deleted."""
+    return judge_history.predicted_trim(deleted=deleted_while_limited(r), answer=answer,
+                                        first=(taken(r, "05.6") or {}).get("revision_removed"), text=2)  # fmt: skip

@@ -178,5 +178,5 @@ class Demo:
         print(_("the app: {url}", url=app))
         try:
             print(traffic.page_text(app.url))
-        except LabError:
-            print(None)
+        except LabError as exc:  # the page's own line (nothing answers, and why), not a bare None
+            print(exc)

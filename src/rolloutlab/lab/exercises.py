@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from rolloutlab.i18n import N_
 from rolloutlab.lab import checks, composed, judge, judge_app, judge_history, state
-from rolloutlab.lab.composed import FAILED_ROLLOUT, SET_IMAGE, TO_REVISION_1, UNDO, seen, timeline
+from rolloutlab.lab.composed import FAILED_ROLLOUT, LIMIT, SET_IMAGE, TO_REVISION_1, UNDO, seen, timeline
 from rolloutlab.lab.composed import STRATEGIES as STRATEGIES  # lab 05's Deployments, named in the table's order
 from rolloutlab.lab.reading import probe, reads
 from rolloutlab.lab.step import CHECK_TWICE, STEP_TWICE, Mistake, Recording, Step, Way, both
@@ -301,15 +301,74 @@ _STEPS = [
          read=SEEN, judge=lambda r, a: composed.edited_back(r),
          mistakes=(Mistake("name-typo", "!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' "
                            "kubectl edit deployment/first-ap"), Mistake("status-first", STATUS)),
-         # Back to 1.0.0, then forward to latest again: two more revisions than the text's, which 05.4 then trims.
+         # Back to 1.0.0, then forward to latest again: two more revisions than the text's, which 05.7 then trims.
          ways=(Way("set-image-back", SET_LATEST),
                Way("extra-undo", f"{SET_LATEST}\n!kubectl rollout undo deployment/first-app\n"
                    f"!kubectl rollout undo deployment/first-app\n{STATUS}"))),
-    Step(id="05.4", exercise=False, hint="",
+    Step(id="05.4", exercise=True,
+         hint=N_("`kubectl rollout history deployment/first-app` shows the cause the edit's revision got; annotate "
+                 "the Deployment again, with why you made the edit."),
+         solution='!kubectl annotate deployment/first-app kubernetes.io/change-cause="kubectl edit: back to latest"\n'
+                  "!kubectl rollout history deployment/first-app",
+         explanation=N_("The edit's revision reused latest's ReplicaSet, and the controller copied the Deployment's "
+                        "cause (05.2's, written for 1.0.0) onto it. Annotating the Deployment again corrects the "
+                        "current revision's cause; `--record` on the slides' `kubectl edit` did the same."),
+         read=SEEN, judge=lambda r, a: judge_history.change_cause(seen(r)),
+         # 05.2's cause again, which is what the edit's revision already claims.
+         mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
+                           'kubernetes.io/change-cause="set image 1.0.0: Hola"'),),
+         ways=(Way("patch", "cause = '{\"metadata\": {\"annotations\": {\"kubernetes.io/change-cause\": "
+                   "\"kubectl edit: back to latest\"}}}'\n!kubectl patch deployment first-app -p '{cause}'"),)),
+    Step(id="05.5", exercise=True,
+         hint=N_("`lab.demo.show_app()` prints the app's address and its page as it answers now; or open the address "
+                 "in your browser. The page has a Version line."),
+         solution='lab.demo.show_app()\nversion_on_page = "latest"',
+         explanation=N_("The page shows the version its pod runs: after the edit, every pod behind the Service runs "
+                        "latest."),
+         read=reads(page=True, seen=False), judge=lambda r, a: judge_app.page_version(
+             r.page, url=r.app.url if r.app else "", answer=a.get("version_on_page")),
+         answers=("version_on_page",), mistakes=(Mistake("wrong-answer", 'version_on_page = "1.0.0"'),),
+         # The tag the pods run, read off the Deployment: the version the page shows.
+         ways=(Way("another-read", "out = !kubectl get deployment first-app -o "
+                   "jsonpath='{.spec.template.spec.containers[0].image}'\n"
+                   'version_on_page = out[0].rsplit(":", 1)[-1]'),)),
+    Step(id="05.6", exercise=True,
+         hint=N_("With a limit of 1 and a third template, two old ReplicaSets are one too many. The controller "
+                 "sorts old ReplicaSets by something before it deletes: their age, or their revision number?"),
+         solution="revision_removed = 2",
+         explanation=N_("The controller keeps revisionHistoryLimit old ReplicaSets and deletes the others, lowest "
+                        "revision number first: revision 2's (1.0.0). Revision 3's ReplicaSet is older (made for "
+                        "latest as revision 1) but has the higher number, so it stays."),
+         read=reads(seen=False, timelines=(LIMIT,), with_state=True),
+         judge=lambda r, a: composed.predicted_trim(r, a.get("revision_removed")),
+         answers=("revision_removed",),
+         mistakes=(Mistake("wrong-answer", "revision_removed = 3"), CHECK_TWICE),
+         ways=(Way("text-answer", 'revision_removed = "2"'),)),
+    Step(id="05.7", exercise=True,
+         hint=N_("`kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'`, then a "
+                 "new pod template: `kubectl set env deployment/first-app GREETING=third`, then `kubectl rollout "
+                 "status`."),
          solution="!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
                   f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.demo.show_replicasets()",
-         read=SEEN, judge=lambda r, a: judge_history.trimmed(seen(r), kept=[3, 4], gone=2), wait=30),
-    Step(id="05.5", exercise=True, hint=N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
+         explanation=N_("revisionHistoryLimit bounds the old ReplicaSets kept; the controller trims them when it "
+                        "next syncs the Deployment, and a new template makes one more old ReplicaSet."),
+         read=reads(timelines=(LIMIT,)), judge=lambda r, a: composed.trimmed(r), wait=30,
+         recordings=(Recording(LIMIT, N_("revisionHistoryLimit 1, then kubectl set env (a third template)")),),
+         mistakes=(Mistake("limit-only", "!kubectl patch deployment first-app -p "
+                           "'{\"spec\": {\"revisionHistoryLimit\": 1}}'"),),
+         ways=(Way("edit", "!KUBE_EDITOR='sed -i -e \"s#revisionHistoryLimit: 10#revisionHistoryLimit: 1#\"' "
+                   f"kubectl edit deployment/first-app\n!kubectl set env deployment/first-app GREETING=third\n"
+                   f"{STATUS}"),)),
+    Step(id="05.8", exercise=True,
+         hint=N_("`kubectl delete deployment first-app`, then `kubectl delete service first-app`: one kind each."),
+         solution="!kubectl delete deployment first-app\n!kubectl delete service first-app",
+         explanation=N_("Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a "
+                        "separate object, deleted on its own."),
+         read=reads(service=True), judge=lambda r, a: judge.deleted(seen(r), service_left=r.service_left,
+                                                                    one_command=False), wait=30,
+         mistakes=(Mistake("one-kind", "!kubectl delete deployment first-app"),),
+         ways=(Way("by-file", "!kubectl delete -f {lab.manifest}"),)),
+    Step(id="05.9", exercise=True, hint=N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          solution="!kubectl delete deployment,service first-app",
          explanation=N_("Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a "
                         "separate object, named in the same command."),

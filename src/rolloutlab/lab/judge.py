@@ -308,14 +308,19 @@ def lesson_shaped(seen: Seen) -> Check:
 TERMINATING_SECONDS = 60.0
 
 
-def deleted(seen: Seen, *, service_left: bool) -> Check:
+def deleted(seen: Seen, *, service_left: bool, one_command: bool = True) -> Check:
+    """first-app's Deployment, Service and pods are gone; `one_command` names the form the step teaches when
+    something is left (`delete deployment,service`, or one delete per kind)."""
     what = _("clean up")
     deployment_left = seen.deployment is not None
     if deployment_left or service_left:
         said = {(True, True): _("first-app's Deployment and Service still exist"),
                 (True, False): _("first-app's Deployment still exists"),
                 (False, True): _("first-app's Service still exists")}[(deployment_left, service_left)]  # fmt: skip
-        return Check(what, False, _("{said}: `kubectl delete deployment,service first-app`.", said=said))
+        if one_command:
+            return Check(what, False, _("{said}: `kubectl delete deployment,service first-app`.", said=said))
+        return Check(what, False, _("{said}: one kind at a time, `kubectl delete deployment first-app`, then "
+                                    "`kubectl delete service first-app`.", said=said))  # fmt: skip
     running = [p["metadata"]["name"] for p in seen.pods]
     if running:
         return Check(what, False, ngettext("{count} pod is still terminating: check again in a few seconds.",

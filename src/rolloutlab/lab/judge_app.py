@@ -68,6 +68,26 @@ def page(body: str | None, *, url: str, text: str, version: str, current_pods: f
     return Check(what, True, _('{url} shows version {version}: "{text}"', url=url, version=version, text=text))
 
 
+def page_version(body: str | None, *, url: str, answer: Any) -> Check:
+    """The version the student read on the page (05.5, after `kubectl edit`) is the one it shows now. A wrong
+    answer is not told the right one: the page is there to be read."""
+    what = _("page")
+    if body is None:
+        return Check(what, False, _("nothing answers at {url}: are the pods Ready (`kubectl get pods`)?", url=url))
+    shown = re.search(r"Version:\s*(\S+)", body)
+    if shown is None:
+        return Check(what, False, _("the page at {url} shows no version: is it first-app's page?", url=url))
+    if answer is None or not str(answer).strip():
+        return Check(what, False, _("open the page ({url}, or `lab.demo.show_app()`), then write the version it "
+                                    "shows: `version_on_page = \"...\"`.", url=url))  # fmt: skip
+    if str(answer).strip().removeprefix("v") == shown.group(1):
+        return Check(what, True, _("{url} shows version {version}: the edit rolled out", url=url,
+                                   version=shown.group(1)))  # fmt: skip
+    return Check(what, False, _("the page at {url} does not show version {answer}: open it (or run "
+                                "`lab.demo.show_app()`) and read its Version line.", url=url,
+                                answer=answer))  # fmt: skip
+
+
 NO_ROLLOUT_SEEN = N_(
     "the recording did not see the rollout from its start: it was started after the command, or again after a "
     "kernel restart. Run the lab's start cell (`lab.start()`), then the cells from the recording's on."

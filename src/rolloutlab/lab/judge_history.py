@@ -133,13 +133,19 @@ def change_cause(seen: Seen) -> Check:
     return Check("change-cause", True, _("revision {current}: {cause!r}", current=current, cause=cause))
 
 
-def trimmed(seen: Seen, *, kept: list[int], gone: int) -> Check:
-    """revisionHistoryLimit deleted revision `gone`'s ReplicaSet; only `kept` remain."""
+def trimmed(seen: Seen, *, kept: list[int], gone: int, deleted: list[int] | None = None) -> Check:
+    """revisionHistoryLimit deleted revision `gone`'s ReplicaSet; only `kept` remain. `deleted` are the revisions
+    whose ReplicaSets the step's recording saw go (None: not recorded): a limit lowered with no new template yet
+    deletes none, though the history may already look trimmed."""
     what = _("history limit")
     wrong = placement(seen, what=what)
     if wrong:
         return wrong
     found = list(revisions(seen))
+    if deleted == []:
+        return Check(what, False, _("no ReplicaSet was deleted yet (revisions {found}): with the limit at 1, make a "
+                                    "new pod template, `kubectl set env deployment/first-app GREETING=third`, then "
+                                    "`kubectl rollout status`.", found=found))  # fmt: skip
     if found == kept:
         return Check(what, True, _("revision {gone}'s ReplicaSet was deleted; kept: {found}", gone=gone,
                                    found=found))  # fmt: skip
@@ -185,6 +191,15 @@ def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Che
                                 number=number, tag=tag, found=list(found)))  # fmt: skip
 
 
+def second_try(first: Any, graded: Check) -> Check:
+    """A prediction changed after it was taken: the first answer stays on record, the new one is graded as a
+    second try, and the student is told so."""
+    return Check(_("prediction"), graded.ok, _("your first prediction, {first}, was taken before anything could "
+                                               "show the answer, and it stays on record; your changed answer is "
+                                               "graded as a second try: {graded}", first=first,
+                                               graded=graded.message))  # fmt: skip
+
+
 def predicted_history(seen: Seen, *, undone: bool, answer: Any, first: Any, text: list[int]) -> Check:
     """The student's prediction of the revisions `kubectl rollout history` lists after one undo (`text`: 1, 3, 4
     from lab 04's start). `first` is the prediction as it was when the undo's recording started: a changed answer
@@ -192,10 +207,7 @@ def predicted_history(seen: Seen, *, undone: bool, answer: Any, first: Any, text
     cluster lists now passes too, and the line says which the text means."""
     what = _("prediction")
     if first is not None and checks.numbers(first) != checks.numbers(answer):
-        graded = predicted_history(seen, undone=undone, answer=answer, first=None, text=text)
-        return Check(what, graded.ok, _("your prediction before the undo was {first}, and it stays on record; your "
-                                        "changed answer is graded as a second try: {graded}", first=first,
-                                        graded=graded.message))  # fmt: skip
+        return second_try(first, predicted_history(seen, undone=undone, answer=answer, first=None, text=text))
     if answer is None:
         return Check(what, False, _("write your prediction first: `revisions_after_undo = [...]`, the revision "
                                     "numbers `kubectl rollout history` will list after the undo."))  # fmt: skip
@@ -216,3 +228,35 @@ def predicted_history(seen: Seen, *, undone: bool, answer: Any, first: Any, text
                                 "make a new ReplicaSet: it reused revision 2's, which took the next number, 4, so 2 "
                                 "is no longer listed. Your cluster lists {listed} now.", got=got, text=text,
                                 listed=listed))  # fmt: skip
+
+
+def predicted_trim(*, deleted: list[int] | None, answer: Any, first: Any, text: int) -> Check:
+    """The student's prediction of the revision whose ReplicaSet goes when revisionHistoryLimit is lowered to 1
+    and a third template is made (`text`: 2 on the text's path). `deleted` are the revisions whose ReplicaSets the
+    recording of that step saw deleted (None: not recorded), the cluster's own answer on any path."""
+    if first is not None and checks.whole(first) != checks.whole(answer):
+        return second_try(first, predicted_trim(deleted=deleted, answer=answer, first=None, text=text))
+    what = _("prediction")
+    if answer is None:
+        return Check(what, False, _("write your prediction first: `revision_removed = N`, the revision whose "
+                                    "ReplicaSet the limit will delete."))  # fmt: skip
+    if not deleted:
+        return Check(what, False, _("no ReplicaSet was deleted while the step was recorded: lower the limit and make "
+                                    "a third pod template (step 05.7) first, then this check."))  # fmt: skip
+    got = checks.whole(answer)
+    if got is None:
+        return Check(what, False, _("write the revision as a whole number, as in `revision_removed = 1`: you wrote "
+                                    "{answer!r}.", answer=answer))  # fmt: skip
+    if got in deleted or got == text:
+        said = _(
+            "right: the controller deleted revision {revision}'s ReplicaSet, the old one with the lowest number",
+            revision=text if got == text else got,
+        )
+        if deleted != [text]:
+            said += _(" (on your cluster, revision {deleted}: your path numbered it otherwise)",
+                      deleted=", ".join(map(str, deleted)))  # fmt: skip
+        return Check(what, True, said)
+    return Check(what, False, _("you predicted {got}; the controller deleted revision {deleted}'s ReplicaSet. A limit "
+                                "of 1 keeps one old ReplicaSet and deletes the others, lowest revision number first: "
+                                "not the oldest object (revision 3's ReplicaSet, made first for latest, is kept).",
+                                got=got, deleted=", ".join(map(str, deleted))))  # fmt: skip

@@ -39,6 +39,7 @@ MISTAKES: dict[str, str] = {
     "push-first": N_("`docker push` before `docker build`"),
     "no-login": N_("`docker push` without `docker login`"),
     "one-kind": N_("`kubectl delete deployment first-app` alone first"),
+    "limit-only": N_("`revisionHistoryLimit` lowered, with no new pod template yet"),
     "check-twice": N_("the check run twice"),
     "step-twice": N_("the step run twice"),
 }
@@ -69,6 +70,7 @@ WAYS: dict[str, str] = {
     "extra-undo": N_("one `rollout undo` too many, then one more to fix it"),
     "set-image-back": N_("`kubectl set image` back to the earlier tag instead of an undo or an edit"),
     "two-deletes": N_("two `kubectl delete`, one for each kind"),
+    "by-file": N_("`kubectl delete -f` the manifest instead of naming each object"),
 }
 
 

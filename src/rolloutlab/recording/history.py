@@ -68,7 +68,25 @@ def rollouts(timeline: Timeline) -> list[Rollout]:
         found.append(Rollout(t=now.t, before=image_tag(before.image), after=image_tag(now.image),
                              revision=later[-1].revision, replicaset=name, reused_from=reused,
                              images=(before.image, now.image)))  # fmt: skip
-    return found
+    return found or _template_rollouts(timeline)
+
+
+def _template_rollouts(timeline: Timeline) -> list[Rollout]:
+    """A rollout that kept the image (lab 05's `set env`): the Deployment's revision moved on, to the ReplicaSet
+    that now carries it. Only looked for where no image changed, since an image change moves the revision too."""
+    samples = timeline.deployments
+    moved = next(((b, a) for b, a in itertools.pairwise(samples) if b.revision and a.revision
+                  and a.revision != b.revision), None)  # fmt: skip
+    if moved is None:
+        return []
+    before, now = moved
+    revision = samples[-1].revision
+    runs = [r for r in timeline.replicasets if r.revision == revision and not r.deleted]
+    name = runs[-1].name if runs else None
+    first = next((r for r in timeline.replicasets if r.name == name), None)
+    reused = first.revision if first is not None and first.t < now.t and first.revision != revision else None
+    return [Rollout(t=now.t, before=image_tag(before.image), after=image_tag(now.image), revision=revision,
+                    replicaset=name, reused_from=reused, images=(before.image, now.image))]  # fmt: skip
 
 
 def scales(timeline: Timeline) -> list[tuple[float, int, int]]:

@@ -2,6 +2,8 @@
 
 import copy
 import dataclasses
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -152,6 +154,21 @@ def test_failed_rollout_counts_pods_endpoints_and_the_deadline():
     result = judge.failed_rollout(seen("stuck-on-2.0.0"), tag="2.0.0", pods_total=7, failing=3, serving=4)
     assert result.ok, result.message
     assert "maxSurge 2 allow 7 pods" in result.message
+
+
+def test_a_rollout_stuck_on_a_mistyped_missing_tag_passes_and_names_what_was_typed():
+    """`2.0` typed for `2.0.0`: a tag the registry lacks too, so the rollout sticks the same way. The check counts
+    the template's pods and says both tags (it waited forever on pods of 2.0.0 before); while the prediction is
+    pending, a count that is not there yet gives no number away."""
+    stuck = json.loads(json.dumps(dataclasses.asdict(seen("stuck-on-2.0.0"))).replace(":2.0.0", ":2.0"))
+    typo = dataclasses.replace(seen("stuck-on-2.0.0"), deployment=stuck["deployment"], pods=stuck["pods"],
+                               replicasets=stuck["replicasets"])  # fmt: skip
+    result = judge.failed_rollout(typo, tag="2.0.0", pods_total=7, failing=3, serving=4)
+    assert result.ok, result.message
+    assert "you typed 2.0, the lesson 2.0.0" in result.message
+    early = judge.failed_rollout(typo, tag="2.0.0", pods_total=5, failing=2, serving=3, reveal=False)
+    assert not early.ok
+    assert not re.search(r"\d+ pods|\(\d", early.message), early.message
 
 
 def test_failed_rollout_with_other_counts_explains_the_bounds():

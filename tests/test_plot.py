@@ -92,6 +92,17 @@ def test_the_animation_player_fetches_nothing_from_the_internet():
     assert "https://" not in page
     assert '.fa.fa-play::before{content:"▶"}' in page
     assert 'class="fa fa-pause"' in page
+    # Characters every font has: the media symbols (U+23E9 to U+23FA) were blank squares in Chromium.
+    assert not any(0x23E9 <= ord(c) <= 0x23FA for c in page)
+
+
+def test_the_animation_player_speaks_the_students_language(monkeypatch):
+    """In French, the player's repetition modes and button titles are French (they were Once, Loop, Reflect)."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    page = plot.animation_html(plot.animation(sample("update"), frames=3))
+    assert ">Une fois<" in page
+    assert ">Once<" not in page
+    assert 'title="Image suivante"' in page
 
 
 def test_a_drawn_recording_is_saved_and_shown_from_one_drawing(tmp_path, monkeypatch):

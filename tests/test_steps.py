@@ -373,11 +373,73 @@ def test_show_app_says_in_one_line_why_nothing_answers(capsys):
     """`lab.demo.show_app()` on an address where nothing listens prints the app's address and one line saying
     nothing answers there and what to check, never a bare None."""
     where = traffic.AppUrl(url="http://127.0.0.1:9/", via="nodeport")  # port 9 (discard): nothing listens here
+    empty = Timeline(namespace="ns", deployment="first-app", started_at=0.0)
     demo = demos.Demo(lambda: student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), app=lambda: where,
-                      record=lambda a, b: None, stop=lambda name: Timeline(),
-                      recorded=lambda name: Timeline())  # fmt: skip
+                      record=lambda a, b: None, stop=lambda name: empty, recorded=lambda name: empty)  # fmt: skip
     demo.show_app()
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].endswith("http://127.0.0.1:9/")
     assert printed[1].startswith("nothing answers at http://127.0.0.1:9/")
     assert "None" not in printed[1]
+
+
+@pytest.mark.parametrize(
+    ("answers", "said", "fails"),
+    [
+        ([(1, 'Error from server (NotFound): namespaces "mine" not found'), (0, "namespace/mine created")],
+         "namespace mine did not exist: made it", False),
+        ([(1, 'Error from server (Forbidden): namespaces "mine" is forbidden')], "", False),
+        ([(0, "namespace/mine")], "", False),
+        ([(1, 'Error from server (NotFound): namespaces "mine" not found'),
+          (1, 'Error from server (Forbidden): namespaces is forbidden: cannot create resource "namespaces"')],
+         "", True),
+    ],
+)  # fmt: skip
+def test_a_lab_start_makes_a_missing_namespace_or_says_in_one_line_what_to_do(monkeypatch, answers, said, fails):
+    """A LAB_NAMESPACE that does not exist is made at the lab's start and the student is told; one that exists,
+    or that a class student may not even read, is used as it is; one that cannot be made is one line naming
+    LAB_NAMESPACE."""
+    from rolloutlab.lab import starts
+
+    given = iter(answers)
+
+    def run(args, **kwargs):
+        code, said_back = next(given)
+        return process.Result(list(args), code, said_back if code == 0 else "", "" if code == 0 else said_back)
+
+    monkeypatch.setattr(starts.kubectl, "run", run)
+    settings = dataclasses.replace(student.LabSettings.from_env({}), namespace="mine")
+    printed: list[str] = []
+    if fails:
+        with pytest.raises(LabError) as raised:
+            starts._namespace_there(settings, printed.append)
+        assert "LAB_NAMESPACE" in str(raised.value)
+        assert "cannot create" in str(raised.value)
+    else:
+        starts._namespace_there(settings, printed.append)
+        assert printed == ([said] if said else [])
+
+
+def test_a_passing_check_keeps_its_running_recording_so_a_restarted_kernel_still_has_it(monkeypatch):
+    """04.1 passes while its recording 04-undo still runs (its draw cell comes later): the recording as it stands is
+    kept in the namespace then, so a kernel restarted before the draw finds it; a failing check keeps nothing."""
+    kept: dict[str, Timeline] = {}
+    monkeypatch.setattr(state, "keep_recording", lambda name, timeline: kept.update({name: timeline}))
+    monkeypatch.setattr(state, "remember", lambda **values: None)
+    monkeypatch.setattr(checks, "publish", lambda **kwargs: None)
+    seen_so_far = Timeline(namespace="ns", deployment="first-app", started_at=0.0)
+
+    class Running:
+        stopped = False
+        timeline = seen_so_far
+
+    lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    lab._running["04-undo"] = Running()  # type: ignore[assignment]
+    verdicts = iter([Check("undo", False, "not yet"), Check("undo", True, "back on 1.0.0")])
+    step = dataclasses.replace(exercises.STEPS["04.1"], read=lambda ctx: Reading(), judge=lambda r, a: next(verdicts))
+    monkeypatch.setitem(exercises.STEPS, "04.1", step)
+    with pytest.raises(checks.CheckFailed):
+        lab.check("04.1", wait=0)
+    assert kept == {}
+    lab.check("04.1", wait=0)
+    assert kept == {"04-undo": seen_so_far}

@@ -11,6 +11,7 @@ its French, or whose French lost one of its `{placeholders}`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import functools
@@ -111,17 +112,36 @@ def _translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+# The catalogue entry each recent message was made from, by the text shown: what the student read is in their
+# language, what it was is the same in every language (the kinds of failure the class view counts). Bounded: a
+# message is asked about right after it was made.
+_MADE_FROM: collections.OrderedDict[str, str] = collections.OrderedDict()
+
+
+def _said(text: str, msgid: str) -> str:
+    _MADE_FROM[text] = msgid
+    _MADE_FROM.move_to_end(text)
+    while len(_MADE_FROM) > 512:
+        _MADE_FROM.popitem(last=False)
+    return text
+
+
 def _(message: str, /, **values: object) -> str:
     """`message` in the user's language, its `{name}` placeholders filled with `values`."""
     text = _translations(language()).gettext(message)
-    return text.format(**values) if values else text
+    return _said(text.format(**values) if values else text, message)
 
 
 def ngettext(singular: str, plural: str, count: int, /, **values: object) -> str:
     """The form of the message for `count` in the user's language (French says "1 pod", "0 pod", "2 pods"; English
     "0 pods"), its placeholders filled with `values` and `{count}`."""
     text = _translations(language()).ngettext(singular, plural, count)
-    return text.format(count=count, **values)
+    return _said(text.format(count=count, **values), singular)
+
+
+def msgid_of(message: str) -> str | None:
+    """The catalogue entry a message was made from, asked soon after; None for text composed otherwise."""
+    return _MADE_FROM.get(message)
 
 
 def N_(message: str, /) -> str:

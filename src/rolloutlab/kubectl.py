@@ -118,5 +118,5 @@ def run(
         raise
     if check and not proc.ok:
         raise KubectlError(command=args, returncode=proc.returncode, output=proc.stderr or proc.stdout,
-                           fix=fix or _("read kubectl's message above"))  # fmt: skip
+                           fix=fix or _("fix what kubectl's message says, then run it again"))  # fmt: skip
     return proc

@@ -97,7 +97,7 @@ def failed(result: Result, *, fix: str | None = None) -> ProcessError:
             command=shown(result.command),
             said=result.tail() or _("exit {code}", code=result.returncode),
         ),
-        fix=fix or _("read its message above, then try again"),
+        fix=fix or _("fix what its message says, then try again"),
         reason="failed",
     )
 

@@ -22,6 +22,7 @@ from rich.progress import (
 
 from rolloutlab import environment
 from rolloutlab.environment import CI, TERM
+from rolloutlab.i18n import _
 
 # How often a plain line repeats while nothing else is said.
 PLAIN_EVERY = 30.0
@@ -86,7 +87,7 @@ class Task:
             filled = round(20 * min(self.done, self.total) / self.total)
             drawn = f"{'█' * filled}{'░' * (20 - filled)} {self.done:.0f}/{self.total:.0f} "
         extra = f" {note}" if note else ""
-        return f"{self.description}: {drawn}({seconds:.0f} s){extra}"
+        return f"{self.description}{_(': ')}{drawn}({seconds:.0f} s){extra}"  # French: a no-break space before :
 
     def _plain(self, note: str | None) -> None:
         self._said = time.monotonic()

@@ -77,9 +77,10 @@ _STEPS = [
          broken_env={"DOCKER_CONFIG": "{empty}"},
          mistakes=(CHECK_TWICE, STEP_TWICE), ways=(solve("01.1"),)),
     Step(id="01.2", exercise=True,
-         hint=N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments, "
-                 "then `docker push` of the same name. The tag must be one the registry does not have yet: the lab's "
-                 "start printed one."),
+         hint=N_("Two commands: `docker build` with `-t <registry>/first-app-k8s:<new tag>` and the build arguments "
+                 "(`BASE_IMAGE`, the base image the lab's start printed: without it, Docker looks for python:3.12-slim "
+                 "on Docker Hub; `APP_VERSION`; `APP_MESSAGE`, your line), then `docker push` of the same name. The "
+                 "tag must be one the registry does not have yet: the lab's start printed one."),
          solution=f"{LOGIN}\n{BUILD}\n{PUSH}",
          explanation=N_("An image is known by its name and tag: a new version under a new tag changes the pod "
                         "template when you set it, so the Deployment rolls out. `docker push` puts it where the "

@@ -198,22 +198,26 @@ def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, servi
     surge = resolve_bound(rolling["maxSurge"], replicas=replicas, round_up=True)
     unavailable = resolve_bound(rolling["maxUnavailable"], replicas=replicas, round_up=False)
     pods = [p for p in seen.pods if not p["metadata"].get("deletionTimestamp")]
-    new = [p for p in pods if p["spec"]["containers"][0]["image"] == f"{seen.image_base}:{tag}"]
+    # Any tag the registry lacks fails the same way (`_image_problem` let it through): the new pods are the
+    # template's, and the lines name the tag the student typed.
+    running = template_image(seen.deployment)
+    typed = image_tag(running)
+    new = [p for p in pods if p["spec"]["containers"][0]["image"] == running]
     pulling = [p for p in new if pod_state(p) in PULL_ERRORS]
     ready_old = [p for p in pods if p not in new and pod_state(p) == "Ready"]
     why = _("{replicas} replicas + maxSurge {surge} allow {most} pods; replicas - maxUnavailable {unavailable} must "
             "stay available: {least} old pods keep serving", replicas=replicas, surge=surge, most=replicas + surge,
             unavailable=unavailable, least=replicas - unavailable)  # fmt: skip
     if (len(pods), len(pulling), len(ready_old)) != (pods_total, failing, serving) and not reveal:
-        return Check(what, False, _("the pods are not yet where a stuck rollout ends ({found} pods: {found_failing} "
-                                    "failing to pull {tag}, {found_ready} old Ready): wait a few seconds, then run "
-                                    "this check again.", found=len(pods), found_failing=len(pulling), tag=tag,
-                                    found_ready=len(ready_old)))  # fmt: skip
+        # No count: how many pods fail and serve is the prediction still to be graded.
+        return Check(what, False, _("the pods are not yet where a stuck rollout ends (new pods failing to pull {tag} "
+                                    "are still being made, or old ones going): wait a few seconds, then run this "
+                                    "check again.", tag=typed))  # fmt: skip
     if (len(pods), len(pulling), len(ready_old)) != (pods_total, failing, serving):
         return Check(what, False, _("expected {total} pods ({failing} failing to pull {tag}, {serving} old Ready), "
                                     "found {found} ({found_failing} failing, {found_ready} Ready). If the new pods "
                                     "are still being created, wait a few seconds. ({why})", total=pods_total,
-                                    failing=failing, tag=tag, serving=serving, found=len(pods),
+                                    failing=failing, tag=typed, serving=serving, found=len(pods),
                                     found_failing=len(pulling), found_ready=len(ready_old), why=why))  # fmt: skip
     ready = sum(1 for s in seen.slices for e in s.get("endpoints") or [] if (e.get("conditions") or {}).get("ready"))
     if ready != serving:
@@ -229,11 +233,14 @@ def failed_rollout(seen: Seen, *, tag: str, pods_total: int, failing: int, servi
     if not reveal:
         return Check(what, True, _("stuck as the lesson expects: the new pods cannot pull {tag}, the old ones keep "
                                    "serving behind the Service, and the rollout is marked failed. How many of each, "
-                                   "and why: your prediction is graded next.", tag=tag))  # fmt: skip
+                                   "and why: your prediction is graded next.", tag=typed))  # fmt: skip
     # The pods' STATUS is not named: reading it is 03.4's question.
-    return Check(what, True, _("{pods} pods: {failing} that cannot pull {tag}, {serving} old ones Ready behind the "
-                               "Service; {why}", pods=len(pods), failing=failing, tag=tag, serving=serving,
-                               why=why))  # fmt: skip
+    said = _("{pods} pods: {failing} that cannot pull {tag}, {serving} old ones Ready behind the Service; {why}",
+             pods=len(pods), failing=failing, tag=typed, serving=serving, why=why)  # fmt: skip
+    if typed != tag:
+        said += _(" (you typed {typed}, the lesson {tag}: any tag the registry lacks fails the same way)",
+                  typed=typed, tag=tag)  # fmt: skip
+    return Check(what, True, said)
 
 
 def waiting_reason(seen: Seen, *, answer: str | None) -> Check:

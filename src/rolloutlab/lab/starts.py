@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from rolloutlab import kubectl
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import baseimage, credentials
@@ -73,8 +74,26 @@ def _caught_up(number: str, settings: LabSettings, say: Say) -> None:
                              registry=settings.registry))  # fmt: skip
 
 
+def _namespace_there(settings: LabSettings, say: Say) -> None:
+    """The lab's namespace exists: a LAB_NAMESPACE of the student's own choosing is made here. In a class it was
+    made for them, and a student may not even read namespaces: a refused `get` means it is there to use."""
+    name = settings.namespace
+    found = kubectl.run(["get", "namespace", name, "-o", "name"], check=False, timeout=30)
+    if found.ok or "notfound" not in found.stderr.replace(" ", "").lower():
+        return
+    made = kubectl.run(["create", "namespace", name], check=False, timeout=30)
+    if not made.ok and "alreadyexists" not in made.stderr.replace(" ", "").lower():
+        raise LabError(_("namespace {name} does not exist, and it could not be made: {said}", name=name,
+                         said=(made.stderr.strip().splitlines() or [_("no answer")])[-1]),
+                       fix=_("set LAB_NAMESPACE to a namespace that exists (`kubectl get namespaces`), or ask your "
+                             "instructor for yours"))  # fmt: skip
+    say(_("namespace {name} did not exist: made it", name=name))
+
+
 def start(number: str, *, settings: LabSettings, say: Say) -> None:
     """Bring the namespace to the state lab `number` starts from."""
+    if number != "00":  # lab 00 checks the set-up: it starts even with no cluster yet
+        _namespace_there(settings, say)
     if number == "01":
         _build_and_push(settings, say)
     elif number == "02":

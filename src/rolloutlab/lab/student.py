@@ -169,6 +169,8 @@ class Lab:
         ):
             with contextlib.suppress(LabError):  # the answers were compared: what withheld them may show them now
                 state.remember(**{state.graded_key(step): datetime.now(UTC).isoformat(timespec="seconds")})
+        if result.ok:
+            self._keep_passed(found)
         shown = str(result)
         if not result.ok:
             shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
@@ -259,6 +261,15 @@ class Lab:
                 taken = {"answers": given, "at": datetime.now(UTC).isoformat(timespec="seconds")}
                 state.remember(**{state.prediction_key(step.id): json.dumps(taken, default=str)})
         return found
+
+    def _keep_passed(self, step: Step) -> None:
+        """A step whose check passed keeps what its recordings saw so far in the namespace, while they go on: a
+        kernel restarted before their draw cell would otherwise lose the rollout the check just judged."""
+        for recording in step.recordings:
+            running = self._running.get(recording.name)
+            if running is not None and not running.stopped:
+                with contextlib.suppress(LabError):  # the check passed; only a later restart would miss it
+                    state.keep_recording(recording.name, running.timeline)
 
     def _stop(self, name: str) -> Timeline:
         found = self._running.get(name)

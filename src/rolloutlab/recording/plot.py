@@ -5,6 +5,7 @@ Every function reads a Timeline only, so it draws a live recording and a replaye
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Sequence
@@ -277,16 +278,28 @@ def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, fr
 
 
 # matplotlib's player draws its buttons with Font Awesome from a CDN; the course fetches nothing from the internet,
-# so the same buttons get plain characters instead.
+# so the same buttons get plain characters instead, from Latin-1 and the geometric shapes every font has (the media
+# symbols U+23EE and the like were blank squares in Chromium on a machine without an emoji font).
 _CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/[^"]*">')
-_BUTTONS = {"fast-backward": "⏮", "step-backward": "⏴", "play.fa-flip-horizontal": "◀", "pause": "⏸",
-            "play": "▶", "step-forward": "⏵", "fast-forward": "⏭", "minus": "-", "plus": "+"}  # fmt: skip
+_BUTTONS = {"fast-backward": "«", "step-backward": "‹", "play.fa-flip-horizontal": "◀", "pause": "||",
+            "play": "▶", "step-forward": "›", "fast-forward": "»", "minus": "-", "plus": "+"}  # fmt: skip
+# The player's own words, shown in the student's language.
+_PLAYER_WORDS = {">Once<": N_("Once"), ">Loop<": N_("Loop"), ">Reflect<": N_("Reflect"),
+                 '"Decrease speed"': N_("Decrease speed"), '"First frame"': N_("First frame"),
+                 '"Previous frame"': N_("Previous frame"), '"Play backwards"': N_("Play backwards"),
+                 '"Pause"': N_("Pause"), '"Play"': N_("Play"), '"Next frame"': N_("Next frame"),
+                 '"Last frame"': N_("Last frame"), '"Increase speed"': N_("Increase speed"),
+                 '"Repetition mode"': N_("Repetition mode")}  # fmt: skip
 
 
 def animation_html(anim: FuncAnimation) -> str:
-    """The animation as a self-contained HTML player (no CDN stylesheet; buttons drawn with characters)."""
+    """The animation as a self-contained HTML player (no CDN stylesheet; buttons drawn with characters; its words
+    in the student's language)."""
     rules = " ".join(f'.fa.fa-{name}::before{{content:"{char}"}}' for name, char in _BUTTONS.items())
-    return f"<style>.fa{{font-style:normal}} {rules}</style>" + _CDN_LINK.sub("", anim.to_jshtml())
+    player = _CDN_LINK.sub("", anim.to_jshtml())
+    for english, word in _PLAYER_WORDS.items():
+        player = player.replace(english, english[0] + html.escape(_(word)) + english[-1])
+    return f"<style>.fa{{font-style:normal}} {rules}</style>" + player
 
 
 def animation(timeline: Timeline, *, frames: int = 40, interval_ms: int = 250) -> FuncAnimation:

@@ -281,8 +281,8 @@ def filmstrip(timeline: Timeline, *, instants: Sequence[float] | None = None, fr
 # so the same buttons get plain characters instead, from Latin-1 and the geometric shapes every font has (the media
 # symbols U+23EE and the like were blank squares in Chromium on a machine without an emoji font).
 _CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/[^"]*">')
-_BUTTONS = {"fast-backward": "«", "step-backward": "‹", "play.fa-flip-horizontal": "◀", "pause": "||",
-            "play": "▶", "step-forward": "›", "fast-forward": "»", "minus": "-", "plus": "+"}  # fmt: skip
+_BUTTONS = {"fast-backward": "«", "step-backward": "\u2039", "play.fa-flip-horizontal": "◀", "pause": "||",
+            "play": "▶", "step-forward": "\u203a", "fast-forward": "»", "minus": "-", "plus": "+"}  # fmt: skip
 # The player's own words, shown in the student's language.
 _PLAYER_WORDS = {">Once<": N_("Once"), ">Loop<": N_("Loop"), ">Reflect<": N_("Reflect"),
                  '"Decrease speed"': N_("Decrease speed"), '"First frame"': N_("First frame"),

@@ -232,3 +232,13 @@ def registry_restored(sandbox):
     # Only the version lab 02 built, never another run's tags that appeared meanwhile.
     images.remove_tags(settings=settings, chosen=[t for t in images.tags(settings=settings) if t not in before
                                                   and t.startswith("1.1.")])  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _events_stay_off_the_cluster(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test without the sandbox that calls `lab.check` keeps its events nowhere: its Lab's kubectl is not pointed
+    at a lab namespace, and would write them wherever the kubeconfig in the environment points."""
+    if request.node.get_closest_marker("sandbox") is None:
+        from rolloutlab.lab import events
+
+        monkeypatch.setattr(events, "_append", lambda key, value: None)

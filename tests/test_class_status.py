@@ -60,7 +60,7 @@ def test_status_puts_each_student_where_their_namespace_says(sandbox, lab_runs, 
     verdicts = [v for s in whole.values() for v in s["histories"]]
     assert {v["recording"] for v in verdicts} == {"02-set-image", "03-failed-rollout", "04-undo", "04-to-revision-1",
                                                   "05-surge-1-unavail-0", "05-surge-0-unavail-1",
-                                                  "05-surge-25-unavail-25"}  # fmt: skip
+                                                  "05-surge-25-unavail-25", "05-history-limit"}  # fmt: skip
     assert all(v["ok"] for v in verdicts), verdicts
     table = rolloutlab("class", "status", "--out", str(two["out"]), env={**env, "COLUMNS": "200"})
     assert table.returncode == 0, table.stderr
@@ -141,6 +141,8 @@ def test_read_rights_in_the_class_namespaces_are_enough(sandbox, two, tmp_path):
         as_admin = status_json(two["out"], env={"KUBECONFIG": str(sandbox.kubeconfig)})
         as_assistant = status_json(two["out"], env={"KUBECONFIG": str(assistant)})
         assert as_assistant["cluster_wide"] is False
+        for student in as_admin["students"] + as_assistant["students"]:  # read a few seconds apart
+            student["progress"].pop("on_step_seconds")
         assert as_assistant["students"] == as_admin["students"]
         refused = rolloutlab("class", "status", "--out", str(two["out"]), "--json",
                              env={"KUBECONFIG": str(two["student"])})  # fmt: skip
@@ -179,3 +181,65 @@ def test_class_delete_removes_the_stored_recordings(sandbox, tmp_path):
         return left.returncode == 0 and not left.stdout.strip()
 
     wait_for(gone, timeout=120, what=f"the recordings of {name} to go with its namespace")
+
+
+# Run as one student, with their own kubeconfig: two failed checks of 00.2 and a hint, as `lab.check` and
+# `lab.hint` keep them.
+NOTE = """
+import sys
+from rolloutlab.lab import checks, events
+failed = checks.judge_cluster(None, where="the class cluster", error="connection refused")
+events.note("check", "00.2", ok=False, message=failed.message)
+events.note("hint", "00.2")
+events.note("check", "00.2", ok=False, message=failed.message)
+"""
+
+
+def test_the_students_events_show_who_is_stuck_and_the_mistake_they_share(sandbox, lab_runs, two):
+    """Events written with each student's own rights are read by `class status` with the calls it already makes:
+    tries, help used and a score per student, stuck when only failures followed the last pass (`--stuck-minutes
+    0`), and the failure both met named in the instructor's language. One student cannot read another's events.
+    The French page shows it in Chromium (build/class-gradebook.png)."""
+    idle_config = lab_runs.klass / two["idle"] / "kubeconfig"
+    for config in (two["student"], idle_config):
+        wrote = process.run([sys.executable, "-c", NOTE], env={**os.environ, "KUBECONFIG": str(config)},
+                            timeout=120, check=False)  # fmt: skip
+        assert wrote.returncode == 0, wrote.stderr
+    peek = kubectl.run(["get", "configmap", "rolloutlab-events", "-n", two["ran"], "-o", "name"],
+                       kubeconfig=idle_config, check=False, timeout=60)  # fmt: skip
+    assert peek.returncode != 0
+    assert "forbidden" in peek.stderr.lower()
+    env = {"KUBECONFIG": str(sandbox.kubeconfig)}
+    shown = rolloutlab("class", "status", "--out", str(two["out"]), "--json", "--stuck-minutes", "0", env=env)
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["kubectl_calls"] == 4
+    by = {s["student"]: s["progress"] for s in data["students"]}
+    idle, ran = by[two["idle"]], by[two["ran"]]
+    assert (idle["stuck"], idle["steps"]["00.2"]["tries"], idle["hints"], idle["score"]) == (True, 2, 1, 0)
+    assert ran["steps"]["02.1"]["passed"], ran["steps"]  # kept by the lab's own kernel as it ran lab 02
+    assert ran["score"] > 0
+    [shared] = [m for m in data["common_mistakes"] if m["step"] == "00.2"]
+    assert shared["students"] == 2
+    assert shared["what"].startswith("no cluster answers for …")
+    served = process.spawn([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(two["out"]),
+                            "--serve", "--port", "0", "--stuck-minutes", "0"], stdout=process.PIPE,
+                           stderr=process.PIPE, env={**os.environ, **env, "LAB_LANG": "fr"})  # fmt: skip
+    errors = Output(served.stderr)
+    driver = chromium(window="1800,1100")
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", process.first_line(served, timeout=120))
+        assert url, errors.text(timeout=10) if served.poll() is not None else "no URL printed"
+        driver.get(url.group(0))
+        flagged = driver.find_element("css selector", f"#summary tr[data-who='{two['idle']}']")
+        assert flagged.get_attribute("class") == "stuck"
+        assert "BLOQUÉ" in flagged.text
+        named = " ".join(driver.find_element("css selector", "#mistakes li[data-step='00.2']").text.split())
+        assert named.replace("\u202f", " ").startswith("00.2 : 2 étudiants")
+        assert "aucun cluster ne répond" in named
+        (ROOT / "build").mkdir(exist_ok=True)
+        assert driver.save_screenshot(str(ROOT / "build" / "class-gradebook.png"))
+    finally:
+        driver.quit()
+        served.terminate()
+        served.wait(timeout=30)

@@ -176,7 +176,8 @@ def claims_05(out: Path, *, ways: dict[str, str]) -> None:
 
 CLAIMS = {"02": claims_02, "03": claims_03, "04": claims_04, "05": claims_05}
 HISTORIES = {"02": ["02-set-image"], "03": ["03-failed-rollout"], "04": ["04-to-revision-1", "04-undo"],
-             "05": ["05-surge-0-unavail-1", "05-surge-1-unavail-0", "05-surge-25-unavail-25"]}  # fmt: skip
+             "05": ["05-history-limit", "05-surge-0-unavail-1", "05-surge-1-unavail-0",
+                    "05-surge-25-unavail-25"]}  # fmt: skip
 
 
 @pytest.mark.sandbox

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -207,13 +208,32 @@ def cmd_class_status(args: argparse.Namespace) -> int:
     def read() -> classread.ClassReading:
         return classread.read_class(record, context=args.context, kubeconfig=args.kubeconfig, settings=settings)
 
+    stuck = args.stuck_minutes
     if args.json:
-        print(classview.as_json(read()))
+        print(classview.as_json(read(), stuck_minutes=stuck))
     elif args.serve:
         classview.serve(read, port=args.port, ready=lambda url: print(_("the class, live: {url}", url=url),
-                                                                      flush=True))  # fmt: skip
+                                                                      flush=True), stuck_minutes=stuck)  # fmt: skip
     else:
-        classview.show(read, stream=sys.stdout, watch=args.every if args.watch else None)
+        classview.show(read, stream=sys.stdout, watch=args.every if args.watch else None, stuck_minutes=stuck)
+    return 0
+
+
+def cmd_class_export(args: argparse.Namespace) -> int:
+    from rolloutlab.course import classexport, classread, classroom
+
+    if not args.csv and not args.feedback:
+        raise LabError(_("nothing to export"), fix=_("pass --csv FILE, --feedback DIR, or both"))
+    record = classroom.ClassRecord.load(Path(args.out))
+    reading = classread.read_class(record, context=args.context, kubeconfig=args.kubeconfig,
+                                   settings=LabSettings.from_env())  # fmt: skip
+    now = time.time()
+    if args.csv:
+        Path(args.csv).write_text(classexport.csv_text(reading, now=now, stuck_minutes=args.stuck_minutes))
+        print(_("grades of {count} students: {path}", count=len(reading.found), path=args.csv))
+    if args.feedback:
+        pages = classexport.write_feedback(reading, Path(args.feedback), now=now, stuck_minutes=args.stuck_minutes)
+        print(_("{count} feedback pages in {folder}", count=len(pages), folder=args.feedback))
     return 0
 
 
@@ -409,9 +429,20 @@ def parser() -> argparse.ArgumentParser:
     shown.add_argument("--serve", action="store_true", help=_("serve a live page on 127.0.0.1 until Ctrl-C"))
     status.add_argument("--every", type=float, default=5.0, help=_("seconds between two redraws of --watch"))
     status.add_argument("--port", type=int, default=8765, help=_("the port of --serve (0: any free one)"))
+    export = room_verbs.add_parser("export", help=_("the class's grades as CSV, and a feedback page per student"))
+    export.add_argument("--csv", help=_("write the grades to this CSV file (columns: instructor guide)"))
+    export.add_argument("--feedback", help=_("write one page per student, in their language, into this folder"))
+    export.add_argument("--context", help=_("kube context of the class cluster (default: the current one)"))
+    export.add_argument("--kubeconfig", help=_("kubeconfig file of the class cluster"))
+    export.add_argument("--out", required=True, help=_("the folder `class create` wrote (its class.json)"))
+    for reader in (status, export):
+        reader.add_argument("--stuck-minutes", type=float, default=10.0,
+                            help=_("a student is stuck after this many minutes with no passing check while checks "
+                                   "keep failing"))  # fmt: skip
     create.set_defaults(func=cmd_class_create)
     room_verbs.choices["delete"].set_defaults(func=cmd_class_delete)
     status.set_defaults(func=cmd_class_status)
+    export.set_defaults(func=cmd_class_export)
 
     cluster = groups.add_parser("cluster", help=_("set up kind (local registry) or minikube (registry addon)"))
     cluster.add_argument("kind", choices=["kind", "minikube"])

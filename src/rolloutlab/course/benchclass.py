@@ -3,7 +3,9 @@ in the lesson, then the time of one refresh (read the class, judge every student
 
 A third of the students have started nothing, a third are at lab 05's start (first-app deployed, 4 pods), a third at
 lab 04's start (5 replicas stuck on the missing 2.0.0, 7 pods). The starts run as the students' kernels run them,
-with each student's own kubeconfig, and keep three recordings in the namespace as a lab would. Figures go to JSON.
+with each student's own kubeconfig, and keep three recordings in the namespace as a lab would. Each started student
+also leaves the events a student makes through labs 00 to 03 (EVENTS: every check, failed ones first with the
+failures students meet, hints, a solution, a solve). Figures go to JSON.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from rolloutlab import process
 from rolloutlab.course import classread, classroom, classview, standing
+from rolloutlab.lab import events
 from rolloutlab.settings import LabSettings
 
 PLACES = (None, "05", "04")  # by student, in turn: where the student's namespace is put
@@ -37,6 +40,16 @@ starts.start(sys.argv[1], settings=LabSettings.from_env(), say=lambda said: None
 samples = Path(rolloutlab.__file__).parent / "data" / "timelines"
 for name, sample in (("02-set-image", "update"), ("03-failed-rollout", "failed"), ("04-undo", "rollback")):
     state.keep_recording(name, Timeline.load(samples / f"{sample}.json"))
+from rolloutlab.lab import checks, events, exercises
+wrong = checks.judge_cluster(None, where="the class cluster", error="refused").message
+for step in [s.id for s in exercises.STEPS.values() if s.lab <= "03"]:
+    if step.endswith((".2", ".3")):  # a failure first, met by many
+        events.note("check", step, ok=False, message=wrong)
+        events.note("hint", step)
+    if step == "03.3":
+        events.note("solution", step)
+        events.note("solve", step)
+    events.note("check", step, ok=True)
 """
 
 
@@ -68,6 +81,10 @@ def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, obje
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
             "students": students,
             "objects_read": objects,
+            "events_read": sum(
+                len(events.decode((f.named("ConfigMap", events.NAME) or {}).get("data") or {}))
+                for f in reading.found.values()
+            ),
             "kubectl_calls_per_refresh": calls,
             "refresh_seconds": seconds,
             "refresh_median_seconds": statistics.median(seconds),

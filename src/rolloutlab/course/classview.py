@@ -17,7 +17,9 @@ from rich.live import Live
 from rich.table import Table
 
 from rolloutlab import progress
+from rolloutlab.course import gradebook
 from rolloutlab.course.classread import ClassReading
+from rolloutlab.course.gradebook import STUCK_MINUTES, Progress
 from rolloutlab.course.standing import DONE, FAIL, NOT_YET, PASS, UNSEEN, Standing, class_standings
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
@@ -49,44 +51,123 @@ def histories(s: Standing) -> str:
     return _("{good} of {count} as the lesson says", good=good, count=len(s.histories))
 
 
-def as_json(reading: ClassReading) -> str:
+def as_json(reading: ClassReading, *, now: float | None = None, stuck_minutes: float = STUCK_MINUTES) -> str:
+    at = time.time() if now is None else now
+    book = gradebook.of_class(reading, now=at, stuck_minutes=stuck_minutes)
+    students = [{**s.to_dict(), "progress": book[s.student].to_dict(now=at)} for s in class_standings(reading)]
+    mistakes = [{"step": m.step, "kind": m.kind, "students": m.students, "what": m.what}
+                for m in gradebook.common_mistakes(book.values())]  # fmt: skip
     return json.dumps({"class": reading.record.class_id, "seconds": round(reading.seconds, 3),
                        "kubectl_calls": reading.calls, "cluster_wide": reading.cluster_wide,
-                       "students": [s.to_dict() for s in class_standings(reading)]}, indent=1)  # fmt: skip
+                       "stuck_minutes": stuck_minutes, "students": students, "common_mistakes": mistakes},
+                      indent=1)  # fmt: skip
 
 
-def table(reading: ClassReading) -> Table:
+def minutes(p: Progress, *, now: float) -> str:
+    return "-" if p.since is None else _("{minutes:.0f} min", minutes=(now - p.since) / 60)
+
+
+def helped(p: Progress) -> str:
+    used = p.helped
+    return _("hints {hints}, solutions {solutions}, solves {solves}", **used) if any(used.values()) else "-"
+
+
+def table(reading: ClassReading, *, now: float | None = None, stuck_minutes: float = STUCK_MINUTES) -> Table:
+    at = time.time() if now is None else now
+    book = gradebook.of_class(reading, now=at, stuck_minutes=stuck_minutes)
     grid = Table(title=_("class {id}: {count} students, read in {seconds:.1f} s", id=reading.record.class_id,
                          count=len(reading.found), seconds=reading.seconds))  # fmt: skip
-    for column in (_("student"), _("where"), _("what its check says now"), _("recorded histories")):
+    for column in (_("student"), _("where"), _("what its check says now"), _("tries"), _("help used"),
+                   _("on this step"), _("score"), _("recorded histories")):  # fmt: skip
         grid.add_column(column, overflow="fold")
     for s in class_standings(reading):
-        style = "red" if s.problem or (s.at and s.steps.get(s.at) == FAIL) else None
-        grid.add_row(s.student, where(s), s.message, histories(s), style=style)
+        p = book[s.student]
+        style = "red" if s.problem or p.stuck or (s.at and s.steps.get(s.at) == FAIL) else None
+        place = where(s) + (" " + _("STUCK") if p.stuck else "")
+        tries = str(p.steps[s.at].tries) if s.at in p.steps else "-"
+        grid.add_row(s.student, place, s.message, tries, helped(p), minutes(p, now=at),
+                     f"{p.score}/{gradebook.most_points()}", histories(s), style=style)  # fmt: skip
+    captions = [gradebook.said(m) for m in gradebook.common_mistakes(book.values())[:5]]
     if not reading.cluster_wide:
-        grid.caption = _("read namespace by namespace: you may not list across namespaces")
+        captions.append(_("read namespace by namespace: you may not list across namespaces"))
+    grid.caption = "\n".join(captions) or None
     return grid
 
 
-def show(read: Callable[[], ClassReading], *, stream: TextIO, watch: float | None) -> None:
+def show(read: Callable[[], ClassReading], *, stream: TextIO, watch: float | None,
+         stuck_minutes: float = STUCK_MINUTES) -> None:  # fmt: skip
     console = Console(file=stream)
+
+    def drawn() -> Table:
+        return table(read(), stuck_minutes=stuck_minutes)
+
     if watch is None:
-        console.print(table(read()))
+        console.print(drawn())
         return
     if not progress.interactive(stream):  # a file or a pipe: a new table each time, one after the other
         while True:
-            console.print(table(read()))
+            console.print(drawn())
             stream.flush()
             time.sleep(watch)
-    with Live(table(read()), console=console, refresh_per_second=1) as live:
+    with Live(drawn(), console=console, refresh_per_second=1) as live:
         while True:
             time.sleep(watch)
-            live.update(table(read()))
+            live.update(drawn())
 
 
-def page(reading: ClassReading, *, refresh: int = 5) -> str:
-    """The live page: a students-by-steps grid, each cell coloured and holding its check's message."""
+# Sorting the summary by a column (a click on its head) and showing only the stuck students: the page's only script.
+_SCRIPT = """
+function sortBy(th){const t=th.closest('table'),i=[...th.parentNode.children].indexOf(th),b=t.tBodies[0];
+const up=th.dataset.up!=='1';th.dataset.up=up?'1':'0';
+[...b.rows].sort((x,y)=>{const a=x.cells[i].dataset.v??x.cells[i].textContent,
+c=y.cells[i].dataset.v??y.cells[i].textContent;
+const n=parseFloat(a)-parseFloat(c);return (isNaN(n)?a.localeCompare(c):n)*(up?1:-1)}).forEach(r=>b.appendChild(r))}
+function onlyStuck(box){document.querySelectorAll('#summary tbody tr').forEach(r=>{
+r.hidden=box.checked&&r.dataset.stuck!=='1'})}
+"""
+
+
+def summary(reading: ClassReading, book: dict[str, Progress], *, now: float) -> str:
+    """One row per student: where, tries on the current step, help used, time on the step, score, stuck."""
     e = html.escape
+    heads = [_("student"), _("where"), _("tries"), _("first tries"), _("hints"), _("solutions"), _("solves"),
+             _("on this step"), _("score"), _("stuck")]  # fmt: skip
+    rows = []
+    for s in class_standings(reading):
+        p = book[s.student]
+        on_step = None if p.since is None else round(now - p.since)
+        cells = [
+            (s.student, s.student),
+            (where(s), f"{s.lab or ''} {s.at or ''}"),
+            (str(p.steps[s.at].tries) if s.at in p.steps else "-", p.steps[s.at].tries if s.at in p.steps else 0),
+            (str(p.first_tries), p.first_tries),
+            *((str(v), v) for v in p.helped.values()),
+            (minutes(p, now=now), -1 if on_step is None else on_step),
+            (f"{p.score}/{gradebook.most_points()}", p.score),
+            (_("STUCK") if p.stuck else "", int(p.stuck)),
+        ]
+        tds = "".join(f"<td data-v='{e(str(v))}'>{e(text)}</td>" for text, v in cells)
+        rows.append(f"<tr data-who='{e(s.student)}' data-stuck='{int(p.stuck)}'"
+                    f"{' class=stuck' if p.stuck else ''}>{tds}</tr>")  # fmt: skip
+    head = "".join(f"<th onclick='sortBy(this)'>{e(h)}</th>" for h in heads)
+    filter_box = e(_("only the stuck students"))
+    return (
+        f"<p><label><input type='checkbox' onchange='onlyStuck(this)'> {filter_box}</label></p>"
+        f"<table id='summary'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def page(reading: ClassReading, *, refresh: int = 5, now: float | None = None,
+         stuck_minutes: float = STUCK_MINUTES) -> str:  # fmt: skip
+    """The live page: who is stuck and the class's common mistakes, a sortable summary, then a students-by-steps
+    grid, each cell coloured and holding its check's message."""
+    e = html.escape
+    at = time.time() if now is None else now
+    book = gradebook.of_class(reading, now=at, stuck_minutes=stuck_minutes)
+    mistakes = "".join(f"<li data-step='{e(m.step)}'>{e(gradebook.said(m))}</li>"
+                       for m in gradebook.common_mistakes(book.values()))  # fmt: skip
+    common_head, no_common, steps_head = _("Common mistakes"), _("none met by two students yet"), _("Steps")
+    common = f"<h2>{e(common_head)}</h2><ul id='mistakes'>{mistakes or '<li>' + e(no_common) + '</li>'}</ul>"
     names = status_names()
     steps = list(exercises.STEPS)
     head = "".join(f"<th>{e(step)}</th>" for step in steps)
@@ -120,13 +201,16 @@ def page(reading: ClassReading, *, refresh: int = 5) -> str:
         f"td small{{display:block;max-width:9em;max-height:6em;overflow:hidden;font-size:10px}}"
         f"td.fail,td.pass,span.fail,span.pass{{color:#fff}}td.here{{outline:3px solid #1565c0}}"
         f"tr.detail td{{font-size:12px;background:#fafafa}}li.bad{{color:#c62828}}li.ok{{color:#2e7d32}}"
-        f"span{{padding:2px 6px;margin-right:4px}}{colours}</style></head><body><h1>{e(title)}</h1>"
-        f"<p>{legend}</p><p>{e(read_in)}</p><p>{e(note)}</p>"
+        f"span{{padding:2px 6px;margin-right:4px}}{colours}#summary th{{cursor:pointer}}"
+        f"tr.stuck td{{background:#ffebee;font-weight:bold}}</style><script>{_SCRIPT}</script></head><body>"
+        f"<h1>{e(title)}</h1><p>{e(read_in)}</p><p>{e(note)}</p>{common}{summary(reading, book, now=at)}"
+        f"<h2>{e(steps_head)}</h2><p>{legend}</p>"
         f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table></body></html>"
     )  # fmt: skip
 
 
-def serve(read: Callable[[], ClassReading], *, port: int, ready: Callable[[str], None]) -> None:
+def serve(read: Callable[[], ClassReading], *, port: int, ready: Callable[[str], None],
+          stuck_minutes: float = STUCK_MINUTES) -> None:  # fmt: skip
     """Serve the page on 127.0.0.1 until interrupted; each load reads the class again (at most every 2 s)."""
     lock = threading.Lock()
     last: dict[str, Any] = {}
@@ -142,8 +226,10 @@ def serve(read: Callable[[], ClassReading], *, port: int, ready: Callable[[str],
         def do_GET(self) -> None:
             try:
                 reading = fresh()
-                body, kind = ((as_json(reading), "application/json") if self.path.startswith("/status.json")
-                              else (page(reading), "text/html; charset=utf-8"))  # fmt: skip
+                if self.path.startswith("/status.json"):
+                    body, kind = as_json(reading, stuck_minutes=stuck_minutes), "application/json"
+                else:
+                    body, kind = page(reading, stuck_minutes=stuck_minutes), "text/html; charset=utf-8"
                 code = 200
             except LabError as exc:
                 body, kind, code = str(exc), "text/plain; charset=utf-8", 503

@@ -14,7 +14,7 @@ from rolloutlab import environment, i18n
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
-from rolloutlab.lab import checks, cluster, demos, exercises, helpers, notebook, observe, reading, starts, state
+from rolloutlab.lab import checks, cluster, demos, events, exercises, helpers, notebook, observe, reading, starts, state
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.lab.notebook import before_open_lab as before_open_lab
 from rolloutlab.lab.step import Step
@@ -175,11 +175,13 @@ class Lab:
         if not result.ok:
             shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
         checks.publish(step=step, result=result, shown=shown)
+        events.note("check", step, ok=result.ok, message=result.message)
         if not result.ok:
             raise CheckFailed(shown)
 
     def hint(self, step: str) -> None:
         found = self._step(step)
+        events.note("hint", step)
         if not found.hint:
             print(_("{step} has no hint: its cell is already written, run it.", step=step))
             return
@@ -188,6 +190,7 @@ class Lab:
     def solution(self, step: str) -> None:
         """The step's code, then why it is the answer."""
         print(self._step(step).solution)
+        events.note("solution", step)
         why = self._step(step).explanation
         if why:
             print(_("why: {why}", why=_(why)))
@@ -197,6 +200,7 @@ class Lab:
         start the lab afresh and run every step up to this one."""
         shell = _ipython()
         found = self._step(step)
+        events.note("solve", step)
         shell.run_cell(found.solution, store_history=False)
         first = self._judge(step, answers=_answers(found))
         if first.ok:

@@ -376,8 +376,10 @@ def test_a_student_who_solves_every_exercise_reaches_the_end_of_every_lab(sandbo
 
 
 def _prose(stem: str) -> str:
+    """The markdown of a lab, white space folded: a phrase is found wherever its lines break."""
     path = next(p for p in LABS if p.stem.startswith(stem))
-    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    text = " ".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    return " ".join(text.split())
 
 
 def test_the_labs_correct_what_the_course_notes_get_wrong():

@@ -147,10 +147,10 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
     lab.draw("02-set-image")
     said = capsys.readouterr().out.strip().splitlines()
     assert said == [
-        "rien n'a été déployé pendant l'enregistrement 02-set-image\u00a0: le modèle de pod n'a pas changé "
+        "aucune mise à jour progressive pendant l'enregistrement 02-set-image\u00a0: le modèle de pod n'a pas changé "
         "(kubectl a-t-il refusé la commande\u202f?). L'enregistrement continue\u00a0: lancez la commande de l'étape, "
         "puis cette cellule à nouveau. Si la mise à jour progressive a eu lieu avant le début de cet enregistrement "
-        "(un noyau redémarré), lancez la cellule de départ du lab (`lab.start()`) et les cellules qui suivent."
+        "(un noyau redémarré), lancez la cellule de démarrage du lab (`lab.start()`) et les cellules qui suivent."
     ]
     assert "02-set-image" in lab._running
 
@@ -158,7 +158,7 @@ def test_draw_of_a_still_recording_is_one_line_in_the_students_language(monkeypa
 def test_figure_titles_come_from_the_catalogue(monkeypatch):
     """Each drawn recording has its title in the catalogue, translated (the notebook no longer writes it)."""
     monkeypatch.setenv("LAB_LANG", "fr")
-    assert i18n._(exercises.RECORDINGS["02-set-image"].title) == "kubectl set image\u00a0: latest -> votre version"
+    assert i18n._(exercises.RECORDINGS["02-set-image"].title) == "kubectl set image\u00a0: latest → votre version"
 
 
 def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path):

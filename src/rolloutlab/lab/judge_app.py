@@ -193,11 +193,11 @@ def restarted(pod_json: dict[str, Any] | None, *, pod: str, restarts_before: int
     statuses = (pod_json.get("status") or {}).get("containerStatuses") or [{}]
     restarts, ready = statuses[0].get("restartCount", 0), statuses[0].get("ready", False)
     if restarts <= restarts_before:
-        return Check(what, False, _("{pod} shows {restarts} restarts, as before: call /error first, then wait a few "
-                                    "seconds for the kubelet to notice the exit.", pod=pod,
+        return Check(what, False, _("{pod} shows as many restarts as before ({restarts}): call /error first, then "
+                                    "wait a few seconds for the kubelet to notice the exit.", pod=pod,
                                     restarts=restarts))  # fmt: skip
     if not ready:
         return Check(what, False, _("{pod} restarted ({restarts}) but is not Ready yet: its readiness probe must pass "
                                     "first. Run this again in a few seconds.", pod=pod, restarts=restarts))  # fmt: skip
-    return Check(what, True, _("{pod} was restarted by its kubelet ({restarts} restart) and is Ready again", pod=pod,
+    return Check(what, True, _("{pod} was restarted by its kubelet (restarts: {restarts}) and is Ready again", pod=pod,
                                restarts=restarts))  # fmt: skip

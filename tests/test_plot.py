@@ -168,3 +168,14 @@ def test_a_figure_for_a_pending_prediction_draws_no_bound_lines():
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "desired replicas" in labels
     assert not any("maxSurge" in label or "maxUnavailable" in label for label in labels)
+
+
+def test_a_french_figure_says_its_own_pod_state_in_french_and_kubectls_as_kubectl_does(monkeypatch):
+    """The recorder's own state (a pod running but not Ready) is named in the student's language; the states kubectl
+    prints (ImagePullBackOff...) keep kubectl's words, as `kubectl get pods` shows them."""
+    monkeypatch.setenv("LAB_LANG", "fr")
+    for name in ("update", "failed", "rollback"):
+        states = [t.get_text() for t in plot.rollout_figure(sample(name)).axes[1].get_legend().get_texts()]
+        assert "Running-not-ready" not in states, name
+    states = [t.get_text() for t in plot.rollout_figure(sample("update")).axes[1].get_legend().get_texts()]
+    assert "Running, pas encore Ready" in states

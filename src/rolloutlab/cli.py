@@ -174,7 +174,9 @@ def cmd_bench_lab_start(args: argparse.Namespace) -> int:
 def cmd_bench_class(args: argparse.Namespace) -> int:
     from rolloutlab.course import benchclass
 
-    result = benchclass.class_refresh(out=Path(args.out), students=args.students, refreshes=args.refreshes)
+    places = tuple(None if p == "none" else p for p in args.places.split(","))
+    result = benchclass.class_refresh(out=Path(args.out), students=args.students, refreshes=args.refreshes,
+                                      places=places)  # fmt: skip
     print(json.dumps(result, indent=2))
     return 0
 
@@ -493,6 +495,9 @@ def parser() -> argparse.ArgumentParser:
     bench_class.add_argument("--out", default="build/bench/class.json")
     bench_class.add_argument("--students", type=int, default=30)
     bench_class.add_argument("--refreshes", type=int, default=5)
+    bench_class.add_argument("--places", default="none,05,04",
+                             help=_("where each student in turn is put: none (nothing started), 05 (lab 05's start, "
+                                    "4 pods) or 04 (lab 04's start, 7 pods)"))  # fmt: skip
     bench_class.set_defaults(func=cmd_bench_class)
     bench_soak = bench_verbs.add_parser("soak", help=_("validate again and again beside busy loops, then the "
                                                        "sandbox's rollout tests"))  # fmt: skip

@@ -53,7 +53,8 @@ for step in [s.id for s in exercises.STEPS.values() if s.lab <= "03"]:
 """
 
 
-def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, object]:
+def class_refresh(*, out: Path, students: int, refreshes: int,
+                  places: tuple[str | None, ...] = PLACES) -> dict[str, object]:  # fmt: skip
     room = classroom.Classroom(context=None, kubeconfig=None)
     folder = Path(tempfile.mkdtemp(prefix="rolloutlab-bench-class-"))
     run = uuid.uuid4().hex[:4]
@@ -63,7 +64,7 @@ def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, obje
     made = time.monotonic() - started
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:  # three lab starts at a time, as the suite runs labs
-            list(pool.map(lambda i: _place(folder, names[i], PLACES[i % len(PLACES)]), range(students)))
+            list(pool.map(lambda i: _place(folder, names[i], places[i % len(places)]), range(students)))
         placed = time.monotonic() - started - made
         record = classroom.ClassRecord.load(folder)
         settings = LabSettings.from_env()
@@ -80,6 +81,7 @@ def class_refresh(*, out: Path, students: int, refreshes: int) -> dict[str, obje
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
             "students": students,
+            "places": [p or "none" for p in places],
             "objects_read": objects,
             "events_read": sum(
                 len(events.decode((f.named("ConfigMap", events.NAME) or {}).get("data") or {}))

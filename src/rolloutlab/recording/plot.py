@@ -114,7 +114,8 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
     for state in POD_STATES:
         top = [b + c.get(state, 0) for b, c in zip(base, counts, strict=True)]
         if any(t != b for t, b in zip(top, base, strict=True)):
-            ax.fill_between(times, base, top, step="post", color=STATE_COLORS[state], linewidth=0, label=state)
+            ax.fill_between(times, base, top, step="post", color=STATE_COLORS[state], linewidth=0,
+                            label=_(OWN_STATE_WORDS[state]) if state in OWN_STATE_WORDS else state)  # fmt: skip
         base = top
     ax.set_ylabel(_("pods"))
     ax.set_ylim(bottom=0)
@@ -122,6 +123,10 @@ def plot_states(timeline: Timeline, ax: Axes) -> None:
     _legend(ax)
     ax.set_title(_("Pods by state"), loc="left", fontsize="medium")
 
+
+# The states are kubectl's words, which the student reads in `kubectl get pods` in any language; this one is the
+# recorder's own, and is said in the student's.
+OWN_STATE_WORDS = {"Running-not-ready": N_("Running, not Ready")}
 
 PODS = ("#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e", "#558b2f")
 

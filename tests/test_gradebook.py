@@ -116,3 +116,15 @@ def test_the_csv_has_its_documented_columns_and_a_row_per_student(monkeypatch, t
     assert [p.name for p in pages] == ["ann.html", "bob.html"]
     assert "03.3\u00a0: 3 essais" in pages[0].read_text()  # ann's events were in French
     assert "no lab started yet" in pages[1].read_text()
+
+
+def test_events_alone_do_not_make_a_namespace_look_used_by_hand():
+    """A student who asked a hint before starting any lab has only the events ConfigMap: still "no lab started
+    yet", not the namespace-used-by-hand line."""
+    from test_standing import found, judged
+
+    bob = found("bob")
+    hint = Event(at=1.0, step="00.1", action="hint")
+    bob.objects.append({"kind": "ConfigMap", "metadata": {"name": events.NAME},
+                        "data": {events.key_of(1.0): events.encode(hint)}})  # fmt: skip
+    assert judged(bob).message == "no lab started yet"

@@ -66,8 +66,10 @@ def standing(found: Found, *, record: ClassRecord, tags: list[str] | None, image
     lab = lesson.get(state.LAB)
     steps = list(exercises.STEPS.values())
     if not lab:
+        # The labs' own ConfigMaps (events of a hint asked before any start) are not the lesson's objects.
+        lesson_objects = [o for o in found.objects if o.get("kind") != "ConfigMap"]
         said = (_("no lab started, yet the lesson's objects are there: the namespace was used by hand")
-                if found.objects else _("no lab started yet"))  # fmt: skip
+                if lesson_objects else _("no lab started yet"))  # fmt: skip
         return Standing(name, None, None, steps[0].id, said, steps=dict.fromkeys(exercises.STEPS, NOT_YET))
     # What every step's check may judge, read from the lists once per student; each step adds its recordings.
     recordings = found.recordings()

@@ -267,3 +267,27 @@ def test_the_last_validate_report_is_a_page(served, browser, validated, lang):
     assert all(requests.get(link, timeout=5).status_code == 200 for link in links)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOTS / f"{lang}-report.png"))
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("lang", list(ROOT))
+def test_the_site_replays_the_failed_rollout_with_no_server_behind_it(served, browser, lang):
+    """Lab 03's page, as the site serves its files (no kernel, no cluster, nothing fetched): the recording's player
+    advances when played, and scrubbing through it shows the new pods turn ErrImagePull and ImagePullBackOff."""
+    browser.get(urljoin(served, f"{ROOT[lang]}labs/03-failed-rollout/"))
+    players = browser.find_elements("css selector", ".rl-player")
+    assert players, "no player on the page"
+    seen: set[str] = set()
+    for box in players:
+        last = int(box.find_element("css selector", ".rl-scrub").get_attribute("max"))
+        for index in range(last + 1):
+            browser.execute_script("const s=arguments[0].querySelector('.rl-scrub');s.value=arguments[1];"
+                                   "s.dispatchEvent(new Event('input'))", box, index)  # fmt: skip
+            seen |= {p.get_attribute("data-state") for p in box.find_elements("css selector", ".rl-pod")}
+    assert {"ErrImagePull", "ImagePullBackOff"} <= seen, seen
+    box = players[0]
+    box.find_element("css selector", ".rl-play").click()
+    wait_for(lambda: int(box.find_element("css selector", ".rl-scrub").get_attribute("value")) >= 2, timeout=15,
+             what="the player to advance")  # fmt: skip
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOTS / f"{lang}-03-player.png"))

@@ -322,6 +322,12 @@ class Lab:
         if nodes:
             strip = plot.filmstrip(timeline, frames=nodes)
             plot.save_and_show(strip, self._artifacts / f"{name}-nodes.png")
+        # The same recording replayed: pods on the nodes, ReplicaSets and requests at each instant.
+        from IPython.display import HTML, display
+
+        from rolloutlab.recording import player
+
+        display(HTML(player.html(timeline, title=_(known.title) if known and known.title else name)))
 
 
 def _not_recorded(name: str) -> LabError:

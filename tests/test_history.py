@@ -166,3 +166,22 @@ def test_a_new_template_on_the_same_image_is_a_rollout_and_a_scale_is_not():
     scaled = built([(0, 4, "latest", 3, 4), (1, 5, "latest", 3, 4), (5, 5, "latest", 3, 5)],
                    [(0, "first-app-a", "latest", 4, 3), (1, "first-app-a", "latest", 5, 3)])  # fmt: skip
     assert "nothing rolled out" in history.judge("x", scaled, expected=history.Expected()).message
+
+
+def test_lab_05s_strategies_check_names_the_deployment_of_each_line():
+    """05.1's line says which Deployment each bound is about (a student read three anonymous halves)."""
+    from rolloutlab.lab import composed
+    from rolloutlab.lab.reading import Reading
+
+    names = list(composed.STRATEGY_BOUNDS)
+    result = composed.strategies(Reading(timelines={f"05-{n}": recorded(f"05-{n}") for n in names}))
+    assert result.ok, result.message
+    assert all(f"{n}: at most" in result.message for n in names), result.message
+
+
+def test_a_rollout_of_the_same_image_says_its_template_changed():
+    """`set env` rolls out on the same image: the line says so rather than a puzzling "latest -> latest"."""
+    env = built([(0, 4, "latest", 3, 4), (1, 4, "latest", 4, 3), (5, 4, "latest", 4, 4)],
+                [(0, "first-app-a", "latest", 4, 3), (1, "first-app-b", "latest", 1, 4),
+                 (5, "first-app-b", "latest", 4, 4), (5, "first-app-a", "latest", 0, 3)])  # fmt: skip
+    assert "latest -> latest (the same image, another pod template)" in history.describe(env)

@@ -725,6 +725,7 @@ def test_the_version_read_on_the_page_is_the_one_it_shows_and_a_wrong_one_is_not
     url = "http://127.0.0.1:30080/"
     assert judge_app.page_version(body, url=url, answer="latest").ok
     assert judge_app.page_version(body, url=url, answer=" latest ").ok
+    assert judge_app.page_version(body, url=url, answer="Version: latest").ok  # the whole line, as read
     wrong = judge_app.page_version(body, url=url, answer="1.0.0")
     assert not wrong.ok
     assert "latest" not in wrong.message
@@ -741,6 +742,11 @@ def test_the_separate_deletes_step_names_both_commands_when_something_is_left():
     assert not apart.ok
     assert "`kubectl delete service first-app`" in apart.message
     assert "deployment,service" in judge.deleted(deployed, service_left=True).message
+    going = copy.deepcopy(deployed.deployment)
+    going["metadata"]["deletionTimestamp"] = "2026-12-05T08:00:00Z"
+    being = judge.deleted(dataclasses.replace(deployed, deployment=going), service_left=False)
+    assert (being.ok, being.pending) == (False, True)  # read again, not a blind wait on what nobody deletes
+    assert not judge.deleted(deployed, service_left=False).pending
 
 
 # -- waiting as `kubectl rollout status` does ---------------------------------------------------------------------

@@ -443,3 +443,24 @@ def test_a_passing_check_keeps_its_running_recording_so_a_restarted_kernel_still
     assert kept == {}
     lab.check("04.1", wait=0)
     assert kept == {"04-undo": seen_so_far}
+
+
+def test_a_graded_prediction_that_failed_offers_no_hint_nor_solve(monkeypatch):
+    """A wrong prediction's line already says the answer and why: it is not followed by "Stuck? lab.hint(...)
+    ... lab.solve(...)", which a step to do gets."""
+    monkeypatch.setattr(state, "remember", lambda **values: None)
+    monkeypatch.setattr(checks, "publish", lambda **kwargs: None)
+
+    class Running:
+        stopped = False
+        timeline = Timeline(namespace="ns", deployment="first-app", started_at=0.0)
+
+    lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    lab._running["04-undo"] = Running()  # type: ignore[assignment]
+    wrong = Check("04.0 prediction", False, "you predicted [1, 2, 3, 4]; after one undo the history lists [1, 3, 4]")
+    monkeypatch.setattr(lab, "_judge", lambda step, *, answers, wait=None: wrong)
+    monkeypatch.setattr(student, "_answers", lambda found: {"revisions_after_undo": [1, 2, 3, 4]})
+    with pytest.raises(checks.CheckFailed) as failed:
+        lab.check("04.0", wait=0)
+    assert "lab.hint" not in str(failed.value)
+    assert "lab.solve" not in str(failed.value)

@@ -110,8 +110,13 @@ def taken(r: Reading, step: str) -> dict[str, Any] | None:
 
 
 def strategies(r: Reading) -> Check:
-    return both(*[lambda n=n, b=b: judge_app.recorded_bounds(timeline(r, f"05-{n}"), peak=b[0], min_available=b[1])
-                  for n, b in STRATEGY_BOUNDS.items()])  # fmt: skip
+    """Each of lab 05's Deployments kept its own bounds; each line names the Deployment it is about."""
+
+    def named(name: str, bounds: tuple[int, int]) -> Check:
+        found = judge_app.recorded_bounds(timeline(r, f"05-{name}"), peak=bounds[0], min_available=bounds[1])
+        return Check(found.name, found.ok, f"{name}{_(': ')}{found.message}", pending=found.pending)
+
+    return both(*[lambda n=n, b=b: named(n, b) for n, b in STRATEGY_BOUNDS.items()])
 
 
 def predicted_history(r: Reading, answer: Any) -> Check:

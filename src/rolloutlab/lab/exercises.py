@@ -366,14 +366,14 @@ _STEPS = [
          explanation=N_("Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a "
                         "separate object, deleted on its own."),
          read=reads(service=True), judge=lambda r, a: judge.deleted(seen(r), service_left=r.service_left,
-                                                                    one_command=False), wait=30,
+                                                                    one_command=False),
          mistakes=(Mistake("one-kind", "!kubectl delete deployment first-app"),),
          ways=(Way("by-file", "!kubectl delete -f {lab.manifest}"),)),
     Step(id="05.9", exercise=True, hint=N_("`kubectl delete deployment,service first-app` (one command, two kinds)."),
          solution="!kubectl delete deployment,service first-app",
          explanation=N_("Deleting a Deployment deletes its ReplicaSets and their pods with it; the Service is a "
                         "separate object, named in the same command."),
-         read=reads(service=True), judge=lambda r, a: judge.deleted(seen(r), service_left=r.service_left), wait=30,
+         read=reads(service=True), judge=lambda r, a: judge.deleted(seen(r), service_left=r.service_left),
          mistakes=(Mistake("one-kind", "!kubectl delete deployment first-app"),
                    Mistake("name-typo", "!kubectl delete deployment,service first-ap")),
          ways=(Way("two-deletes", "!kubectl delete deployment first-app\n!kubectl delete service first-app"),)),

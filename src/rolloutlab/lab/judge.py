@@ -320,6 +320,9 @@ def deleted(seen: Seen, *, service_left: bool, one_command: bool = True) -> Chec
     something is left (`delete deployment,service`, or one delete per kind)."""
     what = _("clean up")
     deployment_left = seen.deployment is not None
+    if deployment_left and not service_left and (seen.deployment or {}).get("metadata", {}).get("deletionTimestamp"):
+        return Check(what, False, _("first-app's Deployment is being deleted: check again in a few seconds."),
+                     pending=True, pending_for=TERMINATING_SECONDS)  # fmt: skip
     if deployment_left or service_left:
         said = {(True, True): _("first-app's Deployment and Service still exist"),
                 (True, False): _("first-app's Deployment still exists"),

@@ -80,7 +80,9 @@ def page_version(body: str | None, *, url: str, answer: Any) -> Check:
     if answer is None or not str(answer).strip():
         return Check(what, False, _("open the page ({url}, or `lab.demo.show_app()`), then write the version it "
                                     "shows: `version_on_page = \"...\"`.", url=url))  # fmt: skip
-    if str(answer).strip().removeprefix("v") == shown.group(1):
+    # As read off the page: "latest", "v1.0.0" or the whole line "Version: latest".
+    typed = re.sub(r"^version\s*:?\s*", "", str(answer).strip(), flags=re.IGNORECASE).removeprefix("v")
+    if typed == shown.group(1):
         return Check(what, True, _("{url} shows version {version}: the edit rolled out", url=url,
                                    version=shown.group(1)))  # fmt: skip
     return Check(what, False, _("the page at {url} does not show version {answer}: open it (or run "

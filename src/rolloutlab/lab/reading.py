@@ -34,10 +34,10 @@ def lost_recording(name: str) -> LabError:
     """A recording that was still running when the notebook's kernel stopped: what it saw went with the kernel, and
     the rollout it watched has happened, so running the step's command again changes nothing."""
     return LabError(
-        _("the recording {name} was lost: the notebook's kernel stopped while it ran, and the rollout it watched "
-          "cannot be recorded again as the cluster stands", name=name),
-        fix=_("run the lab's start cell (`lab.start()`), then every cell after it, in order: the start puts the "
-              "cluster back where the lab begins"),
+        _("the recording {name} was lost: the notebook's kernel stopped while it ran", name=name),
+        fix=_("if the step's command had not run yet, run the cell `lab.record(\"{name}\")` again, then the step; if "
+              "it had, its rollout cannot be recorded again as the cluster stands: run the lab's start cell "
+              "(`lab.start()`), then every cell after it, in order", name=name),
     )  # fmt: skip
 
 

@@ -66,7 +66,8 @@ def _caught_up(number: str, settings: LabSettings, say: Say) -> None:
         state.remember(fix_tag=helpers.next_free_tag(settings=settings, series="2.0", first=1))
     where = {"03": _("latest, then the notes' 1.0.0 (revisions 1, 2); your own version stays in the registry"),
              # No revision number: which one runs 2.0.0 is 04.2's question.
-             "04": _("5 replicas stuck on 2.0.0, as lab 03 left them")}  # fmt: skip
+             "04": _("the Deployment asks for 5 replicas of 2.0.0, which cannot be pulled: the rollout is stuck, "
+                     "old pods serving, as lab 03 left it")}  # fmt: skip
     say(_("first-app is where the lesson stands at this lab's start: {where}", where=where[number]))
     if helpers.MISSING_TAG in (observe.registry_tags(settings) or []):
         raise LabError(_("tag {tag} is in the registry, and this lab needs it missing", tag=helpers.MISSING_TAG),

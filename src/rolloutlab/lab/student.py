@@ -172,7 +172,8 @@ class Lab:
         if result.ok:
             self._keep_passed(found)
         shown = str(result)
-        if not result.ok:
+        prediction = bool(found.answers and _timelines_read(found))
+        if not result.ok and not prediction:  # a graded prediction's line says the answer: no hint can help then
             shown += _(' (Stuck? lab.hint("{step}") gives a hint, lab.solve("{step}") does it for you.)', step=step)
         checks.publish(step=step, result=result, shown=shown)
         events.note("check", step, ok=result.ok, message=result.message)
@@ -342,8 +343,9 @@ def _not_recorded(name: str) -> LabError:
 def unanswered(step: str, names: list[str]) -> Check:
     """The check's line when the student's answer cell was not run: what to write, before any cluster is read."""
     return Check(_("{step} answer", step=step), False,
-                 _("your answer is not there yet: write `{name} = ...` in this step's answer cell (under the step's "
-                   "text, before this check) and run it, then run this check again.", name=names[0]))  # fmt: skip
+                 _("your answer is not in this notebook's kernel yet (a restarted kernel forgets it): write `{name} = "
+                   "...` in this step's answer cell (under the step's text, before this check) and run it, then run "
+                   "this check again.", name=names[0]))  # fmt: skip
 
 
 def _ipython() -> Any:

@@ -130,6 +130,8 @@ def describe(timeline: Timeline) -> str:
         # Two images with one tag (first-app-k8s:1.1.9 typed without the registry) read in full, not both "1.1.9".
         shared = {image_tag(i) for i in images if any(image_tag(o) == image_tag(i) and o != i for o in images)}
         parts[0] += _(": ") + " -> ".join(i if image_tag(i) in shared else image_tag(i) for i in images)
+        if len(set(images)) == 1:  # `set env`: the template changed, not the image
+            parts[0] += _(" (the same image, another pod template)")
     parts += [_("scaled {before} -> {after} at {t:.0f} s", before=a, after=b, t=t) for t, a, b in scales(timeline)]
     return _("; ").join(parts)
 

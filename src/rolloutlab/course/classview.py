@@ -22,7 +22,7 @@ from rolloutlab.course.classread import ClassReading
 from rolloutlab.course.gradebook import STUCK_MINUTES, Progress
 from rolloutlab.course.standing import DONE, FAIL, NOT_YET, PASS, UNSEEN, Standing, class_standings
 from rolloutlab.errors import LabError
-from rolloutlab.i18n import _
+from rolloutlab.i18n import _, ngettext
 from rolloutlab.lab import exercises
 
 COLOURS = {PASS: "#2e7d32", DONE: "#81c784", FAIL: "#c62828", UNSEEN: "#9e9e9e", NOT_YET: "#eeeeee"}
@@ -75,8 +75,9 @@ def helped(p: Progress) -> str:
 def table(reading: ClassReading, *, now: float | None = None, stuck_minutes: float = STUCK_MINUTES) -> Table:
     at = time.time() if now is None else now
     book = gradebook.of_class(reading, now=at, stuck_minutes=stuck_minutes)
-    grid = Table(title=_("class {id}: {count} students, read in {seconds:.1f} s", id=reading.record.class_id,
-                         count=len(reading.found), seconds=reading.seconds))  # fmt: skip
+    grid = Table(title=ngettext("class {id}: {count} student, read in {seconds:.1f} s",
+                                "class {id}: {count} students, read in {seconds:.1f} s", len(reading.found),
+                                id=reading.record.class_id, seconds=reading.seconds))  # fmt: skip
     for column in (_("student"), _("where"), _("what its check says now"), _("tries"), _("help used"),
                    _("on this step"), _("score"), _("recorded histories")):  # fmt: skip
         grid.add_column(column, overflow="fold")

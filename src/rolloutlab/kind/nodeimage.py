@@ -28,7 +28,7 @@ from pathlib import Path
 from rolloutlab import environment, process, versions
 from rolloutlab.environment import PATH
 from rolloutlab.errors import LabError
-from rolloutlab.i18n import _
+from rolloutlab.i18n import _, ngettext
 from rolloutlab.images import baseimage, engine
 from rolloutlab.kind import cni
 from rolloutlab.kind.binaries import KindBinaries
@@ -278,7 +278,13 @@ class NodeImageBuilder:
     # -- 3. into the node's containerd --------------------------------------------------------------------
     def _preload(self, root: Path, *, archives: list[Path], tags: dict[str, str]) -> None:
         """Import `archives` into `root`'s containerd store with a containerd of this machine's own."""
-        self.say(_("preloading {count} images into the node's containerd", count=len(archives)))
+        self.say(
+            ngettext(
+                "preloading {count} image into the node's containerd",
+                "preloading {count} images into the node's containerd",
+                len(archives),
+            )
+        )
         state = Path(tempfile.mkdtemp(prefix="rolloutlab-ctrd-"))
         address = state / "containerd.sock"
         config = state / "config.toml"

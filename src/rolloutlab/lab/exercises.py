@@ -293,8 +293,9 @@ _STEPS = [
                    "\"set image 1.0.0: Hola\"}}}'\n!kubectl patch deployment first-app -p '{cause}'\n"
                    "!kubectl rollout history deployment/first-app"),)),
     Step(id="05.3", exercise=True,
-         hint=N_("Give `kubectl edit` a scripted editor: `KUBE_EDITOR='sed -i -e \"s#:1.0.0#:latest#\"' kubectl edit "
-                 "deployment/first-app`, then `kubectl rollout status`."),
+         hint=N_("`kubectl edit` runs the editor `KUBE_EDITOR` names on a file of the Deployment. In a cell, let "
+                 "`sed -i -e \"s#old#new#\"` be that editor and replace the image's tag; then wait with `kubectl "
+                 "rollout status`. `lab.solution(\"05.3\")` shows the whole line."),
          solution="!KUBE_EDITOR='sed -i -e \"s#first-app-k8s:1.0.0#first-app-k8s:latest#\"' kubectl edit "
                   f"deployment/first-app\n{STATUS}",
          explanation=N_("`kubectl edit` opens the Deployment in KUBE_EDITOR and applies what the editor saves: here "
@@ -346,9 +347,9 @@ _STEPS = [
          mistakes=(Mistake("wrong-answer", "revision_removed = 3"), CHECK_TWICE),
          ways=(Way("text-answer", 'revision_removed = "2"'),)),
     Step(id="05.7", exercise=True,
-         hint=N_("`kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'`, then a "
-                 "new pod template: `kubectl set env deployment/first-app GREETING=third`, then `kubectl rollout "
-                 "status`."),
+         hint=N_("Two changes, then the wait: `spec.revisionHistoryLimit` to 1 (`kubectl patch` with a little JSON, "
+                 "or `kubectl edit`), then a new pod template (`kubectl set env` changes it as `set image` does), "
+                 "then `kubectl rollout status`."),
          solution="!kubectl patch deployment first-app -p '{\"spec\": {\"revisionHistoryLimit\": 1}}'\n"
                   f"!kubectl set env deployment/first-app GREETING=third\n{STATUS}\nlab.demo.show_replicasets()",
          explanation=N_("revisionHistoryLimit bounds the old ReplicaSets kept; the controller trims them when it "

@@ -160,9 +160,11 @@ def scaled(seen: Seen, *, replicas: int, history: list[int]) -> Check:
     assert seen.deployment is not None
     have = seen.deployment["spec"].get("replicas")
     if have != replicas:
-        return Check(_("scale"), False, _("first-app asks for {have} replicas, not {replicas}: `kubectl scale "
-                                          "deployment/first-app --replicas={replicas}`.", have=have,
-                                          replicas=replicas))  # fmt: skip
+        return Check(_("scale"), False, ngettext("first-app asks for {count} replica, not {replicas}: `kubectl scale "
+                                                 "deployment/first-app --replicas={replicas}`.",
+                                                 "first-app asks for {count} replicas, not {replicas}: `kubectl "
+                                                 "scale deployment/first-app --replicas={replicas}`.", have or 0,
+                                                 replicas=replicas))  # fmt: skip
     found = list(revisions(seen))
     if found != history:
         return Check(_("scale"), False, _("the history lists revisions {found}, expected {history}: a command other "

@@ -128,13 +128,13 @@ r.hidden=box.checked&&r.dataset.stuck!=='1'})}
 """
 
 
-def summary(reading: ClassReading, book: dict[str, Progress], *, now: float) -> str:
+def summary(standings: list[Standing], book: dict[str, Progress], *, now: float) -> str:
     """One row per student: where, tries on the current step, help used, time on the step, score, stuck."""
     e = html.escape
     heads = [_("student"), _("where"), _("tries"), _("first tries"), _("hints"), _("solutions"), _("solves"),
              _("on this step"), _("score"), _("stuck")]  # fmt: skip
     rows = []
-    for s in class_standings(reading):
+    for s in standings:
         p = book[s.student]
         on_step = None if p.since is None else round(now - p.since)
         cells = [
@@ -173,7 +173,8 @@ def page(reading: ClassReading, *, refresh: int = 5, now: float | None = None,
     steps = list(exercises.STEPS)
     head = "".join(f"<th>{e(step)}</th>" for step in steps)
     rows = []
-    for s in class_standings(reading):
+    standings = class_standings(reading)  # judging every student's steps: once per page
+    for s in standings:
         cells = []
         for step in steps:
             status = s.steps.get(step, NOT_YET)
@@ -204,7 +205,7 @@ def page(reading: ClassReading, *, refresh: int = 5, now: float | None = None,
         f"tr.detail td{{font-size:12px;background:#fafafa}}li.bad{{color:#c62828}}li.ok{{color:#2e7d32}}"
         f"span{{padding:2px 6px;margin-right:4px}}{colours}#summary th{{cursor:pointer}}"
         f"tr.stuck td{{background:#ffebee;font-weight:bold}}</style><script>{_SCRIPT}</script></head><body>"
-        f"<h1>{e(title)}</h1><p>{e(read_in)}</p><p>{e(note)}</p>{common}{summary(reading, book, now=at)}"
+        f"<h1>{e(title)}</h1><p>{e(read_in)}</p><p>{e(note)}</p>{common}{summary(standings, book, now=at)}"
         f"<h2>{e(steps_head)}</h2><p>{legend}</p>"
         f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table></body></html>"
     )  # fmt: skip

@@ -42,6 +42,20 @@ BUILD_OWN_WORDS = BUILD.replace(f"'APP_MESSAGE={OWN_LINE}'", '"APP_MESSAGE=' + O
 SET_LATEST = "!kubectl set image deployment/first-app first-app-k8s={lab.image('latest')}\n" + STATUS
 
 
+def annotate(cause: str) -> str:
+    """The notes' way to say why a change was made: the annotation the CHANGE-CAUSE column shows."""
+    return f'!kubectl annotate deployment/first-app kubernetes.io/change-cause="{cause}"'
+
+
+def patch_cause(cause: str) -> str:
+    """The same annotation written with `kubectl patch`, as another way."""
+    return ("cause = '{\"metadata\": {\"annotations\": {\"kubernetes.io/change-cause\": "
+            f"\"{cause}\"}}}}}}'\n!kubectl patch deployment first-app -p '{{cause}}'")  # fmt: skip
+
+
+HISTORY = "!kubectl rollout history deployment/first-app"
+
+
 def solve(step: str) -> Way:
     return Way("solve", f"lab.solve({step!r})")
 
@@ -278,20 +292,16 @@ _STEPS = [
          hint=N_("`kubectl annotate deployment/first-app kubernetes.io/change-cause=\"why you made the change\"`. The "
                  "Deployment already has a cause; kubectl replaces this one annotation without `--overwrite` (it "
                  "makes an exception for kubernetes.io/change-cause), any other it would refuse to."),
-         solution='!kubectl annotate deployment/first-app kubernetes.io/change-cause="set image 1.0.0: Hola"\n'
-                  "!kubectl rollout history deployment/first-app",
+         solution=f"{annotate('set image 1.0.0: Hola')}\n{HISTORY}",
          explanation=N_("The annotation kubernetes.io/change-cause is what the CHANGE-CAUSE column shows; it sits on "
                         "the Deployment, so it must be written again for each change (kubectl replaces this "
                         "annotation without `--overwrite`)."),
          read=SEEN, judge=lambda r, a: judge_history.change_cause(seen(r)),
          # Copied from the cell above: the cause of revision 1 again, which is the very mistake the check names.
-         mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
-                           'kubernetes.io/change-cause="kubectl apply: latest"'),
+         mistakes=(Mistake("wrong-answer", annotate("kubectl apply: latest")),
                    Mistake("wrong-namespace", "!kubectl annotate -n first-app deployment/first-app "
                            'kubernetes.io/change-cause="set image 1.0.0: Hola"')),
-         ways=(Way("patch", "cause = '{\"metadata\": {\"annotations\": {\"kubernetes.io/change-cause\": "
-                   "\"set image 1.0.0: Hola\"}}}'\n!kubectl patch deployment first-app -p '{cause}'\n"
-                   "!kubectl rollout history deployment/first-app"),)),
+         ways=(Way("patch", f"{patch_cause('set image 1.0.0: Hola')}\n{HISTORY}"),)),
     Step(id="05.3", exercise=True,
          hint=N_("`kubectl edit` runs the editor `KUBE_EDITOR` names on a file of the Deployment. In a cell, let "
                  "`sed -i -e \"s#old#new#\"` be that editor and replace the image's tag; then wait with `kubectl "
@@ -310,17 +320,14 @@ _STEPS = [
     Step(id="05.4", exercise=True,
          hint=N_("`kubectl rollout history deployment/first-app` shows the cause the edit's revision got; annotate "
                  "the Deployment again, with why you made the edit."),
-         solution='!kubectl annotate deployment/first-app kubernetes.io/change-cause="kubectl edit: back to latest"\n'
-                  "!kubectl rollout history deployment/first-app",
+         solution=f"{annotate('kubectl edit: back to latest')}\n{HISTORY}",
          explanation=N_("The edit's revision reused latest's ReplicaSet, and the controller copied the Deployment's "
                         "cause (05.2's, written for 1.0.0) onto it. Annotating the Deployment again corrects the "
                         "current revision's cause; `--record` on the slides' `kubectl edit` did the same."),
          read=SEEN, judge=lambda r, a: judge_history.change_cause(seen(r)),
          # 05.2's cause again, which is what the edit's revision already claims.
-         mistakes=(Mistake("wrong-answer", "!kubectl annotate deployment/first-app "
-                           'kubernetes.io/change-cause="set image 1.0.0: Hola"'),),
-         ways=(Way("patch", "cause = '{\"metadata\": {\"annotations\": {\"kubernetes.io/change-cause\": "
-                   "\"kubectl edit: back to latest\"}}}'\n!kubectl patch deployment first-app -p '{cause}'"),)),
+         mistakes=(Mistake("wrong-answer", annotate("set image 1.0.0: Hola")),),
+         ways=(Way("patch", patch_cause("kubectl edit: back to latest")),)),
     Step(id="05.5", exercise=True,
          hint=N_("`lab.demo.show_app()` prints the app's address and its page as it answers now; or open the address "
                  "in your browser. The page has a Version line."),

@@ -3,12 +3,15 @@ namespace alone, as JSON, as a table and as a live page in Chromium; the rights 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -40,6 +43,25 @@ def status_json(out: Path, *, env: dict[str, str]) -> dict:
     shown = rolloutlab("class", "status", "--out", str(out), "--json", env=env)
     assert shown.returncode == 0, shown.stderr
     return json.loads(shown.stdout)
+
+
+@contextlib.contextmanager
+def class_page(out: Path, *args: str, env: dict[str, str], window: str) -> Iterator[Any]:
+    """`class status --serve` (with `args`) on any free port, and Chromium on its page; both stopped after."""
+    served = process.spawn([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(out), "--serve",
+                            "--port", "0", *args], stdout=process.PIPE, stderr=process.PIPE,
+                           env={**os.environ, **env})  # fmt: skip
+    errors = Output(served.stderr)
+    driver = chromium(window=window)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", process.first_line(served, timeout=120))
+        assert url, errors.text(timeout=10) if served.poll() is not None else "no URL printed"
+        driver.get(url.group(0))
+        yield driver
+    finally:
+        driver.quit()
+        served.terminate()
+        served.wait(timeout=30)  # its pipes are closed by the threads that read them
 
 
 def test_status_puts_each_student_where_their_namespace_says(sandbox, lab_runs, two):
@@ -83,15 +105,7 @@ def test_watch_redraws_the_table_until_stopped(sandbox, two):
 def test_the_live_page_shows_the_same_in_chromium(sandbox, two):
     """`--serve` in French: the grid in Chromium has the first student's 02.4 passed and the second's all not yet."""
     env = {"KUBECONFIG": str(sandbox.kubeconfig), "LAB_LANG": "fr"}
-    served = process.spawn([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(two["out"]),
-                            "--serve", "--port", "0"], stdout=process.PIPE, stderr=process.PIPE,
-                           env={**os.environ, **env})  # fmt: skip
-    errors = Output(served.stderr)
-    driver = chromium(window="1800,900")
-    try:
-        url = re.search(r"http://127\.0\.0\.1:\d+/", process.first_line(served, timeout=120))
-        assert url, errors.text(timeout=10) if served.poll() is not None else "no URL printed"
-        driver.get(url.group(0))
+    with class_page(two["out"], env=env, window="1800,900") as driver:
         title = driver.find_element("tag name", "h1").text
         assert title.startswith("classe ")
         ran = driver.find_element("css selector", f"tr[data-student='{two['ran']}']")
@@ -104,10 +118,6 @@ def test_the_live_page_shows_the_same_in_chromium(sandbox, two):
         assert statuses == {"not-yet"}
         (ROOT / "build").mkdir(exist_ok=True)
         assert driver.save_screenshot(str(ROOT / "build" / "class-status.png"))
-    finally:
-        driver.quit()
-        served.terminate()
-        served.wait(timeout=30)  # its pipes are closed by the threads that read them
 
 
 def test_read_rights_in_the_class_namespaces_are_enough(sandbox, two, tmp_path):
@@ -222,15 +232,7 @@ def test_the_students_events_show_who_is_stuck_and_the_mistake_they_share(sandbo
     [shared] = [m for m in data["common_mistakes"] if m["step"] == "00.2"]
     assert shared["students"] == 2
     assert shared["what"].startswith("no cluster answers for …")
-    served = process.spawn([sys.executable, "-m", "rolloutlab", "class", "status", "--out", str(two["out"]),
-                            "--serve", "--port", "0", "--stuck-minutes", "0"], stdout=process.PIPE,
-                           stderr=process.PIPE, env={**os.environ, **env, "LAB_LANG": "fr"})  # fmt: skip
-    errors = Output(served.stderr)
-    driver = chromium(window="1800,1100")
-    try:
-        url = re.search(r"http://127\.0\.0\.1:\d+/", process.first_line(served, timeout=120))
-        assert url, errors.text(timeout=10) if served.poll() is not None else "no URL printed"
-        driver.get(url.group(0))
+    with class_page(two["out"], "--stuck-minutes", "0", env={**env, "LAB_LANG": "fr"}, window="1800,1100") as driver:
         flagged = driver.find_element("css selector", f"#summary tr[data-who='{two['idle']}']")
         assert flagged.get_attribute("class") == "stuck"
         assert "BLOQUÉ" in flagged.text
@@ -239,7 +241,3 @@ def test_the_students_events_show_who_is_stuck_and_the_mistake_they_share(sandbo
         assert "aucun cluster ne répond" in named
         (ROOT / "build").mkdir(exist_ok=True)
         assert driver.save_screenshot(str(ROOT / "build" / "class-gradebook.png"))
-    finally:
-        driver.quit()
-        served.terminate()
-        served.wait(timeout=30)

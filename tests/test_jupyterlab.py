@@ -375,18 +375,18 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
             assert own.group(0) == tag
             run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
                      again_if_cut=True)  # fmt: skip
-            skipped = run_cell(driver, cells[12], wait_for="ÉCHEC")  # 02.2's check, its answer cell (11) not run
+            skipped = run_cell(driver, cells[13], wait_for="ÉCHEC")  # 02.2's check, its answer cell (12) not run
             driver.save_screenshot(str(shots / "1-answer-cell-skipped.png"))
-            run_cell(driver, cells[14], wait_for="")
-            run_cell(driver, cells[15], source=f"!kubectl set image deployment/first-app first-app-k8s={image}:1.0",
+            run_cell(driver, cells[15], wait_for="")
+            run_cell(driver, cells[16], source=f"!kubectl set image deployment/first-app first-app-k8s={image}:1.0",
                      wait_for="image updated")  # fmt: skip
-            wrong = run_cell(driver, cells[16], wait_for="ÉCHEC")
+            wrong = run_cell(driver, cells[17], wait_for="ÉCHEC")
             driver.save_screenshot(str(shots / "2-missing-tag.png"))
             typed = f"!kubectl set image deployment/first-app first-app-k8s={image}:{own.group(0)}\n"
-            run_cell(driver, cells[15], source=typed + "!kubectl rollout status deployment/first-app",
+            run_cell(driver, cells[16], source=typed + "!kubectl rollout status deployment/first-app",
                      wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
                      again_if_cut=True)  # fmt: skip
-            fixed = run_cell(driver, cells[16], wait_for="OK 02.3")
+            fixed = run_cell(driver, cells[17], wait_for="OK 02.3")
             driver.save_screenshot(str(shots / "3-fixed.png"))
     finally:
         driver.quit()
@@ -401,3 +401,85 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
     assert "Traceback" not in wrong
     assert "Votre historique est plus long que celui du cours" in fixed
     assert f"affiche la version {tag} : « {OWN_LINE} »" in fixed
+
+
+# Kept in the page from the moment it is installed: when the `set image` cell's output first says so, when the view
+# first shows a ReplicaSet it did not show before, and each pod's states in the order the view showed them.
+WATCH_THE_VIEW = """
+const cell = arguments[0];
+const known = new Set(Array.from(document.querySelectorAll('.rl-live .rl-set')).map(r => r.dataset.name));
+const seen = window.rlSeen = {command: null, replicaset: null, states: {}, views: 0};
+new MutationObserver(() => {
+  const now = performance.now();
+  if (seen.command === null && cell.querySelector('.jp-Cell-outputArea').textContent.includes('image updated')) {
+    seen.command = now;
+  }
+  const rows = Array.from(document.querySelectorAll('.rl-live .rl-set'));
+  if (seen.replicaset === null && rows.some(r => !known.has(r.dataset.name))) seen.replicaset = now;
+  seen.views = document.querySelectorAll('.rl-live').length;
+  document.querySelectorAll('.rl-live .rl-pod').forEach(p => {
+    const states = seen.states[p.title] = seen.states[p.title] || [];
+    if (states[states.length - 1] !== p.dataset.state) states.push(p.dataset.state);
+  });
+}).observe(document.body, {subtree: true, childList: true, characterData: true});
+"""
+
+
+@pytest.mark.sandbox
+def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clone, registry_restored):
+    """In Chromium, lab 02 in JupyterLab: `lab.view()` shows the Deployment, its container and its pods on the
+    nodes; pinned beside the notebook ("Create New View for Cell Output") it is drawn there too; `set image` shows
+    the new ReplicaSet in the view within 2 s of the command's answer, and pods change state on the nodes as the
+    rollout goes. Screenshot: build/jupyterlab-live-view.png."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig), "LAB_REGISTRY": sandbox.registry,
+           "LAB_LANG": "en", "LAB_LIVE_VIEW": "on"}  # fmt: skip
+    driver = chromium(window="1600,1400")
+    try:
+        with serve(repo=clone, lang="en", env=env) as url:
+            panel = open_notebook(driver, url, "en/02-deploy-and-set-image.ipynb")
+            cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
+            run_cell(driver, cells[1], wait_for="lab 02")
+            run_cell(driver, cells[3], wait_for="from lab 01", seconds=180)
+            run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
+                     again_if_cut=True)  # fmt: skip
+            view_cell = cells[11]
+            assert "lab.view()" in view_cell.text
+            run_cell(driver, view_cell, wait_for="Create New View for Cell Output")
+            wait = WebDriverWait(driver, 30, poll_frequency=0.1)
+            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live .rl-pod[data-state='Ready']")) == 4)
+            shown = view_cell.find_element(By.CSS_SELECTOR, ".rl-live").text
+            assert "container first-app-k8s" in shown, shown
+            assert len(view_cell.find_elements(By.CSS_SELECTOR, ".rl-node")) == 3
+            # Pinned as the lab tells the student to: the output's context menu, then its item.
+            ActionChains(driver).context_click(view_cell.find_element(By.CSS_SELECTOR, ".rl-live")).perform()
+            item = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, ".lm-Menu-item")
+                                              if "Create New View for Cell Output" in e.text), None))  # fmt: skip
+            item.click()
+            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live")) == 2)
+            command = cells[16]
+            driver.execute_script(WATCH_THE_VIEW, command)
+            run_cell(driver, command, source="!kubectl set image deployment/first-app "
+                     "first-app-k8s={lab.image('1.0.0')}\n!kubectl rollout status deployment/first-app",
+                     wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
+                     again_if_cut=True)  # fmt: skip
+            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live .rl-pod")) == 8)  # 4 pods, twice
+            seen = driver.execute_script("return window.rlSeen")
+            view_cell.find_element(By.CSS_SELECTOR, ".rl-live").location_once_scrolled_into_view  # noqa: B018
+            driver.save_screenshot(str(ROOT / "build" / "jupyterlab-live-view.png"))
+            rows = [r.text for r in view_cell.find_elements(By.CSS_SELECTOR, ".rl-set")]
+    finally:
+        driver.quit()
+    assert seen["command"] is not None, seen
+    assert seen["replicaset"] is not None, seen
+    assert seen["replicaset"] - seen["command"] <= 2000, seen
+    assert seen["views"] == 2
+    moved = {name: states for name, states in seen["states"].items() if len(states) > 1}
+    assert moved, seen["states"]
+    assert any(states[-1] == "Ready" for states in moved.values()), moved  # new pods came up
+    assert any("Terminating" in states for states in seen["states"].values()), seen["states"]  # old pods left
+    assert len(rows) == 2, rows
+    assert "1.0.0" in rows[1], rows

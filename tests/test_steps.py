@@ -90,7 +90,7 @@ def test_a_judge_passes_on_what_its_step_leaves():
 def test_lesson_state_is_not_held_by_the_lab():
     """The Lab keeps no lesson state of its own: the tags and the crashed pod are read from the namespace."""
     lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
-    assert set(vars(lab)) == {"_number", "settings", "_artifacts", "_context_name", "_running", "demo"}
+    assert set(vars(lab)) == {"_number", "settings", "_artifacts", "_context_name", "_running", "_view", "demo"}
     assert isinstance(inspect.getattr_static(student.Lab, "fix_tag"), property)
 
 

@@ -54,8 +54,8 @@ LAB_KUBECONFIG = _declare("LAB_KUBECONFIG", shown="`$KUBECONFIG`", help=N_("kube
 LAB_REPOSITORY = _declare("LAB_REPOSITORY", default="first-app-k8s",
                           help=N_("repository of the lesson's app in the registry"))
 LAB_LIVE_VIEW = _declare("LAB_LIVE_VIEW", default="on",
-                         help=N_("`off`: a recording's figure is drawn once, at its end, not redrawn while it "
-                                 "records (validate sets it for its kernels)"))
+                         help=N_("`off`: nothing live: a recording's figure is drawn once, at its end, and "
+                                 "`lab.view()` shows nothing (validate sets it for its kernels)"))
 LAB_LANG = _declare("LAB_LANG", shown=N_("the lab folder's, else the locale's"),
                     help=N_("language of the checks, hints and errors: `en` or `fr`"))
 LAB_ARTIFACTS = _declare("LAB_ARTIFACTS", shown=N_("the clone's `build/labs/artifacts`"),

@@ -26,6 +26,7 @@ from rolloutlab.settings import DEPLOYMENT, LabSettings
 
 if TYPE_CHECKING:
     from rolloutlab.recording.live import LiveView
+    from rolloutlab.recording.view import ClusterView
 
 
 def open_lab(number: str) -> Lab:
@@ -61,6 +62,7 @@ class Lab:
         self._artifacts = artifacts
         self._context_name = context
         self._running: dict[str, Recording] = {}
+        self._view: ClusterView | None = None
         self.demo = demos.Demo(lambda: self.settings, artifacts=artifacts, app=lambda: self._app,
                                record=lambda name, d: self.record(name, deployment=d, requests=False, live=False),
                                stop=self._stop, recorded=self._recorded)  # fmt: skip
@@ -104,6 +106,11 @@ class Lab:
         except LabError as exc:
             print(_("rolloutlab: {error}", error=exc))
             return NO_CRASH
+
+    @property
+    def strategies(self) -> list[str]:
+        """Lab 05's three Deployments, one per strategy."""
+        return list(exercises.STRATEGIES)
 
     def start(self) -> None:
         """Bring the namespace to the state this lab starts from, whatever was there."""
@@ -241,7 +248,9 @@ class Lab:
                 self._stop(other)
         predicted = self._take_predictions(name)
         url = self._app.url if requests else None
-        view: bool | LiveView = live and self.settings.live_view
+        # A live view on screen shows the rollout already: no figure redrawn under this cell besides it.
+        viewed = self._view is not None and self._view.running and deployment in self._view.deployments
+        view: bool | LiveView = live and self.settings.live_view and not viewed
         if view and predicted:  # no bound lines on screen while a prediction of them is still to be graded
             from rolloutlab.recording.live import LiveView  # matplotlib only when a picture is wanted
 
@@ -250,6 +259,34 @@ class Lab:
                                         url=url)  # fmt: skip
         with contextlib.suppress(LabError):  # only a restarted kernel's message needs it
             state.remember(**{state.recording_key(name): state.RUNNING})
+
+    def view(self, *deployments: str) -> None:
+        """Show the lab's Deployment (or `deployments`) live: its revisions, its pods on the nodes and the latest
+        events, as they change. A second call replaces the first."""
+        from IPython.display import display
+
+        from rolloutlab.recording.record import api_client
+        from rolloutlab.recording.view import ClusterView
+
+        if not self.settings.live_view:
+            print(_("no live view: LAB_LIVE_VIEW is off"))
+            return
+        if self._view is not None:
+            self._view.stop(why=_("this view has stopped: a newer `lab.view()` took its place"))
+        self._view = ClusterView(namespace=self.settings.namespace, deployments=list(deployments) or [DEPLOYMENT],
+                                 api=api_client(), hide_bounds=self._predictions_pending()).start()  # fmt: skip
+        display(self._view.widget)
+        print(_("to keep it in sight, right-click it and choose \"Create New View for Cell Output\": it opens beside "
+                "the notebook and follows the cluster while you work"))  # fmt: skip
+
+    def _predictions_pending(self) -> bool:
+        """A prediction of this lab is still to be graded: the live view then shows no bound as a pod count."""
+        try:
+            lesson = state.read()
+        except LabError:
+            return True
+        return any(step.answers and _timelines_read(step) and state.graded_key(step.id) not in lesson
+                   for step in exercises.steps_of(self._number))  # fmt: skip
 
     def _take_predictions(self, name: str) -> list[str]:
         """The prediction steps judged on recording `name` and not graded yet (03.2 on the failed rollout). Their

@@ -14,6 +14,7 @@ from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
 LISTED = "LISTED"
+LIST_SECONDS = 15  # a list that takes longer is an apiserver that does not answer: try again
 
 
 def follow(
@@ -24,19 +25,22 @@ def follow(
     watch_seconds: int,
     on_listed: Callable[[], None] | None = None,
     on_error: Callable[[str, bool], bool] | None = None,
+    relist_after_error: bool = False,
     **kwargs: Any,
 ) -> None:
     """Call `handle(kind, obj)` for every object: kind is LISTED for a (re)list, else the watch event's type.
 
     `on_listed` runs after each list. `on_error(what, listed_once)` decides whether to go on after an error
-    (default: yes, half a second later).
+    (default: yes, half a second later). With `relist_after_error`, the next try lists again instead of resuming:
+    its `on_listed` says that the cluster answers again, and the list is the truth after a gap (a live view wants
+    both; a recording keeps its samples and resumes).
     """
     version = ""
     listed_once = False
     while not stop.is_set():
         try:
             if not version:
-                listing = lister(*args, **kwargs)
+                listing = lister(*args, _request_timeout=LIST_SECONDS, **kwargs)
                 for item in listing.items:
                     handle(LISTED, item)
                 version = listing.metadata.resource_version
@@ -71,10 +75,14 @@ def follow(
                 continue
             if on_error is not None and not on_error(f"{exc.status} {exc.reason}", listed_once):
                 return
+            if relist_after_error:
+                version = ""
             stop.wait(0.5)
         except Exception as exc:  # a dropped connection or a timeout: resume from `version`
             if stop.is_set():
                 return
             if on_error is not None and not on_error(f"{type(exc).__name__}: {exc}", listed_once):
                 return
+            if relist_after_error:
+                version = ""
             stop.wait(0.5)

@@ -22,7 +22,8 @@ MOST_FRAMES = 240  # a long recording is sampled: a frame at most every (length 
 WORDS = {"play": N_("Play"), "pause": N_("Pause"), "speed": N_("speed"), "nodes": N_("Pods on nodes"),
          "replicasets": N_("ReplicaSets"), "revision": N_("revision"), "image": N_("image"), "desired": N_("desired"),
          "ready": N_("ready"), "requests": N_("Requests answered, by version"), "failed": N_("failed"),
-         "instant": N_("instant")}  # fmt: skip
+         "instant": N_("instant"), "replicaset": N_("ReplicaSet"), "container": N_("container"),
+         "cause": N_("change-cause"), "events": N_("Latest events"), "live": N_("Live view; last change seen at")}  # fmt: skip
 
 
 def frames(timeline: Timeline) -> list[dict[str, Any]]:
@@ -66,19 +67,29 @@ def html(timeline: Timeline, *, title: str = "") -> str:
         "colors": replicaset_colors(timeline),
         "labels": {name: label.split(":")[-1].strip() for name, label in labels.items()},
         "states": STATE_COLORS,
-        "words": {key: _(word) for key, word in WORDS.items()},
+        "words": words(),
     }
     # `<` escaped: the data sits in a <script> element, which a `</script>` in a string would close.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     ident = f"rl-player-{secrets.token_hex(4)}"
+    code = script("draw.js", "player.js").replace("__ID__", ident)  # in a function of its own: a page has several
     return (f"<div class='rl-player' id='{ident}' style='font-family:sans-serif;font-size:12px'>"
             f"<script type='application/json'>{payload}</script>"
-            f"<script>{_script().replace('__ID__', ident)}</script></div>")  # fmt: skip
+            f"<script>(function(){{\n{code}\n}})();</script></div>")  # fmt: skip
+
+
+def words() -> dict[str, str]:
+    """The player's and the live view's words, in the student's language."""
+    return {key: _(word) for key, word in WORDS.items()}
 
 
 @functools.cache
-def _script() -> str:
-    """The drawing (data/player.js): plain DOM, no library. Its lines are kept apart and none is blank, so that
-    Markdown leaves the block alone; its comment lines are dropped."""
-    text = resources.files("rolloutlab").joinpath("data/player.js").read_text(encoding="utf-8")
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("//"))
+def script(*names: str) -> str:
+    """The scripts `names` of data/, one after the other: the shared drawing (draw.js), then the player's controls
+    or the live view's module. Plain DOM, no library. Their lines are kept apart and none is blank, so that
+    Markdown leaves the block alone; their comment lines are dropped."""
+    lines = []
+    for name in names:
+        text = resources.files("rolloutlab").joinpath(f"data/{name}").read_text(encoding="utf-8")
+        lines += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("//")]
+    return "\n".join(lines)

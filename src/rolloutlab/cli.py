@@ -146,6 +146,14 @@ def cmd_bench_recorder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_view(args: argparse.Namespace) -> int:
+    from rolloutlab.course import benchview
+
+    result = benchview.view_cost(_sandbox(), out=Path(args.out), replicas=args.replicas, rounds=args.rounds)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def cmd_bench_labs(args: argparse.Namespace) -> int:
     from rolloutlab.course import bench
 
@@ -487,6 +495,12 @@ def parser() -> argparse.ArgumentParser:
     bench_recorder.add_argument("--changes", type=int, default=30)
     bench_recorder.add_argument("--replicas", type=int, default=50)
     bench_recorder.set_defaults(func=cmd_bench_recorder)
+    bench_view = bench_verbs.add_parser("view", help=_("the live view's processor time through a rollout, against the "
+                                                      "live figure's"))  # fmt: skip
+    bench_view.add_argument("--out", default="build/bench/view.json")
+    bench_view.add_argument("--replicas", type=int, default=4)
+    bench_view.add_argument("--rounds", type=int, default=3)
+    bench_view.set_defaults(func=cmd_bench_view)
     bench_labs = bench_verbs.add_parser("labs", help=_("validate's wall time, serial and parallel"))
     bench_labs.add_argument("--out", default="build/bench/labs.json")
     bench_labs.add_argument("--jobs", type=int, default=6)

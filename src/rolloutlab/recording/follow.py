@@ -6,6 +6,7 @@ resumed from the last resourceVersion seen, and listed again when that version h
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,7 @@ def follow(
     on_listed: Callable[[], None] | None = None,
     on_error: Callable[[str, bool], bool] | None = None,
     relist_after_error: bool = False,
+    raw: bool = False,
     **kwargs: Any,
 ) -> None:
     """Call `handle(kind, obj)` for every object: kind is LISTED for a (re)list, else the watch event's type.
@@ -33,21 +35,28 @@ def follow(
     `on_listed` runs after each list. `on_error(what, listed_once)` decides whether to go on after an error
     (default: yes, half a second later). With `relist_after_error`, the next try lists again instead of resuming:
     its `on_listed` says that the cluster answers again, and the list is the truth after a gap (a live view wants
-    both; a recording keeps its samples and resumes).
+    both; a recording keeps its samples and resumes). With `raw`, objects are handed on as the API's JSON (dicts),
+    never turned into the client's models: for a reader that wants JSON, that is most of the processor time saved.
     """
     version = ""
     listed_once = False
     while not stop.is_set():
         try:
             if not version:
-                listing = lister(*args, _request_timeout=LIST_SECONDS, **kwargs)
-                for item in listing.items:
+                if raw:
+                    answer = lister(*args, _request_timeout=LIST_SECONDS, _preload_content=False, **kwargs)
+                    found = json.loads(answer.data)
+                    items, version = found.get("items") or [], found["metadata"]["resourceVersion"]
+                else:
+                    listing = lister(*args, _request_timeout=LIST_SECONDS, **kwargs)
+                    items, version = listing.items, listing.metadata.resource_version
+                for item in items:
                     handle(LISTED, item)
-                version = listing.metadata.resource_version
                 listed_once = True
                 if on_listed is not None:
                     on_listed()
-            stream = watch.Watch().stream(
+            # The client turns a "object" return type into the JSON itself, untouched.
+            stream = watch.Watch(return_type="object" if raw else None).stream(
                 lister,
                 *args,
                 resource_version=version,
@@ -65,7 +74,8 @@ def follow(
                     # The client leaves a bookmark undecoded (a dict): it only says where to resume.
                     version = (obj.get("metadata") or {}).get("resourceVersion") or version
                 else:
-                    version = obj.metadata.resource_version or version
+                    seen = obj["metadata"]["resourceVersion"] if raw else obj.metadata.resource_version
+                    version = seen or version
                     handle(event["type"], obj)
                 if stop.is_set():
                     return

@@ -23,7 +23,8 @@ WORDS = {"play": N_("Play"), "pause": N_("Pause"), "speed": N_("speed"), "nodes"
          "replicasets": N_("ReplicaSets"), "revision": N_("revision"), "image": N_("image"), "desired": N_("desired"),
          "ready": N_("ready"), "requests": N_("Requests answered, by version"), "failed": N_("failed"),
          "instant": N_("instant"), "replicaset": N_("ReplicaSet"), "container": N_("container"),
-         "cause": N_("change-cause"), "events": N_("Latest events"), "live": N_("Live view; last change seen at")}  # fmt: skip
+         "cause": N_("change-cause"), "events": N_("Latest events"),
+         "live": N_("Live view; last change seen at")}  # fmt: skip
 
 
 def frames(timeline: Timeline) -> list[dict[str, Any]]:

@@ -84,8 +84,7 @@ class Watched:
         self.on_change()
 
     def _follow(self, kind: str, lister: Callable[..., Any]) -> None:
-        def handle(event: str, obj: Any) -> None:
-            data = self.api.sanitize_for_serialization(obj)
+        def handle(event: str, data: dict[str, Any]) -> None:
             name = data["metadata"]["name"]
             with self._lock:
                 if event == LISTED:
@@ -115,7 +114,7 @@ class Watched:
             return True  # go on: the view says the cluster does not answer, and catches up when it does
 
         follow(lister, self.namespace, handle=handle, stop=self._stop, watch_seconds=WATCH_SECONDS, on_listed=listed,
-               on_error=failed, relist_after_error=True)  # fmt: skip
+               on_error=failed, relist_after_error=True, raw=True)  # fmt: skip
 
     def _answered(self, kind: str) -> None:
         """Under the lock: this kind reads the cluster again."""

@@ -1,0 +1,131 @@
+"""What the live view shows (recording/scene.py), judged from namespaces read on the sandbox (tests/data/seen), no
+cluster: the Deployment, its revisions, the pods on the nodes, the latest events, and what keeps it from being whole."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from rolloutlab.recording import scene
+from rolloutlab.recording.watched import KINDS, Seen
+
+SEEN = Path(__file__).parent / "data" / "seen"
+
+
+def read(name: str, *, events: list[dict[str, Any]] = ()) -> Seen:
+    """A recorded reading of the lab's namespace, as the live view's watches would hold it."""
+    found = json.loads((SEEN / f"{name}.json").read_text())
+    objects: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
+    if found["deployment"]:
+        objects["deployments"]["first-app"] = found["deployment"]
+    for kind in ("replicasets", "pods"):
+        objects[kind] = {o["metadata"]["name"]: o for o in found[kind]}
+    objects["events"] = {e["metadata"]["name"]: e for e in events}
+    return Seen(objects=objects, listed=set(KINDS))
+
+
+def event(name: str, *, kind: str, involved: str, reason: str, type_: str = "Normal", at: str, count: int = 1) -> dict:
+    return {"metadata": {"name": name}, "involvedObject": {"kind": kind, "name": involved}, "reason": reason,
+            "type": type_, "message": f"{reason} of {involved}", "lastTimestamp": at, "count": count}  # fmt: skip
+
+
+def frame(seen: Seen, **kwargs: Any) -> dict[str, Any]:
+    return scene.scene(seen, namespace="lab", deployments=kwargs.pop("deployments", ["first-app"]), **kwargs)
+
+
+def test_a_stuck_rollout_shows_its_revisions_its_failing_pods_and_its_deadline():
+    """Stuck on the missing 2.0.0: three revisions with their image and container, the new pods in
+    ImagePullBackOff on their nodes beside four ready old ones, and Progressing's ProgressDeadlineExceeded marked."""
+    shown = frame(read("stuck-on-2.0.0"))
+    assert shown["status"] == []
+    assert [(row[1], row[2], row[5]) for row in shown["sets"]] == [
+        (1, "latest", "first-app-k8s"), (2, "1.0.0", "first-app-k8s"), (3, "2.0.0", "first-app-k8s")]  # fmt: skip
+    states = sorted(pod[3] for pod in shown["pods"])
+    assert states == ["ImagePullBackOff"] * 3 + ["Ready"] * 4
+    assert shown["nodes"] == ["node-1", "node-2", "node-3"]
+    assert all(pod[2] in shown["colors"] for pod in shown["pods"])
+    lines = shown["deployments"][0]["lines"]
+    assert lines[0] == ["Deployment first-app: image localhost:5001/first-app-k8s:2.0.0, container first-app-k8s",
+                        "head"]  # fmt: skip
+    assert lines[1][0] == "replicas: 5 wanted, 3 updated, 4 ready, 4 available"
+    stuck = [line for line in lines if "ProgressDeadlineExceeded" in line[0]]
+    assert stuck == [['Progressing: False (ProgressDeadlineExceeded): ReplicaSet "first-app-747b5d5c99" has timed '
+                      "out progressing.", "bad"]]  # fmt: skip
+
+
+def test_the_bounds_are_pod_counts_only_once_no_prediction_waits():
+    """With 5 replicas at 25%, the view says at most 7 pods and at least 4 available; while a prediction of them is
+    to be graded, it says only the percentages, as written in the Deployment."""
+    shown = frame(read("stuck-on-2.0.0"))["deployments"][0]["lines"][2][0]
+    assert shown == ("strategy: RollingUpdate, maxSurge 25% (at most 7 pods in all), maxUnavailable 25% (at least 4 "
+                     "available)")  # fmt: skip
+    hidden = frame(read("stuck-on-2.0.0"), hide_bounds=True)["deployments"][0]["lines"][2][0]
+    assert hidden == "strategy: RollingUpdate, maxSurge 25%, maxUnavailable 25%"
+    assert "7 pods" not in json.dumps(frame(read("stuck-on-2.0.0"), hide_bounds=True)["deployments"])
+
+
+def test_the_change_cause_of_each_revision_is_shown():
+    """An annotated ReplicaSet's change-cause is in its row, as `rollout history` lists it."""
+    seen = read("rolled-to-1.0.0")
+    name = next(n for n, rs in seen.objects["replicasets"].items() if "1.0.0" in json.dumps(rs["spec"]))
+    seen.objects["replicasets"][name]["metadata"].setdefault("annotations", {})["kubernetes.io/change-cause"] = "v1"
+    rows = {row[0]: row for row in frame(seen)["sets"]}
+    assert rows[name][6] == "v1"
+
+
+def test_events_are_the_latest_scaling_and_pod_warnings():
+    """The Deployment's and ReplicaSets' events and the pods' warnings, newest last, at most LATEST_EVENTS; a pod's
+    ordinary life, another app's events and the sandbox's DNS warnings are left out."""
+    seen = read("stuck-on-2.0.0")
+    pod = next(iter(seen.objects["pods"]))
+    events = [event(f"e{i}", kind="Deployment", involved="first-app", reason="ScalingReplicaSet",
+                    at=f"2026-11-22T06:42:{i:02d}Z") for i in range(10)]  # fmt: skip
+    events += [
+        event("pull", kind="Pod", involved=pod, reason="Failed", type_="Warning", at="2026-11-22T06:42:30Z", count=3),
+        event("started", kind="Pod", involved=pod, reason="Started", at="2026-11-22T06:42:31Z"),
+        event("dns", kind="Pod", involved=pod, reason="MissingClusterDNS", type_="Warning", at="2026-11-22T06:42:32Z"),
+        event(
+            "other", kind="Deployment", involved="another-app", reason="ScalingReplicaSet", at="2026-11-22T06:42:33Z"
+        ),
+    ]
+    seen.objects["events"] = {e["metadata"]["name"]: e for e in events}
+    shown = frame(seen)["events"]
+    assert len(shown) == scene.LATEST_EVENTS
+    assert shown[-1][1:] == ["Warning", f"Failed pod/{pod}: Failed of {pod} (\u00d73)"]
+    assert all("ScalingReplicaSet deployment/first-app" in e[2] for e in shown[:-1])
+    assert shown[0][2].endswith("first-app")
+
+
+def test_what_keeps_the_view_from_being_whole_is_said():
+    """Nothing listed yet, no Deployment yet, a Deployment deleted since it was seen, a cluster that stopped
+    answering, and one that refuses: each gets its own line, and the objects seen last stay on screen."""
+    assert frame(Seen()) ["status"] == ["reading the cluster..."]  # fmt: skip
+    empty = read("nothing-deployed")
+    assert "there is no Deployment first-app in namespace lab yet" in frame(empty)["status"][0]
+    assert "Deployment first-app is gone" in frame(empty, ever_seen={"first-app"})["status"][0]
+    down = read("stuck-on-2.0.0")
+    down.trouble = {"pods": "MaxRetryError: connection refused"}
+    down.trouble_since = 0.0
+    shown = frame(down)
+    assert shown["status"][0].startswith("the cluster does not answer (since ")
+    assert len(shown["pods"]) == 7
+    refused = copy.deepcopy(down)
+    refused.trouble = {"pods": "403 Forbidden"}
+    assert frame(refused)["status"][0].startswith("the cluster refuses to show the pods of namespace lab (403")
+
+
+def test_several_deployments_share_the_nodes_each_pod_labelled_by_its_deployment():
+    """Lab 05's view of three Deployments: each its own box, its own colours, and pods labelled with its name."""
+    one = read("rolled-to-1.0.0")
+    seen = Seen(listed=set(KINDS))
+    for copy_name in ("surge-1", "surge-0"):
+        text = json.dumps(one.objects).replace("first-app", copy_name)
+        for kind, found in json.loads(text).items():
+            seen.objects[kind].update(found)
+    shown = frame(seen, deployments=["surge-1", "surge-0"])
+    assert [d["name"] for d in shown["deployments"]] == ["surge-1", "surge-0"]
+    assert len(set(shown["colors"].values())) == len(shown["sets"])
+    assert {label.split()[0] for label in shown["labels"].values()} == {"surge-1", "surge-0"}
+    assert shown["sets"][0][0].startswith("surge-1")

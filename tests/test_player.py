@@ -58,3 +58,27 @@ def test_the_player_plays_and_scrubs_in_chromium_in_french(tmp_path, monkeypatch
         assert {"ErrImagePull", "ImagePullBackOff"} <= seen
     finally:
         driver.quit()
+
+
+def test_two_players_on_one_page_each_draw_their_own(tmp_path):
+    """A page with two recordings (lab 04's undo and its return to revision 1): each player has its own copy of the
+    shared drawing, so both draw, and scrubbing one leaves the other where it was."""
+    page = tmp_path / "players.html"
+    page.write_text("<!doctype html><meta charset='utf-8'><body>"
+                    f"{player.html(sample('failed'))}{player.html(sample('rollback'))}</body>")  # fmt: skip
+    driver = chromium(window="1200,1400")
+    try:
+        driver.get(page.as_uri())
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        boxes = driver.find_elements("css selector", ".rl-player")
+        drawn = [len(box.find_elements("css selector", ".rl-node")) for box in boxes]
+        driver.execute_script("const s=arguments[0].querySelector('.rl-scrub');s.value=s.max;"
+                              "s.dispatchEvent(new Event('input'))", boxes[0])  # fmt: skip
+        clocks = [box.find_element("css selector", ".rl-clock").text for box in boxes]
+    finally:
+        driver.quit()
+    assert errors == []
+    assert len(boxes) == 2
+    assert all(count >= 1 for count in drawn), drawn
+    assert clocks[0] != clocks[1], clocks
+    assert clocks[1].endswith(" 0.0 s"), clocks

@@ -431,6 +431,7 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
     nodes; pinned beside the notebook ("Create New View for Cell Output") it is drawn there too; `set image` shows
     the new ReplicaSet in the view within 2 s of the command's answer, and pods change state on the nodes as the
     rollout goes. Screenshot: build/jupyterlab-live-view.png."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -450,23 +451,42 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
             assert "lab.view()" in view_cell.text
             run_cell(driver, view_cell, wait_for="Create New View for Cell Output")
             wait = WebDriverWait(driver, 30, poll_frequency=0.1)
-            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live .rl-pod[data-state='Ready']")) == 4)
+
+            def live_text(d: Any) -> str:
+                found = d.find_elements(By.CSS_SELECTOR, ".rl-live")
+                return found[0].text if found else view_cell.text
+
+            try:
+                wait.until(lambda d: "4 ready, 4 available" in live_text(d))
+            except TimeoutException:
+                driver.save_screenshot(str(ROOT / "build" / "jupyterlab-timeout.png"))
+                raise AssertionError(f"the view never showed 4 ready pods: {live_text(driver)[-1500:]!r}") from None
             shown = view_cell.find_element(By.CSS_SELECTOR, ".rl-live").text
             assert "container first-app-k8s" in shown, shown
             assert len(view_cell.find_elements(By.CSS_SELECTOR, ".rl-node")) == 3
-            # Pinned as the lab tells the student to: the output's context menu, then its item.
+            # Pinned as the lab tells the student to: the output's context menu, then its item. (JupyterLab may have
+            # restored an output view pinned by an earlier session of this workspace: one more, then.)
+            views = len(driver.find_elements(By.CSS_SELECTOR, ".rl-live"))
             ActionChains(driver).context_click(view_cell.find_element(By.CSS_SELECTOR, ".rl-live")).perform()
             item = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, ".lm-Menu-item")
                                               if "Create New View for Cell Output" in e.text), None))  # fmt: skip
             item.click()
-            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live")) == 2)
+            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live")) == views + 1)
             command = cells[16]
             driver.execute_script(WATCH_THE_VIEW, command)
             run_cell(driver, command, source="!kubectl set image deployment/first-app "
                      "first-app-k8s={lab.image('1.0.0')}\n!kubectl rollout status deployment/first-app",
                      wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
                      again_if_cut=True)  # fmt: skip
-            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rl-live .rl-pod")) == 8)  # 4 pods, twice
+            wait.until(
+                lambda d: (
+                    [
+                        p.get_attribute("data-state")
+                        for p in view_cell.find_elements(By.CSS_SELECTOR, ".rl-live .rl-pod")
+                    ]
+                    == ["Ready"] * 4
+                )
+            )  # the old pods gone
             seen = driver.execute_script("return window.rlSeen")
             view_cell.find_element(By.CSS_SELECTOR, ".rl-live").location_once_scrolled_into_view  # noqa: B018
             driver.save_screenshot(str(ROOT / "build" / "jupyterlab-live-view.png"))
@@ -476,7 +496,7 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
     assert seen["command"] is not None, seen
     assert seen["replicaset"] is not None, seen
     assert seen["replicaset"] - seen["command"] <= 2000, seen
-    assert seen["views"] == 2
+    assert seen["views"] >= 2
     moved = {name: states for name, states in seen["states"].items() if len(states) > 1}
     assert moved, seen["states"]
     assert any(states[-1] == "Ready" for states in moved.values()), moved  # new pods came up

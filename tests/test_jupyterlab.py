@@ -452,12 +452,17 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
             run_cell(driver, view_cell, wait_for="Create New View for Cell Output")
             wait = WebDriverWait(driver, 30, poll_frequency=0.1)
 
+            # Read in one script: the view redraws its elements, and a WebElement found before a redraw is stale.
             def live_text(d: Any) -> str:
-                found = d.find_elements(By.CSS_SELECTOR, ".rl-live")
-                return found[0].text if found else view_cell.text
+                return d.execute_script("const v=arguments[0].querySelector('.rl-live');"
+                                        "return v ? v.textContent : arguments[0].textContent", view_cell)  # fmt: skip
+
+            def pod_states(d: Any) -> list[str]:
+                return d.execute_script("return Array.from(arguments[0].querySelectorAll('.rl-live .rl-pod'))"
+                                        ".map(p => p.dataset.state)", view_cell)  # fmt: skip
 
             try:
-                wait.until(lambda d: "4 ready, 4 available" in live_text(d))
+                wait.until(lambda d: "4 ready, 4 available" in live_text(d) and pod_states(d) == ["Ready"] * 4)
             except TimeoutException:
                 driver.save_screenshot(str(ROOT / "build" / "jupyterlab-timeout.png"))
                 raise AssertionError(f"the view never showed 4 ready pods: {live_text(driver)[-1500:]!r}") from None
@@ -478,15 +483,7 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
                      "first-app-k8s={lab.image('1.0.0')}\n!kubectl rollout status deployment/first-app",
                      wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
                      again_if_cut=True)  # fmt: skip
-            wait.until(
-                lambda d: (
-                    [
-                        p.get_attribute("data-state")
-                        for p in view_cell.find_elements(By.CSS_SELECTOR, ".rl-live .rl-pod")
-                    ]
-                    == ["Ready"] * 4
-                )
-            )  # the old pods gone
+            wait.until(lambda d: pod_states(d) == ["Ready"] * 4)  # the old pods gone
             seen = driver.execute_script("return window.rlSeen")
             view_cell.find_element(By.CSS_SELECTOR, ".rl-live").location_once_scrolled_into_view  # noqa: B018
             driver.save_screenshot(str(ROOT / "build" / "jupyterlab-live-view.png"))

@@ -102,6 +102,10 @@ def test_what_keeps_the_view_from_being_whole_is_said():
     """Nothing listed yet, no Deployment yet, a Deployment deleted since it was seen, a cluster that stopped
     answering, and one that refuses: each gets its own line, and the objects seen last stay on screen."""
     assert frame(Seen()) ["status"] == ["reading the cluster..."]  # fmt: skip
+    half = read("stuck-on-2.0.0")
+    half.listed = {"deployments", "replicasets"}  # the pods not listed yet: nothing drawn, rather than no pods
+    assert frame(half)["status"] == ["reading the cluster..."]
+    assert frame(half)["deployments"] == []
     empty = read("nothing-deployed")
     assert "there is no Deployment first-app in namespace lab yet" in frame(empty)["status"][0]
     assert "Deployment first-app is gone" in frame(empty, ever_seen={"first-app"})["status"][0]

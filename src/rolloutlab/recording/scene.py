@@ -15,7 +15,7 @@ from typing import Any
 from rolloutlab.i18n import _
 from rolloutlab.recording.plot import VERSION_COLORS
 from rolloutlab.recording.timeline import image_tag, pod_state, resolve_bound
-from rolloutlab.recording.watched import Seen
+from rolloutlab.recording.watched import KINDS, Seen
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -32,6 +32,8 @@ def scene(
     deleted since is said gone; `hide_bounds`: the strategy's bounds as written, not as pod counts (a prediction of
     them is still to be graded)."""
     found = seen.objects
+    if not seen.trouble and not set(KINDS) <= seen.listed:
+        found = {kind: {} for kind in KINDS}
     sets = [rs for rs in found["replicasets"].values() if _owner(rs, "Deployment") in deployments]
     sets.sort(key=lambda rs: (deployments.index(_owner(rs, "Deployment") or ""), _revision(rs) or 0, _name(rs)))
     set_names = {_name(rs) for rs in sets}
@@ -70,7 +72,7 @@ def _status(seen: Seen, *, namespace: str, deployments: list[str], ever_seen: se
             since = _clock(seen.trouble_since) if seen.trouble_since else "?"
             lines.append(_("the cluster does not answer (since {since}): the view shows what it saw last, and "
                            "catches up by itself when the cluster answers again", since=since))  # fmt: skip
-    elif "deployments" not in seen.listed:
+    elif not set(KINDS) <= seen.listed:  # a Deployment listed before its pods would be drawn with none
         lines.append(_("reading the cluster..."))
         return lines
     for name in deployments:

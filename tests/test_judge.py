@@ -149,6 +149,18 @@ def test_scaled_without_a_new_revision():
     assert "changed the pod template" in result.message
 
 
+def test_scaled_down_while_the_status_still_counts_the_old_pods_is_pending():
+    """Scaled to 7 then to 5: `rollout status` may return while the status still counts 7 available; the check
+    reads again instead of failing (a CI run failed 03.1 on "7 of 5 replicas are available")."""
+    later = copy.deepcopy(seen("scaled-to-5").deployment)
+    assert later is not None
+    later["status"]["availableReplicas"] = 7
+    result = judge.scaled(seen("scaled-to-5", deployment=later), replicas=5, history=[1, 2])
+    assert not result.ok
+    assert result.pending
+    assert "7 of 5 replicas are available" in result.message
+
+
 def test_failed_rollout_counts_pods_endpoints_and_the_deadline():
     """Stuck with 5 replicas: 7 pods, 3 failing, 4 serving behind the Service, deadline exceeded."""
     result = judge.failed_rollout(seen("stuck-on-2.0.0"), tag="2.0.0", pods_total=7, failing=3, serving=4)

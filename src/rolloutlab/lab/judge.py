@@ -174,7 +174,7 @@ def scaled(seen: Seen, *, replicas: int, history: list[int]) -> Check:
     if ready != replicas:
         return Check(_("scale"), False, ngettext("{ready} of {count} replica is available: wait a few seconds.",
                                                  "{ready} of {count} replicas are available: wait a few seconds.",
-                                                 replicas, ready=ready))  # fmt: skip
+                                                 replicas, ready=ready), pending=True)  # fmt: skip
     return Check(_("scale"), True, _("{replicas} replicas, revisions still {found}: scaling made no new revision",
                                      replicas=replicas, found=found))  # fmt: skip
 

@@ -17,7 +17,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Sized
+from collections.abc import Iterator, Sized
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -47,7 +48,63 @@ spec:
 def _kubectl(sandbox: Sandbox, *args: str, input_text: str | None = None) -> None:
     bins = sandbox.binaries(build=False)
     kubectl.run(args, kubeconfig=sandbox.paths.kubeconfig, kubectl=bins.kubectl, input_text=input_text, check=True,
-                timeout=300)  # fmt: skip
+                timeout=600)  # fmt: skip
+
+
+def stamp() -> dict[str, object]:
+    """When and on what a benchmark ran: the first keys of every figures file."""
+    return {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}  # fmt: skip
+
+
+def write(out: Path, result: dict[str, object]) -> dict[str, object]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def cpu_seconds() -> float:
+    """This process's processor time so far, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class BenchApp:
+    """A Deployment `bench` of tiny images tagged a and b, in a namespace of its own, rolled out."""
+
+    sandbox: Sandbox
+    namespace: str
+    repository: str
+
+    def image(self, tag: str) -> str:
+        return f"{self.sandbox.registry.address}/{self.repository}:{tag}"
+
+    def kubectl(self, *args: str, input_text: str | None = None) -> None:
+        _kubectl(self.sandbox, "-n", self.namespace, *args, input_text=input_text)
+
+    def roll_to(self, tag: str) -> None:
+        """`set image` to `tag`, then wait for `rollout status` to say it is done."""
+        self.kubectl("set", "image", "deployment/bench", f"bench={self.image(tag)}")
+        self.kubectl("rollout", "status", "deployment/bench", "--timeout=600s")
+
+
+@contextlib.contextmanager
+def bench_app(sandbox: Sandbox, *, name: str, replicas: int = 4) -> Iterator[BenchApp]:
+    """The images pushed, the namespace made and `bench` rolled out on tag a; the namespace deleted after."""
+    app = BenchApp(sandbox, namespace=f"bench-{uuid.uuid4().hex[:6]}",
+                   repository=f"bench/{name}-{uuid.uuid4().hex[:6]}")  # fmt: skip
+    for tag in ("a", "b"):
+        push_scratch_image(registry=sandbox.registry.address, repository=app.repository, tag=tag,
+                           program=_program(sandbox))  # fmt: skip
+    _kubectl(sandbox, "create", "namespace", app.namespace)
+    try:
+        manifest = DEPLOYMENT.replace("replicas: 4", f"replicas: {replicas}")
+        app.kubectl("apply", "-f", "-", input_text=manifest.format(image=app.image("a")))
+        app.kubectl("rollout", "status", "deployment/bench", "--timeout=600s")
+        yield app
+    finally:
+        _kubectl(sandbox, "delete", "namespace", app.namespace, "--wait=false")
 
 
 def warm_up_seconds(sandbox: Sandbox, *, runs: int) -> list[float]:
@@ -68,27 +125,12 @@ def _program(sandbox: Sandbox) -> Path:
 
 def rollout_seconds(sandbox: Sandbox, *, runs: int) -> list[float]:
     """From `kubectl set image` to `rollout status` reporting success, 4 replicas, default strategy."""
-    repository = f"bench/app-{uuid.uuid4().hex[:6]}"
-    registry = sandbox.registry.address
-    for tag in ("a", "b"):
-        push_scratch_image(registry=registry, repository=repository, tag=tag, program=_program(sandbox))
-    namespace = f"bench-{uuid.uuid4().hex[:6]}"
-    _kubectl(sandbox, "create", "namespace", namespace)
     times = []
-    try:
-        image = f"{registry}/{repository}:a"
-        _kubectl(sandbox, "-n", namespace, "apply", "-f", "-", input_text=DEPLOYMENT.format(image=image))
-        _kubectl(sandbox, "-n", namespace, "rollout", "status", "deployment/bench", "--timeout=300s")
+    with bench_app(sandbox, name="app") as app:
         for run in range(runs):
-            tag = "b" if run % 2 == 0 else "a"
             started = time.monotonic()
-            _kubectl(
-                sandbox, "-n", namespace, "set", "image", "deployment/bench", f"bench={registry}/{repository}:{tag}"
-            )
-            _kubectl(sandbox, "-n", namespace, "rollout", "status", "deployment/bench", "--timeout=300s")
+            app.roll_to("b" if run % 2 == 0 else "a")
             times.append(round(time.monotonic() - started, 2))
-    finally:
-        _kubectl(sandbox, "delete", "namespace", namespace, "--wait=false")
     return times
 
 
@@ -98,8 +140,7 @@ def run(*, sandbox: Sandbox, out: Path, runs: int) -> dict[str, object]:
     warm = warm_up_seconds(sandbox, runs=runs)
     rollout = rollout_seconds(sandbox, runs=runs)
     result: dict[str, object] = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **stamp(),
         "versions": {"kubernetes": versions.KUBERNETES, "etcd": versions.ETCD, "kwok": versions.KWOK},
         "cold_build_seconds": {
             "per_binary": build_times,
@@ -114,9 +155,7 @@ def run(*, sandbox: Sandbox, out: Path, runs: int) -> dict[str, object]:
             "max": max(rollout),
         },
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    return result
+    return write(out, result)
 
 
 def recorder_lag_and_cost(sandbox: Sandbox, *, out: Path, changes: int, replicas: int) -> dict[str, object]:
@@ -125,64 +164,45 @@ def recorder_lag_and_cost(sandbox: Sandbox, *, out: Path, changes: int, replicas
     kubeconfig = str(sandbox.paths.kubeconfig)
     api = api_client(kubeconfig=kubeconfig)
     apps = client.AppsV1Api(api)
-    registry = sandbox.registry.address
-    repository = f"bench/rec-{uuid.uuid4().hex[:6]}"
-    for tag in ("a", "b"):
-        push_scratch_image(registry=registry, repository=repository, tag=tag, program=_program(sandbox))
-    namespace = f"bench-{uuid.uuid4().hex[:6]}"
-    _kubectl(sandbox, "create", "namespace", namespace)
-    try:
-        manifest = DEPLOYMENT.replace("replicas: 4", f"replicas: {replicas}")
-        _kubectl(
-            sandbox, "-n", namespace, "apply", "-f", "-", input_text=manifest.format(image=f"{registry}/{repository}:a")
-        )
-        _kubectl(sandbox, "-n", namespace, "rollout", "status", "deployment/bench", "--timeout=600s")
-
-        recorder = Recorder(namespace=namespace, deployment="bench", api=api_client(kubeconfig=kubeconfig)).start()
+    with bench_app(sandbox, name="rec", replicas=replicas) as app:
+        recorder = Recorder(namespace=app.namespace, deployment="bench", api=api_client(kubeconfig=kubeconfig)).start()
         lags = []
         for index in range(changes):
             before = len(recorder.timeline.deployments)
             sent = time.time()
-            apps.patch_namespaced_deployment("bench", namespace, {"metadata": {"annotations": {"bench/n": str(index)}}})
+            apps.patch_namespaced_deployment("bench", app.namespace,
+                                             {"metadata": {"annotations": {"bench/n": str(index)}}})  # fmt: skip
             waiting.until(functools.partial(_grew, recorder.timeline.deployments, before), seconds=10, every=0.001)
             sample = recorder.timeline.deployments[-1]
             lags.append(round(recorder.timeline.started_at + sample.t - sent, 4))
         recorder.stop()
 
-        usage_before = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = cpu_seconds()
         rss_before = _rss_mib()
         started = time.monotonic()
-        recorder = Recorder(namespace=namespace, deployment="bench", api=api_client(kubeconfig=kubeconfig)).start()
-        _kubectl(sandbox, "-n", namespace, "set", "image", "deployment/bench", f"bench={registry}/{repository}:b")
-        _kubectl(sandbox, "-n", namespace, "rollout", "status", "deployment/bench", "--timeout=600s")
+        recorder = Recorder(namespace=app.namespace, deployment="bench", api=api_client(kubeconfig=kubeconfig)).start()
+        app.roll_to("b")
         timeline = recorder.stop()
         wall = time.monotonic() - started
-        usage_after = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (usage_after.ru_utime - usage_before.ru_utime) + (usage_after.ru_stime - usage_before.ru_stime)
-        result: dict[str, object] = {
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "lag_seconds": {"changes": changes, "median": round(statistics.median(lags), 4), "max": max(lags),
-                            "note": "from just before the PATCH is sent to the sample being recorded"},
-            "rollout": {
-                "replicas": replicas,
-                "wall_seconds": round(wall, 2),
-                "recorder_cpu_seconds": round(cpu, 2),
-                "recorder_cpu_share": round(cpu / wall, 3),
-                "rss_mib_before": rss_before,
-                "rss_mib_after": _rss_mib(),
-                "samples": {"deployments": len(timeline.deployments), "replicasets": len(timeline.replicasets),
-                            "pods": len(timeline.pods), "events": len(timeline.events)},
-                "missed_scale_steps": timeline.missed_scale_steps(),
-                "peak_pods": timeline.peak_pods(count_terminating=False),
-                "peak_desired": timeline.peak_desired(),
-            },
-        }  # fmt: skip
-    finally:
-        _kubectl(sandbox, "delete", "namespace", namespace, "--wait=false")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    return result
+        cpu = cpu_seconds() - cpu_before
+    return write(out, {
+        **stamp(),
+        "lag_seconds": {"changes": changes, "median": round(statistics.median(lags), 4), "max": max(lags),
+                        "note": "from just before the PATCH is sent to the sample being recorded"},
+        "rollout": {
+            "replicas": replicas,
+            "wall_seconds": round(wall, 2),
+            "recorder_cpu_seconds": round(cpu, 2),
+            "recorder_cpu_share": round(cpu / wall, 3),
+            "rss_mib_before": rss_before,
+            "rss_mib_after": _rss_mib(),
+            "samples": {"deployments": len(timeline.deployments), "replicasets": len(timeline.replicasets),
+                        "pods": len(timeline.pods), "events": len(timeline.events)},
+            "missed_scale_steps": timeline.missed_scale_steps(),
+            "peak_pods": timeline.peak_pods(count_terminating=False),
+            "peak_desired": timeline.peak_desired(),
+        },
+    })  # fmt: skip
 
 
 def _rss_mib() -> float:
@@ -212,17 +232,14 @@ def validate_wall_times(*, out: Path, env: dict[str, str], parallel_jobs: int) -
             expected = [r.expected_seconds or 0 for r in results]
     longest = max(serial)
     result: dict[str, object] = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **stamp(),
         "serial": runs[1],
         "parallel": {"jobs": parallel_jobs, **runs[parallel_jobs]},
         "sum_of_expected_waits": sum(expected),
         "longest_lab_alone_seconds": longest,
         "parallel_over_longest_lab": round(walls[parallel_jobs] / longest, 2),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    return result
+    return write(out, result)
 
 
 def _grew(samples: Sized, before: int) -> bool:
@@ -232,8 +249,7 @@ def _grew(samples: Sized, before: int) -> bool:
 def lab_start(*, out: Path, runs: int, sandbox: Sandbox) -> dict[str, object]:
     """`./scripts/lab --no-browser`, warm (set-up done, binaries built): seconds to its printed URL and to JupyterLab
     answering, with the sandbox running, then with it stopped (`sandbox up` inside the start)."""
-    result: dict[str, object] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}  # fmt: skip
+    result = stamp()
     for case in ("sandbox running", "sandbox stopped"):
         timings = []
         for _run in range(runs):
@@ -241,9 +257,7 @@ def lab_start(*, out: Path, runs: int, sandbox: Sandbox) -> dict[str, object]:
                 sandbox.down(delete=False)
             timings.append(_time_lab_start())
         result[case] = {"url_seconds": [t[0] for t in timings], "answering_seconds": [t[1] for t in timings]}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    return result
+    return write(out, result)
 
 
 def _time_lab_start() -> tuple[float, float]:

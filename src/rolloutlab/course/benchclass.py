@@ -10,9 +10,7 @@ failures students meet, hints, a solution, a solve). Figures go to JSON.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -24,6 +22,7 @@ from pathlib import Path
 
 from rolloutlab import process
 from rolloutlab.course import classread, classroom, classview, standing
+from rolloutlab.course.bench import stamp, write
 from rolloutlab.lab import events
 from rolloutlab.settings import LabSettings
 
@@ -78,8 +77,7 @@ def class_refresh(*, out: Path, students: int, refreshes: int,
             calls = reading.calls
         objects = sum(len(f.objects) for f in reading.found.values())
         result: dict[str, object] = {
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            **stamp(),
             "students": students,
             "places": [p or "none" for p in places],
             "objects_read": objects,
@@ -96,9 +94,7 @@ def class_refresh(*, out: Path, students: int, refreshes: int,
         }
     finally:
         room.delete(out=folder)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    return result
+    return write(out, result)
 
 
 def _place(folder: Path, name: str, lab: str | None) -> None:

@@ -333,6 +333,20 @@ def rollout_state(sandbox) -> str:
                       shown("get", "events", "--sort-by=.lastTimestamp")])  # fmt: skip
 
 
+def open_lab_02(driver: Any, url: str, *, sandbox: Any, lang: str, started: str) -> tuple[list[Any], str]:
+    """Lab 02 opened as a student opens it: its first cell, the start (which says `started`), and the first
+    deployment rolled out. Its cells, and what the start printed."""
+    from selenium.webdriver.common.by import By
+
+    panel = open_notebook(driver, url, f"{lang}/02-deploy-and-set-image.ipynb")
+    cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
+    run_cell(driver, cells[1], wait_for="lab 02")
+    said = run_cell(driver, cells[3], wait_for=started, seconds=180)
+    run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
+             again_if_cut=True)  # fmt: skip
+    return cells, said
+
+
 # What a French student wrote on their page in lab 01: an apostrophe, an accent, an ampersand (the app escapes them).
 OWN_LINE = "Bonjour, c'est la version de Léa & co"
 
@@ -344,7 +358,6 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
     whose line has an apostrophe: the check run with its answer cell skipped says what to write in one line; `set
     image` to the missing tag 1.0 and its check say so; the lesson's command, and the same check passes, finds their
     line on the page as they wrote it, and says why the history is longer. Screenshots in build/."""
-    from selenium.webdriver.common.by import By
 
     from rolloutlab.lab import helpers, state
     from rolloutlab.settings import LabSettings
@@ -366,15 +379,10 @@ def test_a_french_student_types_a_wrong_tag_then_the_right_one_in_jupyterlab(san
     driver = chromium(window="1400,1600")
     try:
         with serve(repo=clone, lang="fr", env=env) as url:
-            panel = open_notebook(driver, url, "fr/02-deploy-and-set-image.ipynb")
-            cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
-            run_cell(driver, cells[1], wait_for="lab 02")
-            started = run_cell(driver, cells[3], wait_for="votre version du lab 01", seconds=180)
+            cells, started = open_lab_02(driver, url, sandbox=sandbox, lang="fr", started="votre version du lab 01")
             own = re.search(r"\b1\.1\.\d+\b", started)  # their version, as the start names it
             assert own, started
             assert own.group(0) == tag
-            run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
-                     again_if_cut=True)  # fmt: skip
             skipped = run_cell(driver, cells[13], wait_for="ÉCHEC")  # 02.2's check, its answer cell (12) not run
             driver.save_screenshot(str(shots / "1-answer-cell-skipped.png"))
             run_cell(driver, cells[15], wait_for="")
@@ -441,12 +449,7 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
     driver = chromium(window="1600,1400")
     try:
         with serve(repo=clone, lang="en", env=env) as url:
-            panel = open_notebook(driver, url, "en/02-deploy-and-set-image.ipynb")
-            cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Cell")
-            run_cell(driver, cells[1], wait_for="lab 02")
-            run_cell(driver, cells[3], wait_for="from lab 01", seconds=180)
-            run_cell(driver, cells[5], wait_for="successfully rolled out", explain=lambda: rollout_state(sandbox),
-                     again_if_cut=True)  # fmt: skip
+            cells, _started = open_lab_02(driver, url, sandbox=sandbox, lang="en", started="from lab 01")
             view_cell = cells[11]
             assert "lab.view()" in view_cell.text
             run_cell(driver, view_cell, wait_for="Create New View for Cell Output")

@@ -111,6 +111,15 @@ def test_plural_messages_have_both_french_forms_and_choose_by_count(monkeypatch)
     assert i18n.ngettext("{count} pod", "{count} pods", 0) == "0 pods"
 
 
+def test_a_list_in_a_message_is_written_as_people_write_one(monkeypatch):
+    """Revision numbers in a message read "1, 3, 4", in both languages, never Python's "[1, 3, 4]"."""
+    for lang in ("en", "fr"):
+        monkeypatch.setenv("LAB_LANG", lang)
+        said = i18n._("there is no revision {revision} (the history has {found}).", revision=2, found=[1, 3, 4])
+        assert "1, 3, 4" in said
+        assert "[" not in said
+
+
 def test_the_code_builds_its_messages_from_the_catalogue():
     """No LabError, check message or printed line of the package is a bare English literal: all go through `_()`.
     (A check's name may stay a proper name: kubectl, Docker, ReplicaSets, change-cause.)"""

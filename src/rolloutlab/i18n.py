@@ -126,17 +126,22 @@ def _said(text: str, msgid: str) -> str:
     return text
 
 
+def _shown(values: dict[str, object]) -> dict[str, object]:
+    # A list is said as people write one ("1, 3, 4"), not as Python prints it ("[1, 3, 4]").
+    return {k: ", ".join(str(x) for x in v) if isinstance(v, list | tuple) else v for k, v in values.items()}
+
+
 def _(message: str, /, **values: object) -> str:
-    """`message` in the user's language, its `{name}` placeholders filled with `values`."""
+    """`message` in the user's language, its `{name}` placeholders filled with `values` (a list as "1, 3, 4")."""
     text = _translations(language()).gettext(message)
-    return _said(text.format(**values) if values else text, message)
+    return _said(text.format(**_shown(values)) if values else text, message)
 
 
 def ngettext(singular: str, plural: str, count: int, /, **values: object) -> str:
     """The form of the message for `count` in the user's language (French says "1 pod", "0 pod", "2 pods"; English
     "0 pods"), its placeholders filled with `values` and `{count}`."""
     text = _translations(language()).ngettext(singular, plural, count)
-    return _said(text.format(count=count, **values), singular)
+    return _said(text.format(count=count, **_shown(values)), singular)
 
 
 def msgid_of(message: str) -> str | None:

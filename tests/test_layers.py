@@ -13,7 +13,7 @@ RANKS = {"base": 0, "images": 1, "sandbox": 2, "kind": 3, "recording": 4, "lab":
 
 def _layer(module: str) -> str:
     parts = module.split(".")
-    if len(parts) < 2 or parts[1] in {"__init__", "__main__", "cli"}:
+    if len(parts) < 2 or parts[1] in {"__init__", "__main__", "cli", "commands"}:
         return "cli"
     return parts[1] if parts[1] in RANKS else "base"
 
@@ -56,6 +56,7 @@ def test_every_subpackage_has_a_readme_and_the_layers_are_all_there():
         "__init__",
         "__main__",
         "cli",
+        "commands",
         "environment",
         "errors",
         "i18n",

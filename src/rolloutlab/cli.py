@@ -5,303 +5,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.metadata
-import json
-import os
-import shutil
 import signal
 import sys
-import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
-from rolloutlab import environment, i18n
+from rolloutlab import commands, i18n
 from rolloutlab.course import jupyter  # light: its heavy imports wait for the functions that need them
 from rolloutlab.errors import LabError, Stopped
 from rolloutlab.i18n import N_, _
-from rolloutlab.paths import Paths, repository
-from rolloutlab.settings import LabSettings
-
-if TYPE_CHECKING:
-    from rolloutlab.sandbox.lifecycle import Sandbox
-
-# Each command imports what it needs when it runs: `rolloutlab sandbox env` must not pay for nbformat, jsonschema
-# and the kubernetes client (seconds of imports), and `./scripts/lab` calls the command five times.
-
-
-def _sandbox() -> Sandbox:
-    from rolloutlab.sandbox.lifecycle import Sandbox
-
-    return Sandbox(paths=Paths.from_env(), settings=LabSettings.from_env())
-
-
-def cmd_sandbox_up(args: argparse.Namespace) -> int:
-    _sandbox().up(build=not args.no_build)
-    return 0
-
-
-def cmd_sandbox_down(args: argparse.Namespace) -> int:
-    stopped = _sandbox().down(delete=args.delete)
-    print(_("stopped: {what}", what=", ".join(stopped) if stopped else _("nothing was running")))
-    return 0
-
-
-def cmd_sandbox_status(args: argparse.Namespace) -> int:
-    sandbox = _sandbox()
-    status = sandbox.status()
-    print("\n".join(sandbox.report(status)))
-    return 0 if status.up else 1
-
-
-def cmd_sandbox_env(args: argparse.Namespace) -> int:
-    print("\n".join(_sandbox().env_lines()))
-    return 0
-
-
-def cmd_sandbox_build(args: argparse.Namespace) -> int:
-    sandbox = _sandbox()
-    sandbox.build()
-    print(_("binaries ready in {folder}", folder=sandbox.paths.bin))
-    return 0
-
-
-def cmd_lab(args: argparse.Namespace) -> int:
-    # `--lang fr` speaks French here too, where LAB_LANG does not say otherwise.
-    i18n.use_lab_language(args.lang)
-    built = None
-    if not (environment.is_set(environment.LAB_CONTEXT) or environment.is_set(environment.LAB_KUBECONFIG)):
-        with contextlib.suppress(LabError):
-            built = Path(_sandbox().binaries(build=False).kubectl)
-    kubectl_path = jupyter.which_kubectl(built=built)
-    log = repository().build / "jupyter-lab.log"
-    return jupyter.launch(env=os.environ, kubectl_path=kubectl_path, port=args.port, open_browser=not args.no_browser,
-                          log=log, lang=args.lang or i18n.language())  # fmt: skip
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from rolloutlab.course import validate
-
-    languages = i18n.LANGUAGES if args.lang == "all" else (args.lang,)
-    labs = validate.find_lab_sets(languages=languages, chosen=args.labs.split(",") if args.labs else None)
-    env = {}
-    if args.context:
-        env["LAB_CONTEXT"] = args.context
-    if args.kubeconfig:
-        env["LAB_KUBECONFIG"] = str(Path(args.kubeconfig).resolve())
-    out = Path(args.out)
-    if args.students:
-        seats = validate.seats_of(Path(args.students), labs=labs)
-        results = validate.validate(labs=[], out_dir=out, env=env, jobs=args.jobs, seats=seats, prove=args.prove,
-                                    restart_kernels=args.restart_kernels)  # fmt: skip
-    else:
-        results = validate.validate(labs=labs, out_dir=out, env=env, jobs=args.jobs, namespace=args.namespace,
-                                    prove=args.prove, restart_kernels=args.restart_kernels)  # fmt: skip
-    for result in results:
-        where = "" if result.ok else _(" at cell {cell}: {error}", cell=result.failed_cell, error=result.error)
-        print(_("{result} {lab} ({seconds:.0f} s){where}", result=_("PASS") if result.ok else _("FAIL"),
-                lab=result.lab, seconds=result.seconds, where=where))  # fmt: skip
-    print(_("report: {html} and {json}", html=out / "report.html", json=out / "report.json"))
-    return 0 if all(r.ok for r in results) else 1
-
-
-def cmd_bench_sandbox(args: argparse.Namespace) -> int:
-    from rolloutlab.course import bench
-
-    result = bench.run(sandbox=_sandbox(), out=Path(args.out), runs=args.runs)
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-def cmd_images_base(args: argparse.Namespace) -> int:
-    from rolloutlab.images import baseimage
-    from rolloutlab.sandbox.gobuild import say_to_stderr
-
-    print(baseimage.pick_base(say=say_to_stderr))
-    return 0
-
-
-def cmd_record_samples(args: argparse.Namespace) -> int:
-    from rolloutlab.course import scenarios
-
-    box = _sandbox()
-    status = box.status()
-    if not status.up:
-        raise LabError(
-            _("the sandbox is not up ({describe})", describe=box.describe(status)), fix=_("run `rolloutlab sandbox up`")
-        )
-    bins = box.binaries(build=False)
-    timelines = scenarios.run_all(
-        kubeconfig=str(status.kubeconfig), registry=box.registry.address, kubectl=bins.kubectl, program=bins.nodes.pause
-    )
-    for path in scenarios.save_all(timelines, out_dir=Path(args.out)):
-        print(path)
-    return 0
-
-
-def cmd_bench_recorder(args: argparse.Namespace) -> int:
-    from rolloutlab.course import bench
-
-    result = bench.recorder_lag_and_cost(_sandbox(), out=Path(args.out), changes=args.changes, replicas=args.replicas)
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-def cmd_bench_view(args: argparse.Namespace) -> int:
-    from rolloutlab.course import benchview
-
-    result = benchview.view_cost(_sandbox(), out=Path(args.out), replicas=args.replicas, rounds=args.rounds)
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-def cmd_bench_labs(args: argparse.Namespace) -> int:
-    from rolloutlab.course import bench
-
-    result = bench.validate_wall_times(out=Path(args.out), env={}, parallel_jobs=args.jobs)
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-def cmd_bench_soak(args: argparse.Namespace) -> int:
-    from rolloutlab.course import soak
-
-    extra = args.validate_args[1:] if args.validate_args[:1] == ["--"] else args.validate_args
-    report = soak.soak(runs=args.runs, hogs=args.hogs, out=Path(args.out), validate_args=extra)
-    print(json.dumps({k: v for k, v in report.items() if k != "rounds"}, indent=2))
-    return 0 if soak.passed(report) else 1
-
-
-def cmd_bench_lab_start(args: argparse.Namespace) -> int:
-    from rolloutlab.course import bench
-
-    result = bench.lab_start(out=Path(args.out), runs=args.runs, sandbox=_sandbox())
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-def cmd_bench_class(args: argparse.Namespace) -> int:
-    from rolloutlab.course import benchclass
-
-    places = tuple(None if p == "none" else p for p in args.places.split(","))
-    result = benchclass.class_refresh(out=Path(args.out), students=args.students, refreshes=args.refreshes,
-                                      places=places)  # fmt: skip
-    print(json.dumps(result, indent=2))
-    return 0
-
-
-def cmd_class_create(args: argparse.Namespace) -> int:
-    from rolloutlab.course import classroom
-
-    names = classroom.student_names(students=args.students, names_file=Path(args.names) if args.names else None)
-    room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
-    for student in room.create(names=names, out=Path(args.out)):
-        print(_("{name}: namespace {namespace}, kubeconfig {kubeconfig}", name=student.name,
-                namespace=student.namespace, kubeconfig=student.kubeconfig))  # fmt: skip
-    return 0
-
-
-def cmd_class_delete(args: argparse.Namespace) -> int:
-    from rolloutlab.course import classroom
-
-    room = classroom.Classroom(context=args.context, kubeconfig=args.kubeconfig)
-    deleted = room.delete(out=Path(args.out))
-    print(_("deleted: {what}", what=", ".join(deleted) if deleted else _("nothing (already gone)")))
-    return 0
-
-
-def cmd_class_status(args: argparse.Namespace) -> int:
-    from rolloutlab.course import classread, classroom, classview
-
-    record = classroom.ClassRecord.load(Path(args.out))
-    settings = LabSettings.from_env()
-
-    def read() -> classread.ClassReading:
-        return classread.read_class(record, context=args.context, kubeconfig=args.kubeconfig, settings=settings)
-
-    stuck = args.stuck_minutes
-    if args.json:
-        print(classview.as_json(read(), stuck_minutes=stuck))
-    elif args.serve:
-        classview.serve(read, port=args.port, ready=lambda url: print(_("the class, live: {url}", url=url),
-                                                                      flush=True), stuck_minutes=stuck)  # fmt: skip
-    else:
-        classview.show(read, stream=sys.stdout, watch=args.every if args.watch else None, stuck_minutes=stuck)
-    return 0
-
-
-def cmd_class_export(args: argparse.Namespace) -> int:
-    from rolloutlab.course import classexport, classread, classroom
-
-    if not args.csv and not args.feedback:
-        raise LabError(_("nothing to export"), fix=_("pass --csv FILE, --feedback DIR, or both"))
-    record = classroom.ClassRecord.load(Path(args.out))
-    reading = classread.read_class(record, context=args.context, kubeconfig=args.kubeconfig,
-                                   settings=LabSettings.from_env())  # fmt: skip
-    now = time.time()
-    if args.csv:
-        Path(args.csv).write_text(classexport.csv_text(reading, now=now, stuck_minutes=args.stuck_minutes))
-        print(_("grades of {count} students: {path}", count=len(reading.found), path=args.csv))
-    if args.feedback:
-        pages = classexport.write_feedback(reading, Path(args.feedback), now=now, stuck_minutes=args.stuck_minutes)
-        print(_("{count} feedback pages in {folder}", count=len(pages), folder=args.feedback))
-    return 0
-
-
-def cmd_cluster(args: argparse.Namespace) -> int:
-    if args.kind == "kind":
-        return _kind_cluster(args)
-    from rolloutlab.course import clusters
-
-    plan = clusters.minikube_plan(profile=args.name)
-    if args.dry_run:
-        print(plan.show())
-        return 0
-    if shutil.which("minikube") is None:
-        raise LabError(
-            _("minikube is not installed; the minikube cluster cannot be made here"),
-            fix=_("install minikube (docs/clusters.md), or read the plan: `rolloutlab cluster minikube --dry-run`"),
-        )
-    plan.run(workdir=Path(args.workdir))
-    return 0
-
-
-def _kind_cluster(args: argparse.Namespace) -> int:
-    from rolloutlab.kind import cluster, setup
-    from rolloutlab.sandbox.gobuild import say_to_stderr
-
-    settings = cluster.KindSettings(name=args.name, registry_port=args.registry_port)
-    if args.dry_run:
-        print("\n".join(cluster.steps_shown(settings)))
-        return 0
-    if args.delete:
-        setup.delete(settings=settings, say=say_to_stderr)
-        return 0
-    times = setup.setup(settings=settings, workdir=Path(args.workdir), say=say_to_stderr)
-    if args.times:
-        Path(args.times).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.times).write_text(json.dumps({k: round(v, 1) for k, v in times.items()}, indent=2) + "\n")
-    return 0
-
-
-def cmd_site(args: argparse.Namespace) -> int:
-    from rolloutlab.course import site
-
-    out = site.build(labs_dir=Path(args.labs), out=Path(args.out), work=Path(args.out).parent / "site-src")
-    print(_("site: {page}", page=out / "index.html"))
-    if args.serve:
-        site.serve(out, port=args.port)
-    return 0
-
-
-def cmd_environment(args: argparse.Namespace) -> int:
-    if not args.write_docs:
-        print(environment.page(args.lang or i18n.language()), end="")
-        return 0
-    for lang in i18n.LANGUAGES:
-        page = repository().docs_in(lang) / environment.PAGE
-        page.write_text(environment.page(lang))
-        print(page)
-    return 0
 
 
 def _version() -> str:
@@ -367,17 +79,19 @@ def parser() -> argparse.ArgumentParser:
     verbs = sandbox.add_subparsers(dest="verb", metavar="VERB", required=True)
     up = verbs.add_parser("up", help=_("start the sandbox (builds its binaries the first time)"))
     up.add_argument("--no-build", action="store_true", help=_("fail instead of building missing binaries"))
-    up.set_defaults(func=cmd_sandbox_up)
+    up.set_defaults(func=commands.cmd_sandbox_up)
     down = verbs.add_parser("down", help=_("stop what `up` started; images stay in the registry"))
     down.add_argument("--delete", action="store_true", help=_("also delete the cluster's state (a fresh start)"))
-    down.set_defaults(func=cmd_sandbox_down)
-    verbs.add_parser("status", help=_("what runs, where, which versions")).set_defaults(func=cmd_sandbox_status)
+    down.set_defaults(func=commands.cmd_sandbox_down)
+    verbs.add_parser("status", help=_("what runs, where, which versions")).set_defaults(
+        func=commands.cmd_sandbox_status
+    )
     verbs.add_parser("env", help=_("shell export lines for KUBECONFIG and LAB_REGISTRY")).set_defaults(
-        func=cmd_sandbox_env
+        func=commands.cmd_sandbox_env
     )
     verbs.add_parser(
         "build", help=_("build the Kubernetes (control plane, kubelet, kube-proxy), etcd, kwok and pause binaries")
-    ).set_defaults(func=cmd_sandbox_build)
+    ).set_defaults(func=commands.cmd_sandbox_build)
 
     course = groups.add_parser("lab", help=_("open the labs in JupyterLab (127.0.0.1, with a token)"))
     course.add_argument(
@@ -389,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     course.add_argument(
         "--lang", choices=i18n.LANGUAGES, help=_("open the labs in this language (default: LAB_LANG, else the locale)")
     )
-    course.set_defaults(func=cmd_lab)
+    course.set_defaults(func=commands.cmd_lab)
 
     check = groups.add_parser("validate", help=_("run the labs with nbclient and write a report"))
     check.add_argument("--labs", help=_("comma-separated lab numbers, for example 00,03 (default: all)"))
@@ -411,13 +125,13 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--restart-kernels", action="store_true",
                        help=_("restart each lab's kernel before each check that no recording runs through, and "
                               "after each drawn recording, then open the lab again as a student would"))  # fmt: skip
-    check.set_defaults(func=cmd_validate)
+    check.set_defaults(func=commands.cmd_validate)
 
     images = groups.add_parser("images", help=_("images of the lesson's app"))
     image_verbs = images.add_subparsers(dest="verb", metavar="VERB", required=True)
     image_verbs.add_parser(
         "base", help=_("print the Python base image to build on; builds one from Debian packages if none can be pulled")
-    ).set_defaults(func=cmd_images_base)
+    ).set_defaults(func=commands.cmd_images_base)
 
     room = groups.add_parser("class", help=_("a namespace, rights and a kubeconfig per student on a shared cluster"))
     room_verbs = room.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -449,10 +163,10 @@ def parser() -> argparse.ArgumentParser:
         reader.add_argument("--stuck-minutes", type=float, default=10.0,
                             help=_("a student is stuck after this many minutes with no passing check while checks "
                                    "keep failing"))  # fmt: skip
-    create.set_defaults(func=cmd_class_create)
-    room_verbs.choices["delete"].set_defaults(func=cmd_class_delete)
-    status.set_defaults(func=cmd_class_status)
-    export.set_defaults(func=cmd_class_export)
+    create.set_defaults(func=commands.cmd_class_create)
+    room_verbs.choices["delete"].set_defaults(func=commands.cmd_class_delete)
+    status.set_defaults(func=commands.cmd_class_status)
+    export.set_defaults(func=commands.cmd_class_export)
 
     cluster = groups.add_parser("cluster", help=_("set up kind (local registry) or minikube (registry addon)"))
     cluster.add_argument("kind", choices=["kind", "minikube"])
@@ -464,47 +178,47 @@ def parser() -> argparse.ArgumentParser:
         "--registry-port", type=int, default=5001, help=_("kind: the registry's port on 127.0.0.1 (default 5001)")
     )
     cluster.add_argument("--times", help=_("kind: write how long each step took to this JSON file"))
-    cluster.set_defaults(func=cmd_cluster)
+    cluster.set_defaults(func=commands.cmd_cluster)
 
     site_cmd = groups.add_parser("site", help=_("build the course site from the last validate run (executes nothing)"))
     site_cmd.add_argument("--labs", default="build/labs", help=_("the --out folder of `rolloutlab validate`"))
     site_cmd.add_argument("--out", default="build/site")
     site_cmd.add_argument("--serve", action="store_true", help=_("then serve it on 127.0.0.1 until Ctrl-C"))
     site_cmd.add_argument("--port", type=int, default=8000, help=_("the port for --serve"))
-    site_cmd.set_defaults(func=cmd_site)
+    site_cmd.set_defaults(func=commands.cmd_site)
 
     variables = groups.add_parser("environment", help=_("the environment variables rolloutlab reads, as a page"))
     variables.add_argument(
         "--lang", choices=i18n.LANGUAGES, help=_("the page in this language (default: LAB_LANG, else the locale)")
     )
     variables.add_argument("--write-docs", action="store_true", help=_("write it in each language into docs/"))
-    variables.set_defaults(func=cmd_environment)
+    variables.set_defaults(func=commands.cmd_environment)
 
     samples = groups.add_parser("record-samples", help=_("record the lesson's update, failed rollout and rollback"))
     samples.add_argument("--out", required=True, help=_("folder for update.json, failed.json, rollback.json"))
-    samples.set_defaults(func=cmd_record_samples)
+    samples.set_defaults(func=commands.cmd_record_samples)
 
     bench_group = groups.add_parser("bench", help=_("benchmarks that write their figures to JSON"))
     bench_verbs = bench_group.add_subparsers(dest="verb", metavar="VERB", required=True)
     bench_sandbox = bench_verbs.add_parser("sandbox", help=_("cold build, warm up, set image to rolled out"))
     bench_sandbox.add_argument("--out", default="build/bench/sandbox.json")
     bench_sandbox.add_argument("--runs", type=int, default=3)
-    bench_sandbox.set_defaults(func=cmd_bench_sandbox)
+    bench_sandbox.set_defaults(func=commands.cmd_bench_sandbox)
     bench_recorder = bench_verbs.add_parser("recorder", help=_("recorder lag, and its cost on a large rollout"))
     bench_recorder.add_argument("--out", default="build/bench/recorder.json")
     bench_recorder.add_argument("--changes", type=int, default=30)
     bench_recorder.add_argument("--replicas", type=int, default=50)
-    bench_recorder.set_defaults(func=cmd_bench_recorder)
+    bench_recorder.set_defaults(func=commands.cmd_bench_recorder)
     bench_view = bench_verbs.add_parser("view", help=_("the live view's processor time through a rollout, against the "
                                                       "live figure's"))  # fmt: skip
     bench_view.add_argument("--out", default="build/bench/view.json")
     bench_view.add_argument("--replicas", type=int, default=4)
     bench_view.add_argument("--rounds", type=int, default=3)
-    bench_view.set_defaults(func=cmd_bench_view)
+    bench_view.set_defaults(func=commands.cmd_bench_view)
     bench_labs = bench_verbs.add_parser("labs", help=_("validate's wall time, serial and parallel"))
     bench_labs.add_argument("--out", default="build/bench/labs.json")
     bench_labs.add_argument("--jobs", type=int, default=6)
-    bench_labs.set_defaults(func=cmd_bench_labs)
+    bench_labs.set_defaults(func=commands.cmd_bench_labs)
     bench_class = bench_verbs.add_parser("class", help=_("one refresh of `class status` for a class of N students"))
     bench_class.add_argument("--out", default="build/bench/class.json")
     bench_class.add_argument("--students", type=int, default=30)
@@ -512,20 +226,20 @@ def parser() -> argparse.ArgumentParser:
     bench_class.add_argument("--places", default="none,05,04",
                              help=_("where each student in turn is put: none (nothing started), 05 (lab 05's start, "
                                     "4 pods) or 04 (lab 04's start, 7 pods)"))  # fmt: skip
-    bench_class.set_defaults(func=cmd_bench_class)
+    bench_class.set_defaults(func=commands.cmd_bench_class)
     bench_soak = bench_verbs.add_parser("soak", help=_("validate again and again beside busy loops, then the "
                                                        "sandbox's rollout tests"))  # fmt: skip
     bench_soak.add_argument("--out", default="build/bench/soak")
     bench_soak.add_argument("--runs", type=int, default=5)
     bench_soak.add_argument("--hogs", type=int, default=1, help=_("busy loops, each holding one processor"))
     bench_soak.add_argument("validate_args", nargs=argparse.REMAINDER, help=_("arguments for each validate run"))
-    bench_soak.set_defaults(func=cmd_bench_soak)
+    bench_soak.set_defaults(func=commands.cmd_bench_soak)
     bench_start = bench_verbs.add_parser(
         "lab-start", help=_("warm ./scripts/lab: seconds to its URL and to JupyterLab")
     )
     bench_start.add_argument("--out", default="build/bench/lab-start.json")
     bench_start.add_argument("--runs", type=int, default=3)
-    bench_start.set_defaults(func=cmd_bench_lab_start)
+    bench_start.set_defaults(func=commands.cmd_bench_lab_start)
     return top
 
 

@@ -299,6 +299,24 @@ def test_solving_a_prediction_before_its_recording_sets_it_and_goes_on(monkeypat
     assert names["most_pods"] == 7
 
 
+def test_solving_a_step_that_already_passes_runs_nothing(monkeypatch, capsys):
+    """`lab.solve("04.1")` once 04.1 passes: its solution (an undo) is not run again, which would undo once more
+    and fail the step; the student is told it passes and to go on."""
+
+    class Shell:
+        user_ns: ClassVar[dict[str, int]] = {}
+
+        def run_cell(self, code, store_history=False):
+            pytest.fail(f"the solution was run again: {code}")
+
+    monkeypatch.setattr(checks, "notebook_shell", Shell)
+    lab = student.Lab("04", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    monkeypatch.setattr(lab, "_judge", lambda step, *, answers, wait=None: Check(f"{step} undo", True, "undone"))
+    monkeypatch.setattr(lab, "start", lambda: pytest.fail("the lab was started afresh"))
+    lab.solve("04.1")
+    assert "04.1 already passes: its solution was not run again" in capsys.readouterr().out
+
+
 def test_every_exercise_has_another_way_and_both_languages_play_them_all():
     """Each exercise lists another way to its state (of a kind the report can name); validate's English and French
     runs together play every way of every lab, and each run plays at least one per lab that has any."""

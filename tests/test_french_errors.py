@@ -10,7 +10,7 @@ from rolloutlab import kubectl, paths, process
 from rolloutlab.course import validate
 from rolloutlab.errors import LabError
 from rolloutlab.images import engine
-from rolloutlab.lab import images, judge, student
+from rolloutlab.lab import answered, images, judge, student
 from rolloutlab.lab.observe import Seen
 from rolloutlab.sandbox import hostnet
 from rolloutlab.settings import LabSettings
@@ -50,7 +50,8 @@ def error_paths(tmp_path: Path) -> dict[str, str]:
         "an unknown step": said(lambda: lab.hint("09.9")),
         "nothing recorded": said(lambda: lab._stop("02-set-image")),
         "Docker down": said(lambda: engine.client(timeout=2)),
-        "a skipped answer": student.unanswered("02.2", ["container"]).message,
+        "a skipped answer": answered.unanswered("02.2", ["container"]).message,
+        "an answer cell that failed": answered.failed_cell("02.2", "container", "SyntaxError").message,
         "a missing tag": judge.rolled_out(Seen.load(SEEN / "typed-1.0.1.json"), tag="1.0.0").message,
         "a stuck rollout": judge.rolled_out(Seen.load(SEEN / "stuck-on-2.0.0.json"), tag="2.0.0").message,
         "nothing deployed": judge.rolled_out(Seen.load(SEEN / "nothing-deployed.json"), tag="latest").message,

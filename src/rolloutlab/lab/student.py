@@ -14,7 +14,20 @@ from rolloutlab import environment, i18n
 from rolloutlab.errors import LabError
 from rolloutlab.i18n import _
 from rolloutlab.images import credentials
-from rolloutlab.lab import checks, cluster, demos, events, exercises, helpers, notebook, observe, reading, starts, state
+from rolloutlab.lab import (
+    answered,
+    checks,
+    cluster,
+    demos,
+    events,
+    exercises,
+    helpers,
+    notebook,
+    observe,
+    reading,
+    starts,
+    state,
+)
 from rolloutlab.lab.checks import Check, CheckFailed
 from rolloutlab.lab.notebook import before_open_lab as before_open_lab
 from rolloutlab.lab.step import Step
@@ -63,6 +76,7 @@ class Lab:
         self._context_name = context
         self._running: dict[str, Recording] = {}
         self._view: ClusterView | None = None
+        answered.watch()
         self.demo = demos.Demo(lambda: self.settings, artifacts=artifacts, app=lambda: self._app,
                                record=lambda name, d: self.record(name, deployment=d, requests=False, live=False),
                                stop=self._stop, recorded=self._recorded)  # fmt: skip
@@ -165,12 +179,19 @@ class Lab:
         found = self._step(step)
         given = _answers(found)
         missing = [name for name in found.answers if name not in given]
-        result = self._judge(step, answers=given, wait=wait) if not missing else unanswered(step, missing)
+        failed = answered.broken(found.answers)
+        if missing:
+            result = answered.unanswered(step, missing)
+        elif failed:
+            result = answered.failed_cell(step, *next(iter(failed.items())))
+        else:
+            result = self._judge(step, answers=given, wait=wait)
         # Only a prediction (an answer judged on a recording) withholds anything until it is graded.
         if (
             found.answers
             and _timelines_read(found)
             and not missing
+            and not failed
             and wait != 0
             and not self._recordings_not_made(found)
         ):
@@ -382,14 +403,6 @@ def _not_recorded(name: str) -> LabError:
     )
 
 
-def unanswered(step: str, names: list[str]) -> Check:
-    """The check's line when the student's answer cell was not run: what to write, before any cluster is read."""
-    return Check(_("{step} answer", step=step), False,
-                 _("your answer is not in this notebook's kernel yet (a restarted kernel forgets it): write `{name} = "
-                   "...` in this step's answer cell (under the step's text, before this check) and run it, then run "
-                   "this check again.", name=names[0]))  # fmt: skip
-
-
 def _ipython() -> Any:
     shell = checks.notebook_shell()
     if shell is None:
@@ -402,7 +415,4 @@ def _timelines_read(step: Step) -> tuple[str, ...]:
 
 
 def _answers(step: Step) -> dict[str, Any]:
-    """The step's answers as the notebook holds them now; a name not defined yet is simply absent."""
-    shell = checks.notebook_shell()
-    names = shell.user_ns if shell is not None else {}
-    return {n: names[n] for n in step.answers if n in names}
+    return answered.given(step.answers)

@@ -438,7 +438,8 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
     """In Chromium, lab 02 in JupyterLab: `lab.view()` shows the Deployment, its container and its pods on the
     nodes; pinned beside the notebook ("Create New View for Cell Output") it is drawn there too; `set image` shows
     the new ReplicaSet in the view within 2 s of the command's answer, and pods change state on the nodes as the
-    rollout goes. Screenshot: build/jupyterlab-live-view.png."""
+    rollout goes; once its kernel is killed, the view says it has stopped. Screenshots:
+    build/jupyterlab-live-view.png and build/jupyterlab-live-view-stopped.png."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -491,6 +492,12 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
             view_cell.find_element(By.CSS_SELECTOR, ".rl-live").location_once_scrolled_into_view  # noqa: B018
             driver.save_screenshot(str(ROOT / "build" / "jupyterlab-live-view.png"))
             rows = [r.text for r in view_cell.find_elements(By.CSS_SELECTOR, ".rl-set")]
+            # The kernel killed (JupyterLab starts another): the view's last picture stays, and says it is old.
+            run_cell(driver, command, source="import os; os._exit(1)", wait_for="")
+            stopped = WebDriverWait(driver, 40, poll_frequency=0.5).until(
+                lambda d: d.execute_script("const s=arguments[0].querySelector('.rl-live .rl-stale');"
+                                           "return s ? s.textContent : null", view_cell))  # fmt: skip
+            driver.save_screenshot(str(ROOT / "build" / "jupyterlab-live-view-stopped.png"))
     finally:
         driver.quit()
     assert seen["command"] is not None, seen
@@ -503,3 +510,4 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
     assert any("Terminating" in states for states in seen["states"].values()), seen["states"]  # old pods left
     assert len(rows) == 2, rows
     assert "1.0.0" in rows[1], rows
+    assert "This view has stopped: its kernel restarted or stopped" in stopped

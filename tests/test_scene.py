@@ -133,3 +133,27 @@ def test_several_deployments_share_the_nodes_each_pod_labelled_by_its_deployment
     assert len(set(shown["colors"].values())) == len(shown["sets"])
     assert {label.split()[0] for label in shown["labels"].values()} == {"surge-1", "surge-0"}
     assert shown["sets"][0][0].startswith("surge-1")
+
+
+def test_a_quiet_view_beats_and_a_stopped_one_says_it_stopped_on_purpose(monkeypatch):
+    """With nothing changing, the view's widget beats every BEAT seconds (the page says the view stopped when the
+    beats stop: a restarted kernel); `stop()` sets the beat to -1, so the page does not blame the kernel. Saved
+    with the notebook, the widget reads as one line, not an object's address."""
+    from kubernetes import client
+
+    from rolloutlab.recording import view
+
+    monkeypatch.setattr(view, "BEAT", 0.05)
+    monkeypatch.setattr(view.Watched, "start", lambda self: None)
+    monkeypatch.setattr(view.Watched, "stop", lambda self: None)
+    shown = view.ClusterView(namespace="lab", deployments=["first-app"], api=client.ApiClient()).start()
+    try:
+        import time
+
+        time.sleep(0.5)
+        assert shown.widget.beat >= 3
+    finally:
+        shown.stop()
+    assert shown.widget.beat == -1
+    assert "0x" not in repr(shown.widget)
+    assert "lab.view()" in repr(shown.widget)

@@ -24,7 +24,9 @@ WORDS = {"play": N_("Play"), "pause": N_("Pause"), "speed": N_("speed"), "nodes"
          "ready": N_("ready"), "requests": N_("Requests answered, by version"), "failed": N_("failed"),
          "instant": N_("instant"), "replicaset": N_("ReplicaSet"), "container": N_("container"),
          "cause": N_("change-cause"), "events": N_("Latest events"),
-         "live": N_("Live view; last change seen at")}  # fmt: skip
+         "live": N_("Live view; last change seen at"),
+         "stale": N_("This view has stopped: its kernel restarted or stopped, so what it shows may be old. Run the "
+                     "`lab.view()` cell again.")}  # fmt: skip
 
 
 def frames(timeline: Timeline) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ with the recording player's own drawing.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,9 @@ from rolloutlab.recording.plot import STATE_COLORS
 from rolloutlab.recording.watched import Watched
 
 EVERY = 0.25  # seconds between two frames at most: a change shows well within the second
+# Seconds between two beats of a quiet view: the page says the view has stopped when no beat came for 3 of them
+# (a restarted kernel leaves its last frame on screen, looking live).
+BEAT = 5.0
 
 
 class ClusterView:
@@ -70,6 +74,7 @@ class ClusterView:
         self.watched.stop()
         if why and self.frame:
             self.push({**self.frame, "status": [why, *self.frame.get("status", [])]})
+        self._beat(stopped=True)
 
     @property
     def running(self) -> bool:
@@ -77,9 +82,12 @@ class ClusterView:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._dirty.wait()
+            changed = self._dirty.wait(BEAT)
             if self._stop.is_set():
                 return
+            if not changed:
+                self._beat()
+                continue
             self._dirty.clear()
             seen = self.watched.seen()
             self._ever_seen |= set(seen.objects["deployments"]) & set(self.deployments)
@@ -98,6 +106,14 @@ class ClusterView:
 
     def _to_widget(self, frame: dict[str, Any]) -> None:
         self.widget.frame = frame
+        self.widget.beat += 1
+
+    def _beat(self, *, stopped: bool = False) -> None:
+        """Tell the page this view still follows the cluster (or, `stopped`, that it was stopped on purpose)."""
+        if self.widget is None:
+            return
+        with contextlib.suppress(Exception):  # a widget closed under us: nothing to tell
+            self.widget.beat = -1 if stopped else self.widget.beat + 1
 
 
 def _without_clock(frame: dict[str, Any]) -> dict[str, Any]:
@@ -121,5 +137,9 @@ def _widget() -> Any:
         frame = traitlets.Dict().tag(sync=True)
         words = traitlets.Dict().tag(sync=True)
         states = traitlets.Dict().tag(sync=True)
+        beat = traitlets.Int(0).tag(sync=True)  # -1: stopped on purpose, no more beats
+
+        def __repr__(self) -> str:  # what a notebook saved with its output shows once the kernel is gone
+            return _("(the live view: it runs only while its kernel does; run the `lab.view()` cell again)")
 
     return RolloutView(words=player.words(), states=STATE_COLORS)

@@ -83,8 +83,7 @@ def _status(seen: Seen, *, namespace: str, deployments: list[str], ever_seen: se
                            "again.", name=name))  # fmt: skip
         else:
             lines.append(_("there is no Deployment {name} in namespace {namespace} yet: the view shows it as soon "
-                           "as it is created (the lab's start cell creates it)", name=name,
-                           namespace=namespace))  # fmt: skip
+                           "as one of the lab's cells creates it", name=name, namespace=namespace))  # fmt: skip
     return lines
 
 

@@ -121,7 +121,8 @@ def test_what_keeps_the_view_from_being_whole_is_said():
 
 
 def test_several_deployments_share_the_nodes_each_pod_labelled_by_its_deployment():
-    """Lab 05's view of three Deployments: each its own box, its own colours, and pods labelled with its name."""
+    """Lab 05's view of three Deployments: each its own box, pods labelled with its name, and a colour per revision
+    number, the same in each Deployment: a new ReplicaSet of one Deployment repaints none of the other's pods."""
     one = read("rolled-to-1.0.0")
     seen = Seen(listed=set(KINDS))
     for copy_name in ("surge-1", "surge-0"):
@@ -130,9 +131,18 @@ def test_several_deployments_share_the_nodes_each_pod_labelled_by_its_deployment
             seen.objects[kind].update(found)
     shown = frame(seen, deployments=["surge-1", "surge-0"])
     assert [d["name"] for d in shown["deployments"]] == ["surge-1", "surge-0"]
-    assert len(set(shown["colors"].values())) == len(shown["sets"])
+    revision = {row[0]: row[1] for row in shown["sets"]}
+    by_revision = {(revision[name], color) for name, color in shown["colors"].items()}
+    assert len(by_revision) == len(set(revision.values())), by_revision  # one colour per revision number
     assert {label.split()[0] for label in shown["labels"].values()} == {"surge-1", "surge-0"}
     assert shown["sets"][0][0].startswith("surge-1")
+    newest = max(rs for rs in seen.objects["replicasets"] if rs.startswith("surge-1"))
+    fewer = copy.deepcopy(seen)
+    del fewer.objects["replicasets"][newest]
+    before = frame(fewer, deployments=["surge-1", "surge-0"])["colors"]
+    assert {n: c for n, c in shown["colors"].items() if n.startswith("surge-0")} == {
+        n: c for n, c in before.items() if n.startswith("surge-0")
+    }
 
 
 def test_a_quiet_view_beats_and_a_stopped_one_says_it_stopped_on_purpose(monkeypatch):
@@ -141,6 +151,7 @@ def test_a_quiet_view_beats_and_a_stopped_one_says_it_stopped_on_purpose(monkeyp
     with the notebook, the widget reads as one line, not an object's address."""
     from kubernetes import client
 
+    from rolloutlab import waiting
     from rolloutlab.recording import view
 
     monkeypatch.setattr(view, "BEAT", 0.05)
@@ -148,10 +159,7 @@ def test_a_quiet_view_beats_and_a_stopped_one_says_it_stopped_on_purpose(monkeyp
     monkeypatch.setattr(view.Watched, "stop", lambda self: None)
     shown = view.ClusterView(namespace="lab", deployments=["first-app"], api=client.ApiClient()).start()
     try:
-        import time
-
-        time.sleep(0.5)
-        assert shown.widget.beat >= 3
+        assert waiting.until(lambda: shown.widget.beat >= 3, seconds=5, every=0.05)
     finally:
         shown.stop()
     assert shown.widget.beat == -1

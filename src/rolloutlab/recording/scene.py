@@ -39,7 +39,10 @@ def scene(
     set_names = {_name(rs) for rs in sets}
     pods = sorted((p for p in found["pods"].values() if _owner(p, "ReplicaSet") in set_names), key=_name)
     several = len(deployments) > 1
-    colors = {_name(rs): VERSION_COLORS[i % len(VERSION_COLORS)] for i, rs in enumerate(sets)}
+    # A colour is a revision number, the same in every Deployment and for the whole view: counted by position, a
+    # new ReplicaSet of one strategy in lab 05 repainted the others' pods.
+    colors = {_name(rs): VERSION_COLORS[((_revision(rs) or i + 1) - 1) % len(VERSION_COLORS)]
+              for i, rs in enumerate(sets)}  # fmt: skip
     labels = {}
     for rs in sets:
         tag = image_tag(_image(rs))

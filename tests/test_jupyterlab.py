@@ -54,29 +54,16 @@ def test_lab_02_opens_and_its_first_cell_runs_in_chromium(course, tmp_path):
     """In headless Chromium: JupyterLab loads, lab 02 opens, its first cell runs and prints where kubectl points."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = chromium(window="1400,1000")
     try:
-        token = course.split("token=")[1]
-        base = course.split("/lab/")[0]
-        driver.get(f"{base}/lab/tree/en/02-deploy-and-set-image.ipynb?token={token}")
-        wait = WebDriverWait(driver, 120)
-        # The notebook shown, not one JupyterLab restored in a hidden tab from an earlier session's workspace.
-        shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
-        wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, f"{shown} .jp-CodeCell")))
-        wait.until(ready.text_to_be_present_in_element((By.CSS_SELECTOR, shown), "Lab 02"))
-        # The kernel is idle once its status shows it; then run the first code cell (the lab's opening line).
-        wait.until(
-            lambda d: (
-                "Idle" in d.find_element(By.CSS_SELECTOR, ".jp-StatusBar-Widget, #jp-main-statusbar").text
-                or d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']")
-            )
-        )
-        first = driver.find_elements(By.CSS_SELECTOR, f"{shown} .jp-CodeCell")[0]
+        shown = open_notebook(driver, course, "en/02-deploy-and-set-image.ipynb")
+        assert "Lab 02" in shown.text
+        first = shown.find_elements(By.CSS_SELECTOR, ".jp-CodeCell")[0]
         first.find_element(By.CSS_SELECTOR, ".cm-content").click()
         first.find_element(By.CSS_SELECTOR, ".cm-content").send_keys(Keys.SHIFT, Keys.ENTER)
+        wait = WebDriverWait(driver, 120)
         wait.until(lambda d: "lab 02: context" in first.find_element(By.CSS_SELECTOR, ".jp-Cell-outputArea").text)
         output = first.find_element(By.CSS_SELECTOR, ".jp-Cell-outputArea").text
         driver.save_screenshot(str(ROOT / "build" / "jupyterlab-lab02.png"))
@@ -473,8 +460,7 @@ def test_the_live_view_shows_set_image_as_it_happens_in_jupyterlab(sandbox, clon
             shown = view_cell.find_element(By.CSS_SELECTOR, ".rl-live").text
             assert "container first-app-k8s" in shown, shown
             assert len(view_cell.find_elements(By.CSS_SELECTOR, ".rl-node")) == 3
-            # Pinned as the lab tells the student to: the output's context menu, then its item. (JupyterLab may have
-            # restored an output view pinned by an earlier session of this workspace: one more, then.)
+            # Pinned as the lab tells the student to: the output's context menu, then its item: one view more.
             views = len(driver.find_elements(By.CSS_SELECTOR, ".rl-live"))
             ActionChains(driver).context_click(view_cell.find_element(By.CSS_SELECTOR, ".rl-live")).perform()
             item = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, ".lm-Menu-item")

@@ -54,3 +54,15 @@ def test_the_current_context_is_read_from_the_kubeconfig_files_as_kubectl_merges
     assert observe.current_context() == "first"
     assert observe.current_context(kubeconfig=str(tmp_path / "b")) == "second"
     assert observe.current_context(kubeconfig=str(tmp_path / "none")) == ""
+
+
+def test_each_clone_and_each_language_keeps_its_own_jupyterlab_tabs(tmp_path):
+    """`rolloutlab lab` saves JupyterLab's open tabs in the clone it serves, one folder per language: a tab opened
+    in another clone (or by another language) never comes back here."""
+    from rolloutlab.paths import Paths, Repository
+
+    one, other = Repository(root=tmp_path / "one"), Repository(root=tmp_path / "other")
+    assert one.workspaces("en") != other.workspaces("en")
+    assert one.workspaces("en") != one.workspaces("fr")
+    assert one.workspaces("fr").is_relative_to(one.root)
+    assert not one.workspaces("fr").is_relative_to(Paths.from_env().cache)

@@ -54,6 +54,13 @@ class Repository:
     def build(self) -> Path:
         return self.root / "build"
 
+    def workspaces(self, lang: str) -> Path:
+        """JupyterLab's saved layouts (open tabs), one folder per language and per clone."""
+        # Per language: the French labs never restore an English tab. Per clone: a tab saved in another clone
+        # (a second checkout, a test's copy) would reopen here with that clone's paths and a kernel of its own.
+        # The user's own JupyterLab workspaces are not touched.
+        return self.build / "jupyter-workspaces" / lang
+
 
 def _is_repository(folder: Path) -> bool:
     return all((folder / name).is_dir() for name in _MARKERS) and (folder / "pyproject.toml").is_file()
@@ -142,14 +149,9 @@ class Paths:
         return self.cache / "reserved-tags.json"
 
     def lab_settings(self, lang: str) -> Path:
-        # JupyterLab's user settings, one folder per language as the workspaces: the French course opens in
+        # JupyterLab's user settings, one folder per language: the French course opens in
         # French (its language pack's locale set there), the English one in English.
         return self.cache / "jupyter" / "settings" / lang
-
-    def workspaces(self, lang: str) -> Path:
-        # JupyterLab's saved layouts (open tabs), one folder per language: the French labs never restore an
-        # English tab, and the user's own JupyterLab workspaces are not touched.
-        return self.cache / "jupyter" / "workspaces" / lang
 
     @property
     def kernels(self) -> Path:

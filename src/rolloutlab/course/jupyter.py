@@ -199,7 +199,7 @@ def launch(
     print(_("(Ctrl-C stops JupyterLab; your notebooks are saved in labs/{lang}/ as you work)", lang=lang), flush=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
-        workspaces = Paths.from_env().workspaces(lang)
+        workspaces = repository().workspaces(lang)
         workspaces.mkdir(parents=True, exist_ok=True)
         proc = process.spawn(command(labs_dir=labs_dir, port=chosen, token=token, open_browser=open_browser,
                                      workspaces=workspaces, settings=lab_settings(lang), terminal=terminal),

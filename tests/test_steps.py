@@ -482,3 +482,12 @@ def test_a_graded_prediction_that_failed_offers_no_hint_nor_solve(monkeypatch):
         lab.check("04.0", wait=0)
     assert "lab.hint" not in str(failed.value)
     assert "lab.solve" not in str(failed.value)
+
+
+def test_bounds_stay_hidden_while_the_lab_started_last_has_a_prediction_to_grade():
+    """A live view hides the bounds as pod counts while a prediction of the lab started last is ungraded, whichever
+    lab's notebook opened it: lab 02's view, still pinned in lab 03, must not show lab 03's answer."""
+    assert student.predictions_pending({state.LAB: "03"}, lab="02")
+    assert not student.predictions_pending({state.LAB: "03", state.graded_key("03.2"): "now"}, lab="02")
+    assert not student.predictions_pending({state.LAB: "02"}, lab="02")
+    assert student.predictions_pending({}, lab="03")  # the namespace's state not read yet: the view's own lab

@@ -3,6 +3,7 @@ answering, catches up by itself once it answers again, and says when the Deploym
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -46,7 +47,8 @@ class Frames:
 
 
 def test_the_view_follows_a_rollout_across_an_apiserver_restart(sandbox, kube, box):
-    """Deployed: the view shows it. The apiserver killed: the view says the cluster does not answer, and keeps what
+    """Deployed: the view shows it, with its bounds as pod counts until the lesson's ConfigMap, watched, asks to
+    hide them. The apiserver killed: the view says the cluster does not answer, and keeps what
     it saw. Started again: the line goes by itself, and a `set image` made then shows its new ReplicaSet within 2 s
     of kubectl's answer. Deleted: the view says the Deployment is gone."""
     program = pause.cached_binary(bin_dir=Paths.from_env().bin, kubernetes=versions.KUBERNETES)
@@ -56,7 +58,8 @@ def test_the_view_follows_a_rollout_across_an_apiserver_restart(sandbox, kube, b
     image = f"{sandbox.registry}/{repository}"
     frames = Frames()
     view = ClusterView(namespace=kube.namespace, deployments=["first-app"],
-                       api=api_client(kubeconfig=str(sandbox.kubeconfig)), push=frames).start()  # fmt: skip
+                       api=api_client(kubeconfig=str(sandbox.kubeconfig)), push=frames, lesson="lesson",
+                       hide_bounds=lambda found: found.get("hide") == "yes").start()  # fmt: skip
     try:
         wait_for(lambda: "there is no Deployment first-app" in " ".join(frames.last.get("status", [])), timeout=30,
                  what="the view to say there is no Deployment yet")  # fmt: skip
@@ -66,6 +69,11 @@ def test_the_view_follows_a_rollout_across_an_apiserver_restart(sandbox, kube, b
         wait_for(lambda: [p[3] for p in frames.last["pods"]] == ["Ready", "Ready"], timeout=10,
                  what="the view to show two ready pods")  # fmt: skip
         assert frames.last["status"] == []
+        assert "pods in all" in json.dumps(frames.last["deployments"])
+        # The lesson's ConfigMap, changed by another notebook (a later lab asks for a prediction): the bounds go.
+        kube("create", "configmap", "lesson", "--from-literal=hide=yes")
+        wait_for(lambda: "pods in all" not in json.dumps(frames.last["deployments"]), timeout=10,
+                 what="the view to write the bounds as written once the lesson's ConfigMap says so")  # fmt: skip
 
         os.kill(int((box.control.cluster_dir / "pids" / "kube-apiserver.pid").read_text()), signal.SIGKILL)
         wait_for(lambda: "the cluster does not answer" in " ".join(frames.last["status"]), timeout=30,

@@ -299,20 +299,17 @@ class Lab:
             return
         if self._view is not None:
             self._view.stop(why=_("this view has stopped: a newer `lab.view()` took its place"))
-        self._view = ClusterView(namespace=self.settings.namespace, deployments=list(deployments) or [DEPLOYMENT],
-                                 api=api_client(), hide_bounds=self._predictions_pending()).start()  # fmt: skip
+        self._view = ClusterView(
+            namespace=self.settings.namespace,
+            deployments=list(deployments) or [DEPLOYMENT],
+            api=api_client(),
+            lesson=state.NAME,
+            hide_bounds=lambda found: predictions_pending(found, lab=self._number),
+        ).start()
         display(self._view.widget)
-        print(_("to keep it in sight, right-click it and choose \"Create New View for Cell Output\": it opens beside "
-                "the notebook and follows the cluster while you work"))  # fmt: skip
-
-    def _predictions_pending(self) -> bool:
-        """A prediction of this lab is still to be graded: the live view then shows no bound as a pod count."""
-        try:
-            lesson = state.read()
-        except LabError:
-            return True
-        return any(step.answers and _timelines_read(step) and state.graded_key(step.id) not in lesson
-                   for step in exercises.steps_of(self._number))  # fmt: skip
+        print(_("to keep it in sight, right-click it and choose \"Create New View for Cell Output\": it opens below "
+                "the notebook (drag its tab to the right edge to keep it beside) and follows the cluster while you "
+                "work"))  # fmt: skip
 
     def _take_predictions(self, name: str) -> list[str]:
         """The prediction steps judged on recording `name` and not graded yet (03.2 on the failed rollout). Their
@@ -408,6 +405,14 @@ def _ipython() -> Any:
     if shell is None:
         raise LabError(_("lab.solve runs a step's solution in a notebook"), fix=_("call it from a lab notebook"))
     return shell
+
+
+def predictions_pending(lesson: Mapping[str, str], *, lab: str) -> bool:
+    """A prediction of the lab started last (`lesson`'s, else `lab`) is still to be graded: a live view then shows
+    no bound as a pod count, whichever lab's notebook opened it (lab 02's view, pinned, stays open in lab 03)."""
+    started = lesson.get(state.LAB) or lab
+    return any(step.answers and _timelines_read(step) and state.graded_key(step.id) not in lesson
+               for step in exercises.steps_of(started))  # fmt: skip
 
 
 def _timelines_read(step: Step) -> tuple[str, ...]:

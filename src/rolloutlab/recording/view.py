@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kubernetes import client
@@ -24,7 +24,7 @@ from kubernetes import client
 from rolloutlab.i18n import _
 from rolloutlab.recording import player, scene
 from rolloutlab.recording.plot import STATE_COLORS
-from rolloutlab.recording.watched import Watched
+from rolloutlab.recording.watched import CONFIGMAPS, Watched
 
 EVERY = 0.25  # seconds between two frames at most: a change shows well within the second
 # Seconds between two beats of a quiet view: the page says the view has stopped when no beat came for 3 of them
@@ -34,8 +34,9 @@ BEAT = 5.0
 
 class ClusterView:
     """Keeps `deployments` of `namespace` on screen until `stop()`. `push` takes each new frame (by default, the
-    widget's); `hide_bounds`: the strategy's bounds as written, not as pod counts, while a prediction of them is
-    still to be graded."""
+    widget's). `hide_bounds(lesson)`: whether to write the strategy's bounds as written, not as pod counts (a
+    prediction of them is still to be graded), judged on the data of the ConfigMap `lesson` as it is now, so that a
+    view opened in an earlier lab hides them too once a later lab asks for the prediction."""
 
     def __init__(
         self,
@@ -43,12 +44,14 @@ class ClusterView:
         namespace: str,
         deployments: list[str],
         api: client.ApiClient,
-        hide_bounds: bool = False,
+        lesson: str | None = None,
+        hide_bounds: Callable[[Mapping[str, str]], bool] = lambda lesson: False,
         push: Callable[[dict[str, Any]], None] | None = None,
         every: float = EVERY,
     ) -> None:
         self.namespace = namespace
         self.deployments = list(deployments)
+        self.lesson = lesson
         self.hide_bounds = hide_bounds
         self.every = every
         self.widget: Any = None if push is not None else _widget()
@@ -58,7 +61,7 @@ class ClusterView:
         self._ever_seen: set[str] = set()
         self._dirty = threading.Event()
         self._stop = threading.Event()
-        self.watched = Watched(api, namespace=namespace, on_change=self._dirty.set)
+        self.watched = Watched(api, namespace=namespace, on_change=self._dirty.set, configmap=lesson)
         self._thread = threading.Thread(target=self._loop, name="live-view", daemon=True)
 
     def start(self) -> ClusterView:
@@ -91,8 +94,9 @@ class ClusterView:
             self._dirty.clear()
             seen = self.watched.seen()
             self._ever_seen |= set(seen.objects["deployments"]) & set(self.deployments)
+            lesson = (seen.objects[CONFIGMAPS].get(self.lesson or "") or {}).get("data") or {}
             frame = scene.scene(seen, namespace=self.namespace, deployments=self.deployments,
-                                ever_seen=self._ever_seen, hide_bounds=self.hide_bounds)  # fmt: skip
+                                ever_seen=self._ever_seen, hide_bounds=self.hide_bounds(lesson))  # fmt: skip
             if _without_clock(frame) != _without_clock(self.frame):
                 self.frame = frame
                 try:

@@ -1,5 +1,6 @@
-"""What a namespace holds now, kept current: its Deployments, ReplicaSets, pods and events, each kind listed then
-watched (the recorder's own loop, `follow`), for the live view.
+"""What a namespace holds now, kept current: its Deployments, ReplicaSets, pods and events (and, when named, one
+ConfigMap: the lesson's state), each kind listed then watched (the recorder's own loop, `follow`), for the live
+view.
 
 Unlike a recording, nothing is kept of the past: each object as it stands now, or gone. After an error each kind
 lists again, so the objects are the cluster's after a gap (an apiserver restart), and a kind that lists again
@@ -8,6 +9,7 @@ says the cluster answers again.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -19,14 +21,17 @@ from kubernetes import client
 from rolloutlab.recording.follow import LISTED, follow
 
 WATCH_SECONDS = 20
-KINDS = ("deployments", "replicasets", "pods", "events")
+KINDS = ("deployments", "replicasets", "pods", "events")  # what a frame is drawn from: all listed before it is
+CONFIGMAPS = "configmaps"
 
 
 @dataclass
 class Seen:
     """One reading of the namespace, for `scene` to judge: plain JSON objects (the API's camelCase) by name."""
 
-    objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
+    objects: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {kind: {} for kind in (*KINDS, CONFIGMAPS)}
+    )
     nodes: list[str] = field(default_factory=list)  # the cluster's nodes, when the kubeconfig may list them
     listed: set[str] = field(default_factory=set)  # the kinds listed at least once
     trouble: dict[str, str] = field(default_factory=dict)  # kind -> the error its last try met, while it lasts
@@ -34,14 +39,17 @@ class Seen:
 
 
 class Watched:
-    """Lists then watches the four kinds in `namespace` on threads of their own, until `stop()`."""
+    """Lists then watches the four kinds in `namespace` on threads of their own, until `stop()`; and the ConfigMap
+    named `configmap`, when given (watched by name: the lab's recordings are ConfigMaps too, and large)."""
 
-    def __init__(self, api: client.ApiClient, *, namespace: str, on_change: Callable[[], None]) -> None:
+    def __init__(self, api: client.ApiClient, *, namespace: str, on_change: Callable[[], None],
+                 configmap: str | None = None) -> None:  # fmt: skip
         self.api = api
         self.namespace = namespace
         self.on_change = on_change
+        self.configmap = configmap
         self._seen = Seen()
-        self._fresh: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
+        self._fresh: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in (*KINDS, CONFIGMAPS)}
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -49,8 +57,11 @@ class Watched:
         core, apps = client.CoreV1Api(self.api), client.AppsV1Api(self.api)
         listers = {"deployments": apps.list_namespaced_deployment, "replicasets": apps.list_namespaced_replica_set,
                    "pods": core.list_namespaced_pod, "events": core.list_namespaced_event}  # fmt: skip
-        for kind in KINDS:
-            threading.Thread(target=self._follow, args=(kind, listers[kind]), name=f"view-{kind}", daemon=True).start()
+        if self.configmap:
+            listers[CONFIGMAPS] = functools.partial(core.list_namespaced_config_map,
+                                                    field_selector=f"metadata.name={self.configmap}")  # fmt: skip
+        for kind, lister in listers.items():
+            threading.Thread(target=self._follow, args=(kind, lister), name=f"view-{kind}", daemon=True).start()
         threading.Thread(target=self._nodes, args=(core,), name="view-nodes", daemon=True).start()
         return self
 

@@ -164,7 +164,8 @@ def test_figure_titles_come_from_the_catalogue(monkeypatch):
 
 def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path):
     """In a kernel started as `rolloutlab lab` starts them (its IPython start-up file), a French lab's check run
-    before `lab = open_lab("02")` says in one French line what to run first; any other NameError stays IPython's."""
+    before `lab = open_lab("02")` says in one French line what to run first, and so does a `!kubectl` cell, which
+    does not run until the lab is open; any other NameError stays IPython's."""
     from nbclient import NotebookClient
     from traitlets.config import Config
 
@@ -176,20 +177,42 @@ def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path
     labs = repository().labs_in("fr")
     env = {**os.environ, "IPYTHONDIR": str(jupyter.ipython_dir()),
            "JPY_SESSION_NAME": str(labs / "02-deploy-and-set-image.ipynb")}  # fmt: skip
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('lab.check("02.3")'),
-                                         nbformat.v4.new_code_cell("no_such_name")])  # fmt: skip
+    sources = ['lab.check("02.3")', "no_such_name", "pods = !kubectl get pods\nprint('ran')",
+               "from rolloutlab.lab import notebook\nnotebook.lab_is_open()",
+               "!kubectl --help > /dev/null 2>&1; echo ran"]  # fmt: skip
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
     config = Config({"KernelManager": {"transport": "ipc", "ip": str(tmp_path / "kernel")}})
     client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, config=config,
                             resources={"metadata": {"path": str(labs)}})  # fmt: skip
     with client.setup_kernel(env=env):
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
-    first, second = (next(o for o in cell.outputs if o.output_type == "error") for cell in nb.cells)
+    first, second, held = (next(o for o in cell.outputs if o.output_type == "error") for cell in nb.cells[:3])
     shown = "\n".join(first.traceback)
     assert shown == ("\x1b[31mle lab n'est pas encore ouvert\u00a0: exécutez sa première cellule "
                      '(`lab = open_lab("02")`), puis celle-ci à nouveau.\x1b[0m')  # fmt: skip
     assert second.ename == "NameError"
     assert "no_such_name" in "\n".join(second.traceback)
+    # kubectl, before the lab is open, would read the kernel's own kubeconfig (the `default` namespace): held.
+    assert held.traceback == ["\x1b[31mkubectl n'a pas été lancé\u00a0: le lab n'est pas encore ouvert dans ce noyau "
+                              "(un noyau redémarré repart de zéro), et kubectl utiliserait le namespace de votre "
+                              "propre kubeconfig, pas celui du lab. Exécutez la première cellule du lab "
+                              '(`lab = open_lab("02")`), puis celle-ci à nouveau.\x1b[0m']  # fmt: skip
+    assert not any(o.get("text") for o in nb.cells[2].outputs)  # nothing ran, not even the cell's print
+    assert [o.output_type for o in nb.cells[4].outputs] == ["stream"]  # the lab open: kubectl runs
+    assert "ran" in nb.cells[4].outputs[0].text
+
+
+def test_a_kubectl_cell_is_held_before_the_lab_is_open_unless_it_opens_the_lab():
+    """Before `open_lab`, a cell is held when one of its lines runs kubectl through IPython (`!kubectl`,
+    `out = !kubectl`, `!!kubectl`), not when kubectl is only named, nor when the cell opens the lab first."""
+    from rolloutlab.lab.notebook import HOLD, hold_kubectl
+
+    for held in ("!kubectl get pods\n", "x = 1\nout = !kubectl get rs\n", "  !! kubectl rollout status d/x\n"):
+        assert hold_kubectl(held.splitlines(keepends=True)) == [HOLD], held
+    for kept in ("# !kubectl get pods\n", 'print("!kubectl")\n', "kubectl = 1\n",
+                 'lab = open_lab("02")\n!kubectl get pods\n'):  # fmt: skip
+        assert hold_kubectl(kept.splitlines(keepends=True)) == kept.splitlines(keepends=True), kept
 
 
 def test_a_free_tag_is_free_in_the_registry_and_in_the_local_docker(monkeypatch, tmp_path):

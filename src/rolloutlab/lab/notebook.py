@@ -25,22 +25,55 @@ def show_lab_errors_in_one_line() -> None:
         shell.set_custom_exc((LabError, CheckFailed), _one_line)
 
 
+class KubectlBeforeOpen(Exception):
+    """A `!kubectl` cell run before the lab is open in this kernel: it is not run."""
+
+
+# A cell's `!kubectl` line (`!kubectl ...`, `out = !kubectl ...`), and the call that opens the lab.
+KUBECTL_LINE = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?!{1,2}\s*kubectl\b", re.MULTILINE)
+OPENS_LAB = re.compile(r"\bopen_lab\s*\(")
+HOLD = "raise __import__('rolloutlab.lab.notebook', fromlist=['_']).KubectlBeforeOpen()\n"
+
+
 def before_open_lab() -> None:
     """Installed by `rolloutlab lab` in each kernel's IPython start-up: a lab cell run before the lab's first cell
-    (`lab` not defined yet) says so in one line instead of a NameError traceback. `open_lab` then installs its own
-    handler in place of this one."""
+    (`lab` not defined yet) says so in one line instead of a NameError traceback, and a `!kubectl` cell is held
+    with one line: kubectl would run on the kernel's own kubeconfig, not in the lab's namespace (after a kernel
+    restart, `No resources found in default namespace` reads as if the lab's Deployment were gone). `open_lab`
+    then installs its own handler in place of this one, and lets kubectl run."""
     shell = checks.notebook_shell()
     if shell is not None:
-        shell.set_custom_exc((NameError,), _lab_not_open)
+        shell.set_custom_exc((NameError, KubectlBeforeOpen), _lab_not_open)
+        if hold_kubectl not in shell.input_transformers_cleanup:
+            shell.input_transformers_cleanup.append(hold_kubectl)
+
+
+def lab_is_open() -> None:
+    """`open_lab` has pointed kubectl at the lab: `!kubectl` cells run from now on."""
+    shell = checks.notebook_shell()
+    if shell is not None and hold_kubectl in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(hold_kubectl)
+
+
+def hold_kubectl(lines: list[str]) -> list[str]:
+    """A cell with a `!kubectl` line, and no `open_lab(...)` that would open the lab first, is replaced by one
+    that says why it does not run (IPython's cleanup transformer: it sees the lines as typed)."""
+    source = "".join(lines)
+    return [HOLD] if KUBECTL_LINE.search(source) and not OPENS_LAB.search(source) else lines
 
 
 def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> Any:
-    if getattr(value, "name", None) != "lab":
+    if not isinstance(value, KubectlBeforeOpen) and getattr(value, "name", None) != "lab":
         return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # any other NameError, as IPython shows it
     i18n.use_lab_language(i18n.folder_language(Path.cwd()))
     number = re.match(r"(\d\d)-", _notebook_name(shell) or "")
     first = f'lab = open_lab("{number.group(1)}")' if number else "lab = open_lab(...)"
-    text = _("the lab is not open yet: run its first cell (`{first}`), then this one again.", first=first)
+    if isinstance(value, KubectlBeforeOpen):
+        text = _("kubectl did not run: the lab is not open in this kernel yet (a restarted kernel starts afresh), "
+                 "and kubectl would use your own kubeconfig's namespace, not the lab's. Run the lab's first cell "
+                 "(`{first}`), then this one again.", first=first)  # fmt: skip
+    else:
+        text = _("the lab is not open yet: run its first cell (`{first}`), then this one again.", first=first)
     shown = [f"\x1b[31m{text}\x1b[0m"]
     shell._showtraceback(etype, value, shown)
     return shown

@@ -54,6 +54,7 @@ def open_lab(number: str) -> Lab:
     artifacts = Path(environment.get(environment.LAB_ARTIFACTS) or repository().build / "labs" / "artifacts")
     artifacts.mkdir(parents=True, exist_ok=True)
     lab = Lab(number, settings=settings, artifacts=artifacts, context=observe.current_context())
+    notebook.lab_is_open()
     print(_("lab {number}: context {context}, namespace {namespace}, registry {registry}; pictures and recordings "
             "go to {artifacts}", number=number, context=lab._context_name, namespace=settings.namespace,
             registry=settings.registry, artifacts=artifacts))  # fmt: skip

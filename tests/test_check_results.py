@@ -165,7 +165,7 @@ def test_figure_titles_come_from_the_catalogue(monkeypatch):
 def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path):
     """In a kernel started as `rolloutlab lab` starts them (its IPython start-up file), a French lab's check run
     before `lab = open_lab("02")` says in one French line what to run first, and so does a `!kubectl` cell, which
-    does not run until the lab is open; any other NameError stays IPython's."""
+    does not run until the lab is open, and a `kubectl` line without its `!`; any other NameError stays IPython's."""
     from nbclient import NotebookClient
     from traitlets.config import Config
 
@@ -179,7 +179,7 @@ def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path
            "JPY_SESSION_NAME": str(labs / "02-deploy-and-set-image.ipynb")}  # fmt: skip
     sources = ['lab.check("02.3")', "no_such_name", "pods = !kubectl get pods\nprint('ran')",
                "from rolloutlab.lab import notebook\nnotebook.lab_is_open()",
-               "!kubectl --help > /dev/null 2>&1; echo ran"]  # fmt: skip
+               "!kubectl --help > /dev/null 2>&1; echo ran", "kubectl get pods"]  # fmt: skip
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
     config = Config({"KernelManager": {"transport": "ipc", "ip": str(tmp_path / "kernel")}})
     client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, config=config,
@@ -201,6 +201,10 @@ def test_a_cell_run_before_the_labs_first_cell_is_one_line(monkeypatch, tmp_path
     assert not any(o.get("text") for o in nb.cells[2].outputs)  # nothing ran, not even the cell's print
     assert [o.output_type for o in nb.cells[4].outputs] == ["stream"]  # the lab open: kubectl runs
     assert "ran" in nb.cells[4].outputs[0].text
+    bare = next(o for o in nb.cells[5].outputs if o.output_type == "error")  # the `!` forgotten: said, in French
+    assert bare.traceback == ["\x1b[31mrolloutlab\u00a0: `kubectl get pods` est une commande shell, et une cellule de "
+                              "notebook n'en lance une qu'après un `!`. Mettez un `!` devant kubectl (`!kubectl ...`), "
+                              "puis relancez la cellule.\x1b[0m"]  # fmt: skip
 
 
 def test_a_kubectl_cell_is_held_before_the_lab_is_open_unless_it_opens_the_lab():

@@ -23,6 +23,34 @@ def show_lab_errors_in_one_line() -> None:
     shell = checks.notebook_shell()
     if shell is not None:
         shell.set_custom_exc((LabError, CheckFailed), _one_line)
+        _transform(shell, hold_shell_without_bang)
+
+
+def _transform(shell: Any, transformer: Callable[[list[str]], list[str]]) -> None:
+    if transformer not in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.append(transformer)
+
+
+# A line that starts as a shell command of the lesson, typed without IPython's `!`.
+BARE_SHELL = re.compile(r"^[ \t]*(kubectl|docker)[ \t]+\S.*$", re.MULTILINE)
+
+
+def hold_shell_without_bang(lines: list[str]) -> list[str]:
+    """A cell with a `kubectl ...` or `docker ...` line that Python cannot read (the `!` forgotten) is replaced by
+    one that says so: a SyntaxError pointing at the line says nothing of the `!`."""
+    for found in BARE_SHELL.finditer("".join(lines)):
+        try:
+            compile(found.group(0).strip(), "<cell>", "exec")
+        except SyntaxError:
+            return [f"raise __import__('rolloutlab.lab.notebook', fromlist=['_']).without_bang("
+                    f"{found.group(0).strip()!r}, {found.group(1)!r})\n"]  # fmt: skip
+    return lines
+
+
+def without_bang(line: str, command: str) -> LabError:
+    return LabError(_("`{line}` is a shell command, and a notebook cell runs one only after a `!`", line=line),
+                    fix=_("put a `!` before {command} (`!{command} ...`), then run the cell again",
+                          command=command))  # fmt: skip
 
 
 class KubectlBeforeOpen(Exception):
@@ -43,9 +71,9 @@ def before_open_lab() -> None:
     then installs its own handler in place of this one, and lets kubectl run."""
     shell = checks.notebook_shell()
     if shell is not None:
-        shell.set_custom_exc((NameError, KubectlBeforeOpen), _lab_not_open)
-        if hold_kubectl not in shell.input_transformers_cleanup:
-            shell.input_transformers_cleanup.append(hold_kubectl)
+        shell.set_custom_exc((NameError, KubectlBeforeOpen, LabError), _lab_not_open)
+        _transform(shell, hold_kubectl)
+        _transform(shell, hold_shell_without_bang)
 
 
 def lab_is_open() -> None:
@@ -63,6 +91,8 @@ def hold_kubectl(lines: list[str]) -> list[str]:
 
 
 def _lab_not_open(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> Any:
+    if isinstance(value, LabError):
+        return _one_line(shell, etype, value, tb, tb_offset)
     if not isinstance(value, KubectlBeforeOpen) and getattr(value, "name", None) != "lab":
         return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)  # any other NameError, as IPython shows it
     i18n.use_lab_language(i18n.folder_language(Path.cwd()))

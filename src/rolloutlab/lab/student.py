@@ -181,10 +181,10 @@ class Lab:
         given = _answers(found)
         missing = [name for name in found.answers if name not in given]
         failed = answered.broken(found.answers)
-        if missing:
-            result = answered.unanswered(step, missing)
-        elif failed:
+        if failed:  # before `missing`: a first answer cell that failed leaves its name undefined
             result = answered.failed_cell(step, *next(iter(failed.items())))
+        elif missing:
+            result = answered.unanswered(step, missing)
         else:
             result = self._judge(step, answers=given, wait=wait)
         # Only a prediction (an answer judged on a recording) withholds anything until it is graded.

@@ -833,3 +833,34 @@ def test_a_stuck_rollout_gives_no_count_while_its_prediction_waits():
     shown = judge.failed_rollout(stuck, tag="2.0.0", pods_total=7, failing=3, serving=4, reveal=True)
     assert "7 pods" in shown.message
     assert "maxSurge" in shown.message
+
+
+def moved_away(tag: str) -> Seen:
+    """The Deployment rolled to 1.0.0 (revision 4), then back to `latest` by one undo too many (revision 5)."""
+    state = renumbered("undone-to-1.0.0", {"2.0.0": 3, "1.0.0": 4, "latest": 5})
+    deployment = copy.deepcopy(state.deployment)
+    assert deployment is not None
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["image"] = container["image"].rpartition(":")[0] + f":{tag}"
+    return dataclasses.replace(state, deployment=deployment)
+
+
+def test_a_tag_rolled_out_then_left_by_a_later_rollout_is_said_so():
+    """04.5 after one undo too many: the check names the revision that ran the tag and how to go back to it, not
+    a wrong container name; 04.6's answer, that revision, passes without calling it the current one."""
+    left = judge.rolled_out(moved_away("latest"), tag="1.0.0")
+    assert not left.ok
+    assert "revision 4 ran '1.0.0'" in left.message
+    assert "--to-revision=4" in left.message
+    assert "container" not in left.message
+    found = judge_history.revision_of(moved_away("latest"), tag="1.0.0", answer=4, text_revision=4)
+    assert found.ok
+    assert "no longer the current one: revision 5, the last listed, runs latest" in found.message
+    assert "the last revision listed is the current one" not in found.message
+
+
+def test_one_undo_too_many_is_among_the_causes_an_undo_check_names():
+    """04.1 run twice: the Deployment is back on 2.0.0, and the check names a second undo as a likely cause."""
+    result = judge_history.undone_to(moved_away("2.0.0"), tag="1.0.0", runs=None)
+    assert not result.ok
+    assert "one `rollout undo` too many" in result.message

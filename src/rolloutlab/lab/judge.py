@@ -101,6 +101,14 @@ def _image_problem(seen: Seen, *, want: str, tag: str, missing_ok: bool = False)
         return Check(_("rollout"), False, _("the Deployment asks for image {image}, not {want}: check the registry "
                                             "and repository part of the name ({base}).", image=image, want=want,
                                             base=seen.image_base))  # fmt: skip
+    found = revisions(seen)
+    ran = [n for n, rs in found.items() if template_image(rs) == want]
+    if ran and ran[-1] != max(found):  # the wanted tag was rolled out, and a later rollout left it
+        return Check(_("rollout"), False, _("the Deployment runs tag {typed!r} (revision {current}), not {tag!r}: "
+                                            "revision {ran} ran {tag!r}, and a rollout after it (one `rollout undo` "
+                                            "too many?) moved the Deployment away. `kubectl rollout undo "
+                                            "deployment/first-app --to-revision={ran}` goes back to it.", typed=typed,
+                                            current=max(found), tag=tag, ran=ran[-1]))  # fmt: skip
     return Check(_("rollout"), False, _("the Deployment runs tag {typed!r}, not {tag!r}: nothing changed yet? If "
                                         "kubectl said `unable to find container named`, the name before `=` must be "
                                         "the container's: the name you found in step 02.2.", typed=typed,

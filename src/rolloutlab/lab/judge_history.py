@@ -43,9 +43,10 @@ def undone_to(seen: Seen, *, tag: str, runs: dict[int, str] | None) -> Check:
         found = revisions(seen)
         latest = list(found)[-1] if found else None
         return Check(_("undo"), False, _("the Deployment runs {now} (revision {latest}), not {tag}: an undo to the "
-                                         "wrong revision, or none yet? `kubectl rollout history deployment/first-app "
-                                         "--revision=N` shows each revision's image.", now=now, latest=latest,
-                                         tag=tag))  # fmt: skip
+                                         "wrong revision, one `rollout undo` too many (each one goes back from the "
+                                         "current revision: a second one returns to where the first started), or "
+                                         "none yet? `kubectl rollout history deployment/first-app --revision=N` shows "
+                                         "each revision's image.", now=now, latest=latest, tag=tag))  # fmt: skip
     done = rolled_out(seen, tag=tag)
     return done if not done.ok or runs is None else history(seen, runs=runs)
 
@@ -179,6 +180,12 @@ def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Che
     if number is None:
         return Check(what, False, _("write the revision as a whole number, as in `fix_revision = 2`: you wrote "
                                     "{answer!r}.", answer=answer))  # fmt: skip
+    current = max(found)
+    if number == theirs and theirs != current:  # a rollout after the fix (an extra undo) made a newer revision
+        return Check(what, True, _("revision {revision} runs {tag}; it is no longer the current one: revision "
+                                   "{current}, the last listed, runs {now} (a rollout after the fix, an undo?)",
+                                   revision=theirs, tag=tag, current=current,
+                                   now=image_tag(template_image(found[current]))))  # fmt: skip
     if number == theirs:
         return Check(what, True, _("revision {revision} runs {tag}: the last revision listed is the current one",
                                    revision=theirs, tag=tag))  # fmt: skip

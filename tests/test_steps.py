@@ -347,9 +347,10 @@ def test_solving_afresh_replays_the_shell_cells_between_the_steps():
         starts.replay("05", until="09.9")
 
 
-def test_a_pending_prediction_is_taken_at_the_recording_and_hides_the_bounds_until_graded(monkeypatch):
-    """`lab.record` of the rollout 03.2 predicts keeps the answers as they are then (with when), and its live figure
-    draws no bound lines; once 03.2 is graded, the same recording draws them and takes nothing."""
+def test_a_pending_prediction_is_taken_at_the_recording_and_hides_the_bounds_until_graded(monkeypatch, capsys):
+    """`lab.record` of the rollout 03.2 predicts says in one line what it records, keeps the answers as they are
+    then (with when), and its live figure draws no bound lines; once 03.2 is graded, the same recording draws them
+    and takes nothing."""
     from rolloutlab.recording.live import LiveView
 
     class Shell:
@@ -375,6 +376,8 @@ def test_a_pending_prediction_is_taken_at_the_recording_and_hides_the_bounds_unt
     lab = student.Lab("03", settings=settings, artifacts=Path("/nonexistent"), context="x")
     monkeypatch.setattr(type(lab), "_app", property(lambda self: type("App", (), {"url": None})()), raising=False)
     lab.record("03-failed-rollout", requests=False)
+    assert capsys.readouterr().out == ("recording 03-failed-rollout: first-app's ReplicaSets and pods; now run the "
+                                       "step's command\n")  # fmt: skip
     assert isinstance(made[0], LiveView)
     assert made[0].bounds is False
     taken = json.loads(marks[state.prediction_key("03.2")])

@@ -79,7 +79,7 @@ class Lab:
         self._view: ClusterView | None = None
         answered.watch()
         self.demo = demos.Demo(lambda: self.settings, artifacts=artifacts, app=lambda: self._app,
-                               record=lambda name, d: self.record(name, deployment=d, requests=False, live=False),
+                               record=lambda name, d: self._record(name, deployment=d, requests=False, live=False),
                                stop=self._stop, recorded=self._recorded)  # fmt: skip
 
     # -- what the solutions and the prose name -------------------------------------------------------------------
@@ -265,7 +265,17 @@ class Lab:
 
     # -- recordings and pictures ----------------------------------------------------------------------------------
     def record(self, name: str, *, deployment: str = DEPLOYMENT, requests: bool = True, live: bool = True) -> None:
-        """Start recording Deployment `deployment` (and, with `requests`, the app's answers) until `draw(name)`."""
+        """Start recording Deployment `deployment` (and, with `requests`, the app's answers) until `draw(name)`, and
+        say so: a cell with no output reads as one that did nothing."""
+        self._record(name, deployment=deployment, requests=requests, live=live)
+        if requests:
+            print(_("recording {name}: {deployment}'s ReplicaSets and pods, and the app's answers; now run the step's "
+                    "command", name=name, deployment=deployment))  # fmt: skip
+        else:
+            print(_("recording {name}: {deployment}'s ReplicaSets and pods; now run the step's command", name=name,
+                    deployment=deployment))  # fmt: skip
+
+    def _record(self, name: str, *, deployment: str, requests: bool, live: bool) -> None:
         if name in self._running:
             self._running.pop(name).stop()
         # A recording of the same Deployment still running would go on into this one's rollout and show it as its

@@ -77,7 +77,8 @@ def test_the_change_cause_of_each_revision_is_shown():
 
 def test_events_are_the_latest_scaling_and_pod_warnings():
     """The Deployment's and ReplicaSets' events and the pods' warnings, newest last, at most LATEST_EVENTS; a pod's
-    ordinary life, another app's events and the sandbox's DNS warnings are left out."""
+    ordinary life, another app's events, the sandbox's DNS warnings and a kubelet's retried token mount are left
+    out; any other mount failure is shown."""
     seen = read("stuck-on-2.0.0")
     pod = next(iter(seen.objects["pods"]))
     events = [event(f"e{i}", kind="Deployment", involved="first-app", reason="ScalingReplicaSet",
@@ -86,6 +87,13 @@ def test_events_are_the_latest_scaling_and_pod_warnings():
         event("pull", kind="Pod", involved=pod, reason="Failed", type_="Warning", at="2026-11-22T06:42:30Z", count=3),
         event("started", kind="Pod", involved=pod, reason="Started", at="2026-11-22T06:42:31Z"),
         event("dns", kind="Pod", involved=pod, reason="MissingClusterDNS", type_="Warning", at="2026-11-22T06:42:32Z"),
+        {
+            **event(
+                "token", kind="Pod", involved=pod, reason="FailedMount", type_="Warning", at="2026-11-22T06:42:32Z"
+            ),
+            "message": 'MountVolume.SetUp failed for volume "kube-api-access-kcpqk" : failed to sync configmap cache: '
+            "timed out waiting for the condition",
+        },
         event(
             "other", kind="Deployment", involved="another-app", reason="ScalingReplicaSet", at="2026-11-22T06:42:33Z"
         ),
@@ -96,6 +104,11 @@ def test_events_are_the_latest_scaling_and_pod_warnings():
     assert shown[-1][1:] == ["Warning", f"Failed pod/{pod}: Failed of {pod} (\u00d73)"]
     assert all("ScalingReplicaSet deployment/first-app" in e[2] for e in shown[:-1])
     assert shown[0][2].endswith("first-app")
+    other = {**event("mount", kind="Pod", involved=pod, reason="FailedMount", type_="Warning",
+                     at="2026-11-22T06:42:40Z"), "message": 'MountVolume.SetUp failed for volume "data"'}  # fmt: skip
+    seen.objects["events"]["mount"] = other
+    assert frame(seen)["events"][-1][1] == "Warning"
+    assert "FailedMount" in frame(seen)["events"][-1][2]
 
 
 def test_what_keeps_the_view_from_being_whole_is_said():

@@ -7,6 +7,7 @@ row per ReplicaSet), the latest events, and what keeps the view from being whole
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -22,6 +23,9 @@ CHANGE_CAUSE = "kubernetes.io/change-cause"
 LATEST_EVENTS = 8
 # A kubelet with no cluster DNS (the sandbox's) warns of it for every pod: it says nothing of the rollout.
 NOISE = {"MissingClusterDNS"}
+# A busy kubelet may warn once that it could not yet mount a new pod's service-account token, then mounts it: red
+# in the view, it read to a student as something they broke. Any other mount failure is shown.
+TOKEN_MOUNT_RETRY = re.compile(r'volume "kube-api-access-\w+" : failed to sync configmap cache')
 
 
 def scene(
@@ -145,6 +149,8 @@ def _events(events: Iterable[dict[str, Any]], *, related: set[str], deployments:
         involved = event.get("involvedObject") or {}
         name = involved.get("name") or ""
         if event.get("reason") in NOISE or (involved.get("kind") == "Pod" and event.get("type") != "Warning"):
+            continue
+        if event.get("reason") == "FailedMount" and TOKEN_MOUNT_RETRY.search(event.get("message") or ""):
             continue
         if name in related or any(name.startswith(f"{deployment}-") for deployment in deployments):
             chosen.append(event)

@@ -43,3 +43,29 @@ def test_base_image_runs_python(sandbox):
     finally:
         api.close()
     assert out.decode().startswith("hello from 3.")
+
+
+def test_an_unpullable_public_base_is_news_only_when_ours_must_be_built(monkeypatch):
+    """Offline, with our base already built, the base is picked without a word (a student's `lab.start()` needs no
+    news of it); with ours still to build, the line explains the wait that follows."""
+
+    class Engine:
+        class images:  # docker's client names it so
+            @staticmethod
+            def pull(repository, tag):
+                raise docker.errors.APIError("no internet")
+
+        def close(self):
+            pass
+
+    present: set[str] = {baseimage.LOCAL_BASE}
+    monkeypatch.setattr(baseimage, "has_image", lambda name: name in present)
+    monkeypatch.setattr(baseimage.engine, "client", Engine)
+    monkeypatch.setattr(baseimage, "_said_unpullable", [])
+    said: list[str] = []
+    assert baseimage.pick_base(say=said.append) == baseimage.LOCAL_BASE
+    assert said == []
+    present.clear()
+    monkeypatch.setattr(baseimage, "build_local_base", lambda *, say: baseimage.LOCAL_BASE)
+    assert baseimage.pick_base(say=said.append) == baseimage.LOCAL_BASE
+    assert said == [f"{baseimage.PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages"]

@@ -77,7 +77,8 @@ def pick_base(*, say: Callable[[str], None]) -> str:
         api.images.pull(repository, tag=tag)
         return PUBLIC_BASE
     except (APIError, DockerException):
-        if not _said_unpullable:
+        # Said where it explains a wait (the base is built now); a student's `lab.start()` needs no news of it.
+        if not _said_unpullable and not has_image(LOCAL_BASE):
             _said_unpullable.append(True)
             say(_("{PUBLIC_BASE} cannot be pulled here; using a base image built from Debian packages",
                   PUBLIC_BASE=PUBLIC_BASE))  # fmt: skip

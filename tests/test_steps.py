@@ -317,6 +317,28 @@ def test_solving_a_step_that_already_passes_runs_nothing(monkeypatch, capsys):
     assert "04.1 already passes: its solution was not run again" in capsys.readouterr().out
 
 
+def test_solving_a_question_says_the_answer_was_set_not_that_the_cluster_moved(monkeypatch, capsys):
+    """`lab.solve("02.2")`, a question: the line says the solution set `container` and what its check says, not
+    that the cluster is where the next step expects it (nothing in the cluster changed)."""
+    names: dict = {}
+
+    class Shell:
+        user_ns = names
+
+        def run_cell(self, code, store_history=False):
+            names["container"] = "first-app-k8s"  # the solution's answer; its jsonpath line needs a cluster
+
+    monkeypatch.setattr(checks, "notebook_shell", Shell)
+    lab = student.Lab("02", settings=student.LabSettings.from_env({}), artifacts=Path("/nonexistent"), context="x")
+    answered = {True: Check("02.2 container", True, "the container is first-app-k8s")}
+    monkeypatch.setattr(
+        lab, "_judge", lambda step, *, answers, wait=None: answered.get(bool(answers), Check("x", False, "no"))
+    )
+    lab.solve("02.2")
+    said = capsys.readouterr().out
+    assert said == "solved 02.2: the solution set `container`, and its check says: the container is first-app-k8s\n"
+
+
 def test_every_exercise_has_another_way_and_both_languages_play_them_all():
     """Each exercise lists another way to its state (of a kind the report can name); validate's English and French
     runs together play every way of every lab, and each run plays at least one per lab that has any."""

@@ -134,8 +134,8 @@ def test_what_keeps_the_view_from_being_whole_is_said():
 
 
 def test_several_deployments_share_the_nodes_each_pod_labelled_by_its_deployment():
-    """Lab 05's view of three Deployments: each its own box, pods labelled with its name, and a colour per revision
-    number, the same in each Deployment: a new ReplicaSet of one Deployment repaints none of the other's pods."""
+    """Lab 05's view of three Deployments: each its own box, pods labelled with its name, and a colour per version,
+    the same in each Deployment: a new ReplicaSet of one Deployment repaints none of the other's pods."""
     one = read("rolled-to-1.0.0")
     seen = Seen(listed=set(KINDS))
     for copy_name in ("surge-1", "surge-0"):
@@ -144,9 +144,9 @@ def test_several_deployments_share_the_nodes_each_pod_labelled_by_its_deployment
             seen.objects[kind].update(found)
     shown = frame(seen, deployments=["surge-1", "surge-0"])
     assert [d["name"] for d in shown["deployments"]] == ["surge-1", "surge-0"]
-    revision = {row[0]: row[1] for row in shown["sets"]}
-    by_revision = {(revision[name], color) for name, color in shown["colors"].items()}
-    assert len(by_revision) == len(set(revision.values())), by_revision  # one colour per revision number
+    tag = {row[0]: row[2] for row in shown["sets"]}
+    by_tag = {(tag[name], color) for name, color in shown["colors"].items()}
+    assert len(by_tag) == len(set(tag.values())) == len({c for _t, c in by_tag}), by_tag  # one colour per version
     assert {label.split()[0] for label in shown["labels"].values()} == {"surge-1", "surge-0"}
     assert shown["sets"][0][0].startswith("surge-1")
     newest = max(rs for rs in seen.objects["replicasets"] if rs.startswith("surge-1"))
@@ -178,3 +178,31 @@ def test_a_quiet_view_beats_and_a_stopped_one_says_it_stopped_on_purpose(monkeyp
     assert shown.widget.beat == -1
     assert "0x" not in repr(shown.widget)
     assert "lab.view()" in repr(shown.widget)
+
+
+def test_a_replicaset_an_undo_renumbers_keeps_its_colour_in_the_view_and_the_figures():
+    """An undo gives 1.0.0's ReplicaSet a new revision number: its colour, a version's, stays, in the live view
+    and in every recording's figure and player, whatever order the recording met the ReplicaSets in."""
+    from rolloutlab.recording import plot
+    from rolloutlab.recording.timeline import ReplicaSetSample, Timeline
+
+    before = read("rolled-to-1.0.0")
+    after = copy.deepcopy(before)
+    for rs in after.objects["replicasets"].values():
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "9"
+    assert frame(before)["colors"] == frame(after)["colors"]
+
+    def timeline(order: list[str]) -> Timeline:
+        found = Timeline(namespace="lab", deployment="first-app", started_at=0.0)
+        for i, tag in enumerate(order):
+            found.replicasets.append(ReplicaSetSample(t=float(i), name=f"rs-{tag}", revision=i + 1,
+                                                      image=f"registry/app:{tag}", desired=1, current=1, ready=1,
+                                                      available=1))  # fmt: skip
+        return found
+
+    lab03, lab04 = (
+        plot.replicaset_colors(timeline(["1.0.0", "2.0.0"])),
+        plot.replicaset_colors(timeline(["2.0.0", "latest", "1.0.0"])),
+    )
+    assert lab03["rs-1.0.0"] == lab04["rs-1.0.0"] != lab04["rs-2.0.0"] == lab03["rs-2.0.0"]
+    assert len(set(lab04.values())) == 3

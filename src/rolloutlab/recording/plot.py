@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,12 +50,27 @@ def replicaset_labels(timeline: Timeline) -> dict[str, str]:
     return labels
 
 
+# The lesson's versions, each its own colour in every figure, player and live view.
+LESSON_TAGS = ("latest", "1.0.0", "2.0.0")
+
+
+def version_color(image: str) -> str:
+    """A colour per version (the image's tag): a ReplicaSet an undo renumbers, or the same version in another
+    recording or another Deployment, keeps its colour. Tags past the lesson's own share the other colours, by a
+    checksum that every process computes alike."""
+    tag = image_tag(image)
+    if tag in LESSON_TAGS:
+        return VERSION_COLORS[LESSON_TAGS.index(tag)]
+    others = VERSION_COLORS[len(LESSON_TAGS) :]
+    return others[zlib.crc32(tag.encode()) % len(others)]
+
+
 def replicaset_colors(timeline: Timeline) -> dict[str, str]:
-    order = list(dict.fromkeys(s.name for s in timeline.replicasets))
+    images = {s.name: s.image for s in timeline.replicasets}
     for pod in timeline.pods:
-        if pod.replicaset and pod.replicaset not in order:
-            order.append(pod.replicaset)
-    return {name: VERSION_COLORS[i % len(VERSION_COLORS)] for i, name in enumerate(order)}
+        if pod.replicaset:
+            images.setdefault(pod.replicaset, pod.image)
+    return {name: version_color(image) for name, image in images.items()}
 
 
 def _steps(timeline: Timeline) -> list[float]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from rolloutlab.i18n import _
-from rolloutlab.recording.plot import VERSION_COLORS
+from rolloutlab.recording.plot import version_color
 from rolloutlab.recording.timeline import image_tag, pod_state, resolve_bound
 from rolloutlab.recording.watched import KINDS, Seen
 
@@ -43,10 +43,9 @@ def scene(
     set_names = {_name(rs) for rs in sets}
     pods = sorted((p for p in found["pods"].values() if _owner(p, "ReplicaSet") in set_names), key=_name)
     several = len(deployments) > 1
-    # A colour is a revision number, the same in every Deployment and for the whole view: counted by position, a
-    # new ReplicaSet of one strategy in lab 05 repainted the others' pods.
-    colors = {_name(rs): VERSION_COLORS[((_revision(rs) or i + 1) - 1) % len(VERSION_COLORS)]
-              for i, rs in enumerate(sets)}  # fmt: skip
+    # A colour is a version, as in the figures and the player: renumbered by an undo, or in another Deployment of
+    # lab 05, a ReplicaSet keeps it.
+    colors = {_name(rs): version_color(_image(rs)) for rs in sets}
     labels = {}
     for rs in sets:
         tag = image_tag(_image(rs))

@@ -516,3 +516,14 @@ def test_bounds_stay_hidden_while_the_lab_started_last_has_a_prediction_to_grade
     assert not student.predictions_pending({state.LAB: "03", state.graded_key("03.2"): "now"}, lab="02")
     assert not student.predictions_pending({state.LAB: "02"}, lab="02")
     assert student.predictions_pending({}, lab="03")  # the namespace's state not read yet: the view's own lab
+
+
+def test_passing_checks_joined_start_each_sentence_with_a_capital():
+    """`both` joins passing lines: after one that ends its sentence the next starts with a capital (a French 04.3
+    line read "... du texte. au plus 7 pods"); otherwise a semicolon joins them as they are."""
+    from rolloutlab.lab.step import both
+
+    ended = both(lambda: Check("a", True, "kept the text's numbers."), lambda: Check("b", True, "at most 7 pods"))
+    assert ended.message == "kept the text's numbers. At most 7 pods"
+    going = both(lambda: Check("a", True, "undone"), lambda: Check("b", True, "at most 7 pods"))
+    assert going.message == "undone; at most 7 pods"

@@ -124,5 +124,7 @@ def both(*checks: Callable[[], Check]) -> Check:
         done.append(result)
     said = done[0].message
     for result in done[1:]:  # a message that ends its sentence is followed by the next one, not by a semicolon
-        said += (" " if said.endswith(".") else _("; ")) + result.message
+        ended = said.endswith(".")
+        said += (" " if ended else _("; ")) + (result.message[:1].upper() + result.message[1:] if ended
+                                                else result.message)  # fmt: skip
     return Check(done[0].name, True, said)

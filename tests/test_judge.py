@@ -821,6 +821,8 @@ def test_a_prediction_changed_after_the_rollout_began_is_a_second_try():
     assert changed.ok
     assert "your prediction before the rollout was 6 and 4" in changed.message
     assert "second try" in changed.message
+    assert "second try. R" in changed.message, changed.message
+    assert "second try:" not in changed.message  # its grade is a sentence of its own, not a chain of colons
 
 
 def test_a_stuck_rollout_gives_no_count_while_its_prediction_waits():

@@ -201,10 +201,11 @@ def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Che
 def second_try(first: Any, graded: Check) -> Check:
     """A prediction changed after it was taken: the first answer stays on record, the new one is graded as a
     second try, and the student is told so."""
+    said = graded.message[:1].upper() + graded.message[1:]  # its own sentence: "second try: right: ..." read badly
     return Check(_("prediction"), graded.ok, _("your first prediction, {first}, was taken before anything could "
                                                "show the answer, and it stays on record; your changed answer is "
-                                               "graded as a second try: {graded}", first=first,
-                                               graded=graded.message))  # fmt: skip
+                                               "graded as a second try. {graded}", first=first,
+                                               graded=said))  # fmt: skip
 
 
 def predicted_history(seen: Seen, *, undone: bool, answer: Any, first: Any, text: list[int]) -> Check:

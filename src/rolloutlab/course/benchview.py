@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from rolloutlab.course.bench import BenchApp, bench_app, cpu_seconds, stamp, write
+from rolloutlab.lab import state
+from rolloutlab.lab.student import predictions_pending
 from rolloutlab.recording.record import Recording, api_client
 from rolloutlab.recording.view import ClusterView
 from rolloutlab.sandbox.lifecycle import Sandbox
@@ -25,7 +27,9 @@ def view_cost(sandbox: Sandbox, *, out: Path, replicas: int, rounds: int) -> dic
 
     def with_view(app: BenchApp) -> tuple[float, int]:
         frames: list[int] = []
+        # As `lab.view()` opens it: watching the lesson's state too, judged on each frame.
         view = ClusterView(namespace=app.namespace, deployments=["bench"], api=api_client(kubeconfig=kubeconfig),
+                           lesson=state.NAME, hide_bounds=lambda found: predictions_pending(found, lab="03"),
                            push=lambda frame: frames.append(len(json.dumps(frame))))  # fmt: skip
         before = cpu_seconds()
         view.start()

@@ -69,7 +69,7 @@ def test_a_first_answer_cell_that_failed_is_named_not_called_unanswered(shell, m
 
 def test_a_shell_command_typed_without_its_bang_says_to_add_it(shell):
     """`kubectl set image ...` or `docker build ...` typed as Python stops with one line asking for the `!`; Python
-    that only names them, and `!kubectl`, are left to run."""
+    that only names them, `!kubectl`, a `%%bash` cell and a triple-quoted text are left to run."""
     from rolloutlab.errors import LabError
     from rolloutlab.lab import notebook
 
@@ -79,7 +79,8 @@ def test_a_shell_command_typed_without_its_bang_says_to_add_it(shell):
         assert isinstance(result.error_in_exec, LabError)
         assert "`!` before kubectl (`!kubectl ...`)" in str(result.error_in_exec)
         assert "is a shell command" in str(result.error_in_exec)
-        for kept in ("kubectl = 1\n", "docker = {'build': 1}\ndocker['build']\n", "!kubectl version --client\n"):
+        for kept in ("kubectl = 1\n", "docker = {'build': 1}\ndocker['build']\n", "!kubectl version --client\n",
+                     "%%bash\nkubectl get pods\n", 'notes = """\nkubectl get pods\n"""\n'):  # fmt: skip
             assert notebook.hold_shell_without_bang(kept.splitlines(keepends=True)) == kept.splitlines(keepends=True)
         assert notebook.hold_shell_without_bang(["docker build -t x .\n"]) != ["docker build -t x .\n"]
     finally:

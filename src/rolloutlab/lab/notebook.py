@@ -37,8 +37,12 @@ BARE_SHELL = re.compile(r"^[ \t]*(kubectl|docker)[ \t]+\S.*$", re.MULTILINE)
 
 def hold_shell_without_bang(lines: list[str]) -> list[str]:
     """A cell with a `kubectl ...` or `docker ...` line that Python cannot read (the `!` forgotten) is replaced by
-    one that says so: a SyntaxError pointing at the line says nothing of the `!`."""
-    for found in BARE_SHELL.finditer("".join(lines)):
+    one that says so: a SyntaxError pointing at the line says nothing of the `!`. A cell magic (`%%bash`, whose
+    lines are shell) and a cell with a triple-quoted text (a line of it is no line of Python) are left as they are."""
+    source = "".join(lines)
+    if source.lstrip().startswith("%%") or '"""' in source or "'''" in source:
+        return lines
+    for found in BARE_SHELL.finditer(source):
         try:
             compile(found.group(0).strip(), "<cell>", "exec")
         except SyntaxError:

@@ -1,5 +1,7 @@
 """The one kind of error a user can cause: it says what is wrong and what to do, in one line."""
 
+from rolloutlab.typography import sentence_start
+
 
 class LabError(Exception):
     """A failure the user can fix. `problem` says what is wrong, `fix` what to do about it."""
@@ -11,7 +13,7 @@ class LabError(Exception):
 
     def __str__(self) -> str:
         # Two sentences: the fix starts with a capital, whatever case the caller wrote it in.
-        return f"{self.problem}. {self.fix[:1].upper()}{self.fix[1:]}."
+        return f"{self.problem}. {sentence_start(self.fix)}."
 
 
 class Stopped(KeyboardInterrupt):

@@ -41,6 +41,12 @@ _SPACES = f"[ {NBSP}{NNBSP}]+"  # plain ones, and non-breaking ones of the wrong
 _AFTER = r"(?=[\s»\"\u201d\u2019')\]*_!?]|\Z)"  # \u201d, \u2019: closing quotes
 
 
+def sentence_start(text: str, /) -> str:
+    """`text` as it starts a sentence: its first letter a capital, the rest as written (messages are written to
+    follow a colon, in lowercase)."""
+    return text[:1].upper() + text[1:]
+
+
 def french(text: str, /, *, blocks: bool = True) -> str:
     """`text` with each space before `: ; ? !` and inside « » made the non-breaking one French asks for; already
     typeset text comes back unchanged.

@@ -12,6 +12,7 @@ from rolloutlab.i18n import N_, _
 from rolloutlab.lab import checks
 from rolloutlab.lab.checks import Check
 from rolloutlab.recording.timeline import Timeline
+from rolloutlab.typography import sentence_start
 
 
 def new_tag_pushed(*, before: list[str], now: list[str] | None, built: list[str]) -> Check:
@@ -112,10 +113,10 @@ def prediction(
     if first is not None and tuple(map(checks.whole, before)) != (checks.whole(most_pods),
                                                                   checks.whole(fewest_available)):  # fmt: skip
         graded = prediction(timeline, most_pods=most_pods, fewest_available=fewest_available)
-        said = graded.message[:1].upper() + graded.message[1:]  # a sentence of its own, not a chain of colons
         return Check(what, graded.ok, _("your prediction before the rollout was {most} and {fewest}, and it stays on "
                                         "record; your changed answer is graded as a second try. {graded}",
-                                        most=before[0], fewest=before[1], graded=said))  # fmt: skip
+                                        most=before[0], fewest=before[1],
+                                        graded=sentence_start(graded.message)))  # fmt: skip
     if most_pods is None or fewest_available is None:
         return Check(what, False, _("write your prediction first: `most_pods = ...` and `fewest_available = ...` "
                                     "(whole numbers)."))  # fmt: skip

@@ -11,6 +11,7 @@ from rolloutlab.lab.checks import Check
 from rolloutlab.lab.judge import CHANGE_CAUSE, placement, revisions, rolled_out, template_image
 from rolloutlab.lab.observe import Seen
 from rolloutlab.recording.timeline import image_tag
+from rolloutlab.typography import sentence_start
 
 
 def history(seen: Seen, *, runs: dict[int, str]) -> Check:
@@ -201,11 +202,10 @@ def revision_of(seen: Seen, *, tag: str, answer: Any, text_revision: int) -> Che
 def second_try(first: Any, graded: Check) -> Check:
     """A prediction changed after it was taken: the first answer stays on record, the new one is graded as a
     second try, and the student is told so."""
-    said = graded.message[:1].upper() + graded.message[1:]  # its own sentence: "second try: right: ..." read badly
     return Check(_("prediction"), graded.ok, _("your first prediction, {first}, was taken before anything could "
                                                "show the answer, and it stays on record; your changed answer is "
                                                "graded as a second try. {graded}", first=first,
-                                               graded=said))  # fmt: skip
+                                               graded=sentence_start(graded.message)))  # fmt: skip
 
 
 def predicted_history(seen: Seen, *, undone: bool, answer: Any, first: Any, text: list[int]) -> Check:

@@ -12,6 +12,7 @@ from rolloutlab.i18n import N_, _
 from rolloutlab.lab.checks import Check
 from rolloutlab.lab.reading import Read, Reading
 from rolloutlab.recording.history import Expected
+from rolloutlab.typography import sentence_start
 
 Judging = Callable[[Reading, Mapping[str, Any]], Check]
 
@@ -124,7 +125,5 @@ def both(*checks: Callable[[], Check]) -> Check:
         done.append(result)
     said = done[0].message
     for result in done[1:]:  # a message that ends its sentence is followed by the next one, not by a semicolon
-        ended = said.endswith(".")
-        said += (" " if ended else _("; ")) + (result.message[:1].upper() + result.message[1:] if ended
-                                                else result.message)  # fmt: skip
+        said += " " + sentence_start(result.message) if said.endswith(".") else _("; ") + result.message
     return Check(done[0].name, True, said)
